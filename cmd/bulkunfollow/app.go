@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// Exit codes: a contract with scripts and schedulers (docs/exit-codes.md).
+const (
+	exitOK       = 0  // finished: nothing pending, no failures
+	exitPerson   = 1  // needs a person: auth, account, storage
+	exitUsage    = 2  // bad command line
+	exitFailures = 3  // finished, some targets failed
+	exitBadInput = 65 // bad input file (EX_DATAERR)
+	exitTempFail = 75 // stopped early with work remaining: run again (EX_TEMPFAIL)
+)
+
+// env is what a command may touch of the outside world. Tests build their
+// own; main uses the process's.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	// interactive reports whether a person is at the terminal (stdin and
+	// stderr are terminals). Prompts and progress bars depend on it.
+	interactive bool
+}
+
+// command is one subcommand. run returns nil on success or an error that
+// exitCode maps to a process exit code.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+// commands lists every subcommand in the order help shows them.
+func commands() []command {
+	return []command{
+		{"demo", "run the whole job against a built-in simulator (no account, no network)", runDemo},
+		{"auth", "log in to X, show or remove stored credentials", runAuth},
+		{"import", "load ids or @handles from files into the queue", runImport},
+		{"run", "unfollow the queued targets, paced to X's rate limits", runRun},
+		{"status", "show queue counts, bound account and the last run", runStatus},
+		{"export", "write every target with its state and outcome (CSV or JSON Lines)", runExport},
+		{"retry", "move failed targets back to pending", runRetry},
+		{"simulate", "serve the X API simulator on loopback", runSimulate},
+		{"version", "print version and build information", runVersion},
+	}
+}
+
+// Run is the testable entry point: it runs one command line and returns the
+// process exit code.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{
+		stdin:       stdin,
+		stdout:      stdout,
+		stderr:      stderr,
+		getenv:      os.Getenv,
+		interactive: isTerminal(stdin) && isTerminal(stderr),
+	}
+	return e.main(ctx, args)
+}
+
+func (e *env) main(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		e.usage(e.stderr)
+		return exitUsage
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			return e.main(ctx, []string{args[1], "--help"})
+		}
+		e.usage(e.stdout)
+		return exitOK
+	case "--version", "-version":
+		name = "version"
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return e.report(c.run(ctx, e, args[1:]))
+		}
+	}
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return e.report(usageErrorf("unknown command %q", name).withHint(suggest(name, names, "bulkunfollow %s"), "bulkunfollow help"))
+}
+
+func (e *env) usage(w io.Writer) {
+	fmt.Fprintf(w, "bulkunfollow unfollows a reviewed list of X accounts, safely paced and resumable.\n\n")
+	fmt.Fprintf(w, "Usage:\n  bulkunfollow <command> [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nFirst look:  bulkunfollow demo\n")
+	fmt.Fprintf(w, "Typical use: bulkunfollow auth login && bulkunfollow import list.csv && bulkunfollow run\n")
+	fmt.Fprintf(w, "Details:     bulkunfollow <command> --help\n")
+}
+
+// report prints err for a person and maps it to an exit code.
+func (e *env) report(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, errHelpShown) {
+		return exitOK
+	}
+	var q *quietExit
+	if errors.As(err, &q) {
+		return q.code
+	}
+	fmt.Fprintf(e.stderr, "Error: %v\n", err)
+	var u *usageError
+	if errors.As(err, &u) && len(u.hints) > 0 {
+		for _, h := range u.hints {
+			if h != "" {
+				fmt.Fprintf(e.stderr, "Try:   %s\n", h)
+			}
+		}
+	}
+	var x *exitError
+	if errors.As(err, &x) && x.hint != "" {
+		fmt.Fprintf(e.stderr, "Hint:  %s\n", x.hint)
+	}
+	return exitCode(err)
+}
+
+// exitCode maps an error to its process exit code.
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var u *usageError
+	if errors.As(err, &u) {
+		return exitUsage
+	}
+	var x *exitError
+	if errors.As(err, &x) {
+		return x.code
+	}
+	return exitPerson
+}
+
+// usageError is a bad command line: exit 2, with hints on what to type.
+type usageError struct {
+	msg   string
+	hints []string
+}
+
+func (u *usageError) Error() string { return u.msg }
+
+func usageErrorf(format string, a ...any) *usageError {
+	return &usageError{msg: fmt.Sprintf(format, a...)}
+}
+
+func (u *usageError) withHint(hints ...string) *usageError {
+	u.hints = append(u.hints, hints...)
+	return u
+}
+
+// exitError carries an exit code and an optional hint for the person.
+type exitError struct {
+	code int
+	err  error
+	hint string
+}
+
+func (x *exitError) Error() string { return x.err.Error() }
+func (x *exitError) Unwrap() error { return x.err }
+
+// withExit wraps err so that it exits with code, printing hint after it.
+func withExit(code int, err error, hint string) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err, hint: hint}
+}
+
+// quietExit ends a command with a code after it has already told the person
+// everything (for example, an import that listed its bad lines).
+type quietExit struct{ code int }
+
+func (q *quietExit) Error() string { return fmt.Sprintf("exit %d", q.code) }
+
+var errHelpShown = errors.New("help shown")
+
+// suggest returns the closest of candidates to s, formatted with format, or
+// "" when nothing is close.
+func suggest(s string, candidates []string, format string) string {
+	best, bestD := "", 3
+	sorted := append([]string(nil), candidates...)
+	sort.Strings(sorted)
+	for _, c := range sorted {
+		d := levenshtein(strings.ToLower(s), strings.ToLower(c))
+		if d < bestD || (strings.HasPrefix(c, s) && len(s) >= 2 && best == "") {
+			best, bestD = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(format, best)
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	if !ok {
+		return false
+	}
+	return term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// envPrefix is the prefix of every flag's environment variable: flag
+// --daily-cap is also BULKUNFOLLOW_DAILY_CAP.
+const envPrefix = "BULKUNFOLLOW_"
+
+// envName returns the environment variable that backs flag name.
+func envName(name string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// flagSet is a subcommand's flags with the house conventions: every flag
+// has an environment variable, --help shows a description, every flag with
+// its variable and default, and examples; a misspelt flag gets a suggestion.
+type flagSet struct {
+	*flag.FlagSet
+	e           *env
+	name        string // "import", "auth login"
+	args        string // positional part of the usage line, e.g. "FILE..."
+	description string
+	examples    []string
+	noEnv       map[string]bool
+	positional  []string
+}
+
+func (e *env) newFlagSet(name, args, description string, examples ...string) *flagSet {
+	fs := &flagSet{
+		FlagSet:     flag.NewFlagSet(name, flag.ContinueOnError),
+		e:           e,
+		name:        name,
+		args:        args,
+		description: description,
+		examples:    examples,
+		noEnv:       map[string]bool{},
+	}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// queueFlag adds the --queue flag every queue command shares.
+func (fs *flagSet) queueFlag() *string {
+	return fs.String("queue", defaultQueuePath(), "queue file (bbolt)")
+}
+
+// defaultQueuePath is bulkunfollow.db in the current directory: a queue
+// belongs with the list it was made from, and cron jobs set --queue or
+// BULKUNFOLLOW_QUEUE explicitly.
+func defaultQueuePath() string { return "bulkunfollow.db" }
+
+// withoutEnv marks flags that must not be read from the environment.
+func (fs *flagSet) withoutEnv(names ...string) {
+	for _, n := range names {
+		fs.noEnv[n] = true
+	}
+}
+
+// parse parses args, then fills every flag not given on the command line
+// from its environment variable. It returns errHelpShown after printing
+// help, or a usageError.
+func (fs *flagSet) parse(args []string) error {
+	// Allow flags after positional arguments ("import list.csv --dry-run"),
+	// as people type them; "--" ends flags.
+	var positional []string
+	rest := args
+	for len(rest) > 0 {
+		if err := fs.FlagSet.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.printHelp(fs.e.stdout)
+				return errHelpShown
+			}
+			return fs.usageError(err)
+		}
+		left := fs.FlagSet.Args()
+		if consumed := len(rest) - len(left); consumed > 0 && rest[consumed-1] == "--" {
+			positional = append(positional, left...)
+			break
+		}
+		if len(left) == 0 {
+			break
+		}
+		positional = append(positional, left[0])
+		rest = left[1:]
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || fs.noEnv[f.Name] || envErr != nil {
+			return
+		}
+		v, ok := fs.lookupEnv(envName(f.Name))
+		if !ok {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			envErr = usageErrorf("%s=%q: %v", envName(f.Name), v, err).withHint(fmt.Sprintf("bulkunfollow %s --help", fs.name))
+		}
+	})
+	if envErr != nil {
+		return envErr
+	}
+	fs.positional = positional
+	return nil
+}
+
+func (fs *flagSet) lookupEnv(name string) (string, bool) {
+	if fs.e.getenv != nil {
+		v := fs.e.getenv(name)
+		return v, v != ""
+	}
+	return os.LookupEnv(name)
+}
+
+func (fs *flagSet) usageError(err error) error {
+	msg := err.Error()
+	u := usageErrorf("%s: %s", fs.name, msg)
+	if i := strings.Index(msg, "flag provided but not defined: "); i >= 0 {
+		bad := strings.TrimLeft(msg[i+len("flag provided but not defined: "):], "-")
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if s := suggest(bad, names, "--%s"); s != "" {
+			u.withHint("did you mean " + s + "?")
+		}
+	}
+	u.withHint(fmt.Sprintf("bulkunfollow %s --help", fs.name))
+	return u
+}
+
+// printHelp writes the command's help: usage, description, flags (with
+// environment variables and defaults) and examples.
+func (fs *flagSet) printHelp(w io.Writer) {
+	usage := "bulkunfollow " + fs.name
+	hasFlags := false
+	fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		usage += " [flags]"
+	}
+	if fs.args != "" {
+		usage += " " + fs.args
+	}
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n", usage, strings.TrimSpace(fs.description))
+	if hasFlags {
+		fmt.Fprintf(w, "\nFlags:\n")
+		fs.VisitAll(func(f *flag.Flag) {
+			kind, usage := flag.UnquoteUsage(f)
+			line := "  --" + f.Name
+			if kind != "" {
+				line += " " + kind
+			}
+			fmt.Fprintf(w, "%s\n      %s\n", line, usage)
+			var extra []string
+			if !fs.noEnv[f.Name] {
+				extra = append(extra, "env "+envName(f.Name))
+			}
+			if f.DefValue != "" && f.DefValue != "false" {
+				extra = append(extra, "default "+f.DefValue)
+			}
+			if len(extra) > 0 {
+				fmt.Fprintf(w, "      (%s)\n", strings.Join(extra, ", "))
+			}
+		})
+	}
+	if len(fs.examples) > 0 {
+		fmt.Fprintf(w, "\nExamples:\n")
+		for _, ex := range fs.examples {
+			fmt.Fprintf(w, "  %s\n", ex)
+		}
+	}
+}
+
+// Args returns the positional arguments, wherever they appeared.
+func (fs *flagSet) Args() []string { return fs.positional }
+
+// absPath is filepath.Abs that keeps the input when it cannot resolve.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
