@@ -189,3 +189,17 @@ func absPath(p string) string {
 	}
 	return p
 }
+
+// defaultAPIBaseURL is the real X API. Tests, "simulate" and "demo" point
+// --api-base-url at the simulator instead.
+const defaultAPIBaseURL = "https://api.x.com"
+
+// apiBaseURLFlag adds --api-base-url, shared by every command that talks to X.
+func (fs *flagSet) apiBaseURLFlag() *string {
+	return fs.String("api-base-url", defaultAPIBaseURL, "X API base URL (point it at \"bulkunfollow simulate\" to rehearse)")
+}
+
+// accountFlag adds --account, which picks a stored credential.
+func (fs *flagSet) accountFlag() *string {
+	return fs.String("account", "", "stored account to use, by @username or id (default: the only one stored)")
+}
