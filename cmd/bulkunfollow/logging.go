@@ -1,0 +1,57 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// logFlags are the logging flags of commands that log (run, demo, simulate).
+type logFlags struct {
+	format *string
+	level  *string
+}
+
+func (fs *flagSet) logFlags() logFlags {
+	return logFlags{
+		format: fs.String("log-format", "auto", "log format on stderr: auto (console on a terminal, JSON otherwise), console or json"),
+		level:  fs.String("log-level", "info", "log level: debug, info, warn or error"),
+	}
+}
+
+// logger builds the zerolog logger the flags ask for, writing to stderr.
+func (lf logFlags) logger(e *env) (zerolog.Logger, error) {
+	level, err := zerolog.ParseLevel(strings.ToLower(*lf.level))
+	if err != nil || level == zerolog.NoLevel {
+		return zerolog.Nop(), usageErrorf("--log-level %q: want debug, info, warn or error", *lf.level)
+	}
+	var w io.Writer
+	switch strings.ToLower(*lf.format) {
+	case "auto", "":
+		if e.interactive {
+			w = consoleWriter(e.stderr)
+		} else {
+			w = e.stderr
+		}
+	case "console", "text":
+		w = consoleWriter(e.stderr)
+	case "json":
+		w = e.stderr
+	default:
+		return zerolog.Nop(), usageErrorf("--log-format %q: want auto, console or json", *lf.format)
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
+}
+
+func consoleWriter(w io.Writer) io.Writer {
+	return zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !isTerminal(w)}
+}
+
+// isJSONLog reports whether lf selects JSON logs for e.
+func (lf logFlags) isJSON(e *env) bool {
+	f := strings.ToLower(*lf.format)
+	return f == "json" || ((f == "auto" || f == "") && !e.interactive)
+}
+
