@@ -32,6 +32,8 @@ type env struct {
 	// interactive reports whether a person is at the terminal (stdin and
 	// stderr are terminals). Prompts and progress bars depend on it.
 	interactive bool
+	// notify, when set, replaces signal.Notify for SIGINT/SIGTERM (tests).
+	notify func(chan<- os.Signal)
 }
 
 // command is one subcommand. run returns nil on success or an error that
