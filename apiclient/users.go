@@ -120,7 +120,7 @@ type NotFound struct {
 // returned nor reported are listed with an empty Detail. On an error the
 // results of the batches done so far are returned with it.
 func (c *Client) UsersByUsernames(ctx context.Context, names []string) (users []User, notFound []NotFound, err error) {
-	var batch []string          // lower-case names to send
+	var batch []string           // lower-case names to send
 	given := map[string]string{} // lower-case -> as given (first spelling)
 	for _, n := range names {
 		clean := strings.TrimPrefix(strings.TrimSpace(n), "@")
