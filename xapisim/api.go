@@ -1,0 +1,372 @@
+package xapisim
+
+import (
+	"crypto/subtle"
+	"encoding/base32"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Endpoint names: keys of rate-limit windows and of Stats.Calls.
+const (
+	epUnfollow  = "unfollow"
+	epMe        = "users_me"
+	epUsersBy   = "users_by"
+	epFollowing = "following"
+)
+
+// scopesFor are the OAuth 2.0 scopes each endpoint requires (from the
+// official spec's security section).
+var scopesFor = map[string][]string{
+	epUnfollow:  {"follows.write", "users.read", "tweet.read"},
+	epMe:        {"tweet.read", "users.read"},
+	epUsersBy:   {"users.read", "tweet.read"},
+	epFollowing: {"follows.read", "users.read", "tweet.read"},
+}
+
+// appOnlyAllowed lists the endpoints that accept an app-only bearer token.
+var appOnlyAllowed = map[string]bool{epUsersBy: true, epFollowing: true}
+
+var (
+	idPattern       = regexp.MustCompile(`^[0-9]{1,19}$`)
+	usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,15}$`)
+)
+
+// principal is who a request acts as.
+type principal struct {
+	userID   string // "" for app-only
+	clientID string
+	scopes   []string // nil: not an OAuth 2.0 user token (no scope check)
+}
+
+func (p principal) rateKey() string {
+	if p.userID == "" {
+		return "app"
+	}
+	return p.userID
+}
+
+// response is what a handler decided; api writes it after unlocking.
+type response struct {
+	status  int
+	body    any
+	problem bool // application/problem+json
+}
+
+func ok(body any) response { return response{status: http.StatusOK, body: body} }
+
+func problem(status int, p map[string]any) response {
+	return response{status: status, body: p, problem: true}
+}
+
+// api wraps an API endpoint handler with what every X API request goes
+// through, in this order: latency, fault draw, 5xx fault, authentication,
+// app-only check, scopes, account/app mode, rate-limit windows, the handler,
+// then a possible dropped connection. Handlers run with s.mu held.
+func (s *Server) api(ep string, h func(r *http.Request, p principal) response) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Latency > 0 {
+			if err := s.cfg.Sleep(r.Context(), s.cfg.Latency); err != nil {
+				return // the client went away
+			}
+		}
+		body := formBody(r)
+		resp, drop := s.decide(ep, w.Header(), r, body, h)
+		s.write(w, resp, drop)
+	}
+}
+
+func (s *Server) decide(ep string, hdr http.Header, r *http.Request, body []byte, h func(*http.Request, principal) response) (resp response, drop bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer func() {
+		switch {
+		case resp.status == http.StatusTooManyRequests:
+			s.stats.RateLimited++
+		case resp.status >= 500:
+			s.stats.Served5xx++
+		case resp.status == http.StatusUnauthorized:
+			s.stats.Unauthorized++
+		case resp.status == http.StatusForbidden:
+			s.stats.Forbidden++
+		}
+		if drop {
+			s.stats.Dropped++
+		}
+	}()
+	s.stats.Calls[ep]++
+	if ep == epUnfollow {
+		s.stats.UnfollowCalls++
+		s.stats.UnfollowCallsByTarget[r.PathValue("target")]++
+	}
+
+	// Faults: one draw per API request, so the sequence depends only on
+	// the seed and the order of requests.
+	if s.cfg.FailRate > 0 || s.cfg.ResetRate > 0 {
+		u := s.rng.Float64()
+		switch {
+		case u < s.cfg.FailRate:
+			if s.rng.IntN(2) == 0 {
+				return problem(http.StatusInternalServerError, problemInternal()), false
+			}
+			return problem(http.StatusServiceUnavailable, problemUnavailable()), false
+		case u < s.cfg.FailRate+s.cfg.ResetRate:
+			drop = true
+		}
+	}
+
+	p, status := s.authenticate(r, body)
+	if status != 0 {
+		return problem(http.StatusUnauthorized, problemUnauthorized()), drop
+	}
+	if p.userID == "" && !appOnlyAllowed[ep] {
+		return problem(http.StatusForbidden, problemUnsupportedAuth()), drop
+	}
+	if p.scopes != nil {
+		var missing []string
+		for _, sc := range scopesFor[ep] {
+			if !slices.Contains(p.scopes, sc) {
+				missing = append(missing, sc)
+			}
+		}
+		if len(missing) > 0 {
+			return problem(http.StatusForbidden, problemMissingScope(missing)), drop
+		}
+	}
+	switch s.mode {
+	case ModeSuspended:
+		return problem(http.StatusForbidden, problemSuspended()), drop
+	case ModeClientNotEnrolled:
+		return problem(http.StatusForbidden, problemClientForbidden(p.clientID)), drop
+	case ModeCredits:
+		return problem(http.StatusPaymentRequired, problemCredits()), drop
+	case ModeUsageCap:
+		w := s.window(p.rateKey(), ep, s.limit(ep), s.cfg.Window)
+		w.setHeaders(hdr, "x-rate-limit-")
+		return problem(http.StatusTooManyRequests, problemUsageCapped()), drop
+	}
+
+	win := s.window(p.rateKey(), ep, s.limit(ep), s.cfg.Window)
+	var day *window
+	if ep == epUnfollow && s.cfg.DailyUnfollowLimit > 0 {
+		day = s.window(p.rateKey(), ep+"-24h", s.cfg.DailyUnfollowLimit, 24*time.Hour)
+	}
+	if win.full() || (day != nil && day.full()) {
+		win.setHeaders(hdr, "x-rate-limit-")
+		if day != nil {
+			day.setHeaders(hdr, "x-user-limit-24hour-")
+		}
+		return problem(http.StatusTooManyRequests, problemTooMany()), drop
+	}
+	win.count++
+	win.setHeaders(hdr, "x-rate-limit-")
+	if day != nil {
+		day.count++
+		day.setHeaders(hdr, "x-user-limit-24hour-")
+	}
+	return h(r, p), drop
+}
+
+// write sends resp. With drop it sends the headers and half the body, then
+// drops the connection, as a reset in the middle of a response looks to a
+// client.
+func (s *Server) write(w http.ResponseWriter, resp response, drop bool) {
+	body, err := json.Marshal(resp.body)
+	if err != nil {
+		panic(fmt.Sprintf("xapisim: encode response: %v", err)) // a bug in the simulator
+	}
+	if resp.problem {
+		w.Header().Set("Content-Type", "application/problem+json")
+	} else {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(resp.status)
+	if drop {
+		_, _ = w.Write(body[:len(body)/2])
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		panic(http.ErrAbortHandler) // net/http closes the connection, logs nothing
+	}
+	_, _ = w.Write(body)
+}
+
+// authenticate finds who r acts as. status is 401 when the credentials are
+// missing, unknown, expired, revoked or badly signed. s.mu is held.
+func (s *Server) authenticate(r *http.Request, body []byte) (principal, int) {
+	h := r.Header.Get("Authorization")
+	scheme, cred, _ := strings.Cut(h, " ")
+	switch {
+	case strings.EqualFold(scheme, "Bearer") && cred != "":
+		t, ok := s.tokens[strings.TrimSpace(cred)]
+		if !ok || t.revoked {
+			return principal{}, http.StatusUnauthorized
+		}
+		switch t.kind {
+		case appToken:
+			return principal{}, 0
+		case accessToken:
+			if !s.now().Before(t.expires) {
+				return principal{}, http.StatusUnauthorized
+			}
+			if _, known := s.users[t.userID]; !known {
+				return principal{}, http.StatusUnauthorized
+			}
+			return principal{userID: t.userID, clientID: t.clientID, scopes: t.scopes}, 0
+		}
+	case strings.EqualFold(scheme, "OAuth"):
+		params, ok := oauth1Params(h)
+		if !ok {
+			return principal{}, http.StatusUnauthorized
+		}
+		c, ok := s.verifyOAuth1(r, params, body)
+		if !ok {
+			return principal{}, http.StatusUnauthorized
+		}
+		if _, known := s.users[c.UserID]; !known {
+			return principal{}, http.StatusUnauthorized
+		}
+		return principal{userID: c.UserID, clientID: c.ConsumerKey}, 0
+	}
+	return principal{}, http.StatusUnauthorized
+}
+
+// handleUnfollow is DELETE /2/users/{source}/following/{target}.
+func (s *Server) handleUnfollow(r *http.Request, p principal) response {
+	source, target := r.PathValue("source"), r.PathValue("target")
+	for _, pv := range [][2]string{{"source_user_id", source}, {"target_user_id", target}} {
+		if !idPattern.MatchString(pv[1]) {
+			return problem(http.StatusBadRequest, problemInvalidRequest(pv[0], pv[1],
+				fmt.Sprintf("The `%s` path parameter value [%s] does not match ^[0-9]{1,19}$", pv[0], pv[1])))
+		}
+	}
+	if subtle.ConstantTimeCompare([]byte(source), []byte(p.userID)) != 1 {
+		return problem(http.StatusBadRequest, problemInvalidRequest("source_user_id", source,
+			fmt.Sprintf("The `source_user_id` path parameter value [%s] must be the id of the authenticated user.", source)))
+	}
+	if _, known := s.users[target]; !known {
+		return ok(map[string]any{"errors": []any{notFoundError("id", target, "id")}})
+	}
+	list := s.following[source]
+	if i := slices.Index(list, target); i >= 0 {
+		s.following[source] = slices.Delete(list, i, i+1)
+		s.stats.Unfollowed++
+	}
+	return ok(map[string]any{"data": map[string]bool{"following": false}})
+}
+
+// handleMe is GET /2/users/me.
+func (s *Server) handleMe(_ *http.Request, p principal) response {
+	return ok(map[string]any{"data": *s.users[p.userID]})
+}
+
+// handleUsersBy is GET /2/users/by?usernames=a,b.
+func (s *Server) handleUsersBy(r *http.Request, _ principal) response {
+	raw := r.URL.Query().Get("usernames")
+	if raw == "" {
+		return problem(http.StatusBadRequest, problemInvalidRequest("usernames", "",
+			"The `usernames` query parameter can not be empty"))
+	}
+	names := strings.Split(raw, ",")
+	if len(names) > 100 {
+		return problem(http.StatusBadRequest, problemInvalidRequest("usernames", raw,
+			fmt.Sprintf("The number of values in the `usernames` query parameter list [%d] is not between 1 and 100", len(names))))
+	}
+	for _, n := range names {
+		if !usernamePattern.MatchString(n) {
+			return problem(http.StatusBadRequest, problemInvalidRequest("usernames", n,
+				fmt.Sprintf("The `usernames` query parameter value [%s] does not match ^[A-Za-z0-9_]{1,15}$", n)))
+		}
+	}
+	var data []User
+	var errs []any
+	for _, n := range names {
+		if u, ok := s.byName[strings.ToLower(n)]; ok {
+			data = append(data, *u)
+		} else {
+			errs = append(errs, notFoundError("usernames", n, "usernames"))
+		}
+	}
+	body := map[string]any{}
+	if len(data) > 0 {
+		body["data"] = data
+	}
+	if len(errs) > 0 {
+		body["errors"] = errs
+	}
+	return ok(body)
+}
+
+// Pagination tokens are opaque to clients; here they encode an offset.
+var pageEncoding = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)
+
+func encodePageToken(offset int) string {
+	return pageEncoding.EncodeToString([]byte("sim:" + strconv.Itoa(offset)))
+}
+
+func decodePageToken(tok string) (int, bool) {
+	b, err := pageEncoding.DecodeString(tok)
+	if err != nil {
+		return 0, false
+	}
+	rest, found := strings.CutPrefix(string(b), "sim:")
+	n, err := strconv.Atoi(rest)
+	return n, found && err == nil && n >= 0
+}
+
+// handleFollowing is GET /2/users/{id}/following.
+func (s *Server) handleFollowing(r *http.Request, _ principal) response {
+	id := r.PathValue("id")
+	q := r.URL.Query()
+	if !idPattern.MatchString(id) {
+		return problem(http.StatusBadRequest, problemInvalidRequest("id", id,
+			fmt.Sprintf("The `id` path parameter value [%s] does not match ^[0-9]{1,19}$", id)))
+	}
+	size := 100
+	if v := q.Get("max_results"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return problem(http.StatusBadRequest, problemInvalidRequest("max_results", v,
+				fmt.Sprintf("The `max_results` query parameter value [%s] is not between 1 and 1000", v)))
+		}
+		size = n
+	}
+	offset := 0
+	if v := q.Get("pagination_token"); v != "" {
+		n, valid := decodePageToken(v)
+		if !valid {
+			return problem(http.StatusBadRequest, problemInvalidRequest("pagination_token", v,
+				fmt.Sprintf("The `pagination_token` query parameter value [%s] is not valid", v)))
+		}
+		offset = n
+	}
+	if _, known := s.users[id]; !known {
+		return ok(map[string]any{"errors": []any{notFoundError("id", id, "id")}})
+	}
+	list := s.following[id]
+	offset = min(offset, len(list))
+	end := min(offset+size, len(list))
+	data := make([]User, 0, end-offset)
+	for _, fid := range list[offset:end] {
+		data = append(data, *s.users[fid])
+	}
+	meta := map[string]any{"result_count": len(data)}
+	if end < len(list) {
+		meta["next_token"] = encodePageToken(end)
+	}
+	if offset > 0 {
+		meta["previous_token"] = encodePageToken(max(0, offset-size))
+	}
+	body := map[string]any{"meta": meta}
+	if len(data) > 0 {
+		body["data"] = data
+	}
+	return ok(body)
+}
