@@ -1,0 +1,153 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// EnvClientSecret holds the OAuth 2.0 client secret of a confidential
+// client. Secrets are never taken from a command-line flag value.
+const EnvClientSecret = "BULKUNFOLLOW_CLIENT_SECRET"
+
+// Options says where credentials come from. The zero value reads the
+// process environment and the default store, for the real X API.
+type Options struct {
+	Dir        string              // credential store directory; "" = DefaultDir
+	Account    string              // stored account, "@username" or id; "" = the only one
+	APIBaseURL string              // "" = DefaultAPIBaseURL
+	Getenv     func(string) string // nil = os.Getenv
+	Transport  http.RoundTripper   // base transport; nil = http.DefaultTransport
+	Now        func() time.Time    // clock for expiry; nil = time.Now
+	Log        zerolog.Logger      // debug events, never secrets; zero value = silent
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	if o.APIBaseURL == "" {
+		o.APIBaseURL = DefaultAPIBaseURL
+	}
+	o.APIBaseURL = normalizeBase(o.APIBaseURL)
+	if o.Transport == nil {
+		o.Transport = http.DefaultTransport
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Dir == "" {
+		d, err := DefaultDir(o.Getenv)
+		if err != nil {
+			return o, err
+		}
+		o.Dir = d
+	}
+	return o, nil
+}
+
+// Identity describes the credential an HTTPClient uses, for status output
+// and account checks. It never holds a secret.
+type Identity struct {
+	Method Method `json:"method"`
+	// Source is where the credential came from: an environment variable
+	// name (BULKUNFOLLOW_ACCESS_TOKEN, BULKUNFOLLOW_OAUTH1_*) or the
+	// credential file.
+	Source string `json:"source"`
+	// UserID and Username are known for stored credentials; for the
+	// environment methods they are empty until someone asks /2/users/me.
+	UserID      string    `json:"user_id,omitempty"`
+	Username    string    `json:"username,omitempty"`
+	APIBaseURL  string    `json:"api_base_url"`
+	Expiry      time.Time `json:"expiry,omitzero"` // zero: does not expire or unknown
+	Scopes      []string  `json:"scopes,omitempty"`
+	Refreshable bool      `json:"refreshable"`
+}
+
+// Account is "@username (id)", or "" when not known.
+func (i Identity) Account() string {
+	return Credential{UserID: i.UserID, Username: i.Username}.Label()
+}
+
+// HTTPClient returns the authenticated client the rest of bulkunfollow
+// uses, choosing the credential by this precedence:
+//
+//  1. BULKUNFOLLOW_ACCESS_TOKEN: a ready OAuth 2.0 bearer token, never refreshed;
+//  2. BULKUNFOLLOW_OAUTH1_CONSUMER_KEY, _CONSUMER_SECRET, _TOKEN, _TOKEN_SECRET:
+//     OAuth 1.0a user context (all four, or an error naming the missing ones);
+//  3. the credential store: opts.Account, or the only account stored for
+//     opts.APIBaseURL.
+//
+// Stored OAuth 2.0 credentials are refreshed RefreshMargin before expiry
+// and once when the server answers 401 (the request is then retried once
+// if its body can be replayed); the new token pair is saved before it is
+// used, under a lock shared with other processes. Errors that need a new
+// login match errors.Is(err, ErrLoginRequired), also when they come back
+// from a request through the client (wrapped in *url.Error).
+func HTTPClient(ctx context.Context, opts Options) (*http.Client, Identity, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, Identity{}, err
+	}
+	if tok := strings.TrimSpace(opts.Getenv(EnvAccessToken)); tok != "" {
+		opts.Log.Debug().Str("source", EnvAccessToken).Msg("using the access token from the environment")
+		id := Identity{Method: MethodBearer, Source: EnvAccessToken, APIBaseURL: opts.APIBaseURL}
+		return &http.Client{Transport: &bearerTransport{base: opts.Transport, token: staticToken(tok)}}, id, nil
+	}
+	keys, ok, err := OAuth1FromEnv(opts.Getenv)
+	if err != nil {
+		return nil, Identity{}, err
+	}
+	if ok {
+		opts.Log.Debug().Str("source", "BULKUNFOLLOW_OAUTH1_*").Msg("using OAuth 1.0a keys from the environment")
+		id := Identity{Method: MethodOAuth1, Source: "BULKUNFOLLOW_OAUTH1_*", APIBaseURL: opts.APIBaseURL}
+		return &http.Client{Transport: oauth1Transport(opts.Transport, keys)}, id, nil
+	}
+
+	store := NewStore(opts.Dir, opts.Now)
+	c, err := store.Select(opts.Account, opts.APIBaseURL)
+	if err != nil {
+		return nil, Identity{}, err
+	}
+	hc, err := storedClient(store, c, opts)
+	if err != nil {
+		return nil, Identity{}, err
+	}
+	return hc, identityOf(c, store.Path()), nil
+}
+
+// identityOf describes a stored credential.
+func identityOf(c Credential, path string) Identity {
+	return Identity{
+		Method: c.Method, Source: path, UserID: c.UserID, Username: c.Username,
+		APIBaseURL: c.APIBaseURL, Expiry: c.Expiry, Scopes: c.Scopes, Refreshable: c.Refreshable(),
+	}
+}
+
+// storedClient is the client for a stored credential.
+func storedClient(store *Store, c Credential, opts Options) (*http.Client, error) {
+	switch c.Method {
+	case MethodOAuth1:
+		k := OAuth1Keys{ConsumerKey: c.ConsumerKey, ConsumerSecret: c.ConsumerSecret, Token: c.Token, TokenSecret: c.TokenSecret}
+		if !k.complete() {
+			return nil, &LoginRequiredError{Account: c.Label(), Reason: "the stored OAuth 1.0a keys are incomplete"}
+		}
+		opts.Log.Debug().Str("account", c.Label()).Msg("using stored OAuth 1.0a keys")
+		return &http.Client{Transport: oauth1Transport(opts.Transport, k)}, nil
+	case MethodOAuth2:
+		if c.NeedsLogin != "" {
+			return nil, &LoginRequiredError{Account: c.Label(), Reason: c.NeedsLogin}
+		}
+		src := &storeSource{
+			store: store, hc: &http.Client{Transport: opts.Transport}, now: opts.Now, log: opts.Log,
+			clientSecret: strings.TrimSpace(opts.Getenv(EnvClientSecret)), cred: c,
+		}
+		opts.Log.Debug().Str("account", c.Label()).Time("expiry", c.Expiry).Msg("using stored OAuth 2.0 token")
+		return &http.Client{Transport: &bearerTransport{base: opts.Transport, token: src.token}}, nil
+	}
+	return nil, &ConfigError{Msg: "stored credential for " + c.Label() + " has an unknown method " + string(c.Method)}
+}

@@ -1,0 +1,183 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"golang.org/x/oauth2"
+)
+
+// ErrLoginRequired matches (errors.Is) every error that only a new
+// "bulkunfollow auth login" can fix: a spent or revoked refresh token, an
+// expired token without a refresh token, a refreshed token that could not be
+// saved.
+var ErrLoginRequired = errors.New("log in again")
+
+// ErrNoCredentials means nothing is stored and no credential is in the
+// environment.
+var ErrNoCredentials = errors.New("no credentials")
+
+// LoginRequiredError says a credential can no longer be used and why. Its
+// message names the account and the command to run, never a token.
+type LoginRequiredError struct {
+	Account string // "@jack (12)" or "" when unknown
+	Reason  string // "the server rejected the refresh token"
+	Err     error  // the cause, already free of secrets
+}
+
+func (e *LoginRequiredError) Error() string {
+	s := "credentials"
+	if e.Account != "" {
+		s += " for " + e.Account
+	}
+	s += " need a new login: " + e.Reason
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *LoginRequiredError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrLoginRequired) true.
+func (e *LoginRequiredError) Is(target error) bool { return target == ErrLoginRequired }
+
+// NeedsPerson reports that no retry helps: a person must log in again.
+func (e *LoginRequiredError) NeedsPerson() bool { return true }
+
+// Hint is the command that fixes it.
+func (e *LoginRequiredError) Hint() string { return "bulkunfollow auth login" }
+
+// AccountError means the stored credential to use could not be chosen: none
+// stored, several and none chosen, or the chosen one is not there.
+type AccountError struct {
+	Wanted    string   // the --account value, "" when none was given
+	Available []string // labels of the stored accounts ("@jack (12)")
+	Path      string   // the credential file
+	Other     []string // accounts stored for another API base URL
+}
+
+func (e *AccountError) Error() string {
+	switch {
+	case e.Wanted != "" && len(e.Available) > 0:
+		return fmt.Sprintf("no stored account matches %q (stored: %s)", e.Wanted, strings.Join(e.Available, ", "))
+	case e.Wanted != "":
+		return fmt.Sprintf("no stored account matches %q", e.Wanted) + e.otherText()
+	case len(e.Available) > 1:
+		return fmt.Sprintf("several accounts are stored (%s): choose one with --account", strings.Join(e.Available, ", "))
+	default:
+		return "no stored credentials in " + e.Path + e.otherText()
+	}
+}
+
+func (e *AccountError) otherText() string {
+	if len(e.Other) == 0 {
+		return ""
+	}
+	return " (stored for another API base URL: " + strings.Join(e.Other, ", ") + ")"
+}
+
+// Is makes errors.Is(err, ErrNoCredentials) true when nothing is stored.
+func (e *AccountError) Is(target error) bool {
+	return target == ErrNoCredentials && len(e.Available) == 0
+}
+
+// NeedsPerson reports that a person must choose or log in.
+func (e *AccountError) NeedsPerson() bool { return true }
+
+// Hint is the command that fixes it.
+func (e *AccountError) Hint() string {
+	if len(e.Available) > 1 && e.Wanted == "" {
+		return "bulkunfollow run --account @USERNAME (see bulkunfollow auth status)"
+	}
+	if len(e.Available) > 0 {
+		return "bulkunfollow auth status"
+	}
+	return "bulkunfollow auth login"
+}
+
+// TokenError is a failed call to the token or revoke endpoint, with the
+// server's status and OAuth error code but never the response body, which
+// could echo a token. It replaces *oauth2.RetrieveError, whose message
+// prints the raw body.
+type TokenError struct {
+	Op          string // "exchange code", "refresh token", "revoke token"
+	Status      int    // HTTP status, 0 when unknown
+	Code        string // OAuth "error", e.g. "invalid_grant"
+	Description string // OAuth "error_description", secrets removed
+}
+
+func (e *TokenError) Error() string {
+	s := e.Op + ": "
+	if e.Status != 0 {
+		s += fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+	} else {
+		s += "failed"
+	}
+	if e.Code != "" {
+		s += ": " + e.Code
+	}
+	if e.Description != "" {
+		s += ": " + e.Description
+	}
+	return s
+}
+
+// Rejected reports whether the server refused the grant itself (spent,
+// expired or revoked code or refresh token) as opposed to failing.
+func (e *TokenError) Rejected() bool {
+	switch e.Code {
+	case "invalid_grant":
+		return true
+	case "invalid_request":
+		// X answers a spent refresh token with invalid_request and this text.
+		return strings.Contains(strings.ToLower(e.Description), "token was invalid")
+	}
+	return false
+}
+
+// ClientRejected reports whether the server refused the client id/secret.
+func (e *TokenError) ClientRejected() bool {
+	return e.Code == "invalid_client" || e.Code == "unauthorized_client"
+}
+
+// sanitize turns errors from golang.org/x/oauth2 into errors safe to print:
+// *oauth2.RetrieveError becomes *TokenError, and any secret that appears
+// in a message is replaced. Other errors keep their chain.
+func sanitize(op string, err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		te := &TokenError{Op: op, Code: redact(re.ErrorCode, secrets), Description: redact(truncate(re.ErrorDescription, 200), secrets)}
+		if re.Response != nil {
+			te.Status = re.Response.StatusCode
+		}
+		return te
+	}
+	msg := err.Error()
+	if redacted := redact(msg, secrets); redacted != msg {
+		return fmt.Errorf("%s: %s", op, redacted)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// redact replaces every non-empty secret in s.
+func redact(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "[redacted]")
+		}
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
