@@ -1,0 +1,258 @@
+package apiclient
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestClassifyResponses covers every row of XAPI.md's error table and the
+// extra shapes X is known to send, through a real HTTP round trip.
+func TestClassifyResponses(t *testing.T) {
+	const reset = 1767225600
+	capHeaders := limits(50, 45, reset)
+	tests := []struct {
+		name          string
+		rp            reply
+		want          Class
+		wantName      string // Problem.Name()
+		wantText      string // substring of Error()
+		wantExhausted bool
+		wantHidden    bool
+		wantHint      string // substring of Hint(); "" = no hint expected
+	}{
+		{"401 unauthorized", reply{401, limits(50, 49, reset), bodyUnauthorized},
+			ClassUnauthorized, "", "401 Unauthorized: Unauthorized", false, false, "auth login"},
+		{"401 legacy could not authenticate", reply{401, nil, `{"errors":[{"code":32,"message":"Could not authenticate you."}]}`},
+			ClassUnauthorized, "", "Could not authenticate you. (code 32)", false, false, "auth login"},
+		{"403 unsupported-authentication", reply{403, limits(50, 50, reset), bodyUnsupportedAuth},
+			ClassForbidden, "unsupported-authentication", "OAuth 2.0 Application-Only is forbidden", false, false, "app-only"},
+		{"403 client-forbidden client-not-enrolled", reply{403, nil, bodyClientForbidden},
+			ClassForbidden, "client-forbidden", "attached to a Project", false, false, "Project"},
+		{"403 user-suspended", reply{403, nil, bodyUserSuspended},
+			ClassForbidden, "user-suspended", "authentication is suspended", false, false, "suspended"},
+		{"403 generic forbidden", reply{403, limits(50, 40, reset), bodyForbidden},
+			ClassForbidden, "", "403 Forbidden: You are not permitted to perform this action.", false, false, "Read and write"},
+		{"400 invalid-request source is not the user", reply{400, nil, bodyInvalidRequest},
+			ClassForbidden, "invalid-request", "One or more parameters", false, false, "source id"},
+		{"402 credits api.x.com", reply{402, limits(50, 48, reset), bodyCredits},
+			ClassQuota, "credits", "402 Payment Required", false, false, "credits"},
+		{"402 credits-depleted api.twitter.com", reply{402, nil, bodyCreditsDepleted},
+			ClassQuota, "credits-depleted", "depleted its credits", false, false, "credits"},
+		{"402 without body", reply{402, nil, ""},
+			ClassQuota, "", "402 Payment Required", false, false, "credits"},
+		{"429 window exhausted problem json", reply{429, limits(50, 0, reset), bodyTooManyRequests},
+			ClassWindowLimited, "", "429 Too Many Requests: Too Many Requests", true, false, "waits for the reset"},
+		{"429 legacy code 88", reply{429, limits(50, 0, reset), bodyLegacy88},
+			ClassWindowLimited, "", "Rate limit exceeded (code 88)", true, false, "waits"},
+		{"429 hidden short limit remaining > 0", reply{429, limits(50, 3, reset), bodyTooManyRequests},
+			ClassWindowLimited, "", "429 Too Many Requests", false, true, "waits"},
+		{"429 without headers or body", reply{429, nil, ""},
+			ClassWindowLimited, "", "429 Too Many Requests", false, false, "waits"},
+		{"429 usage cap monthly remaining > 0", reply{429, capHeaders, bodyUsageCapped},
+			ClassQuota, "usage-capped", "Usage cap exceeded: Monthly product cap (usage-capped)", false, false, "monthly usage cap"},
+		{"429 usage cap api.x.com host", reply{429, capHeaders, bodyUsageCappedX},
+			ClassQuota, "usage-capped", "Daily account cap", false, false, "daily usage cap"},
+		{"429 usage cap even with remaining 0", reply{429, limits(50, 0, reset), bodyUsageCapped},
+			ClassQuota, "usage-capped", "Monthly product cap", true, false, "usage cap"},
+		{"429 garbage headers", reply{429, map[string]string{HeaderLimit: "fifty", HeaderRemaining: "-1", HeaderReset: "soon"}, bodyTooManyRequests},
+			ClassWindowLimited, "", "429 Too Many Requests", false, false, "waits"},
+		{"500 problem", reply{500, limits(50, 10, reset), bodyInternal},
+			ClassTransient, "", "500 Internal Server Error: Internal Server Error", false, false, ""},
+		{"503 html from a proxy", reply{503, map[string]string{"Content-Type": "text/html"}, bodyServiceUnavailHTM},
+			ClassTransient, "", "503 Service Unavailable: non-JSON body", false, false, ""},
+		{"502 empty body", reply{502, nil, ""},
+			ClassTransient, "", "502 Bad Gateway", false, false, ""},
+		{"504 plain text", reply{504, map[string]string{"Content-Type": "text/plain"}, "upstream request timeout"},
+			ClassTransient, "", "504 Gateway Timeout", false, false, ""},
+		{"408 request timeout", reply{408, nil, ""},
+			ClassTransient, "", "408 Request Timeout", false, false, ""},
+		{"200 errors resource-not-found for the target", reply{200, limits(50, 47, reset), bodyTargetNotFound},
+			ClassNotFound, "resource-not-found", "200 OK: Could not find user with id: [2244994945].", false, false, ""},
+		{"200 errors resource-unavailable for the target", reply{200, nil, `{"errors":[{"resource_id":"2244994945","resource_type":"user","title":"Forbidden","detail":"User has been suspended: [2244994945].","type":"https://api.x.com/2/problems/resource-unavailable"}]}`},
+			ClassNotFound, "resource-unavailable", "User has been suspended", false, false, ""},
+		{"200 errors about another id", reply{200, nil, strings.ReplaceAll(bodyTargetNotFound, target, "42")},
+			ClassPermanent, "resource-not-found", "Could not find user with id: [42].", false, false, ""},
+		{"200 not json", reply{200, map[string]string{"Content-Type": "text/html"}, "<html>captive portal</html>"},
+			ClassTransient, "", "malformed response body", false, false, ""},
+		{"200 truncated json", reply{200, nil, `{"data":{"follo`},
+			ClassTransient, "", "malformed response body", false, false, ""},
+		{"200 empty object", reply{200, nil, `{}`},
+			ClassTransient, "", "malformed response body: no data", false, false, ""},
+		{"404 about the target", reply{404, nil, bodyNotFound404},
+			ClassNotFound, "resource-not-found", "404 Not Found: Could not find user", false, false, ""},
+		{"404 legacy user not found", reply{404, nil, `{"errors":[{"code":50,"message":"User not found."}]}`},
+			ClassNotFound, "", "User not found. (code 50)", false, false, ""},
+		{"404 html wrong base url", reply{404, map[string]string{"Content-Type": "text/html"}, "<html>404 page not found</html>"},
+			ClassPermanent, "", "404 Not Found: non-JSON body", false, false, ""},
+		{"409 conflict", reply{409, nil, `{"title":"Conflict","type":"about:blank","status":409,"detail":"Conflict"}`},
+			ClassPermanent, "", "409 Conflict: Conflict", false, false, ""},
+		{"400 other problem", reply{400, nil, `{"title":"Bad Request","type":"about:blank","status":400,"detail":"Bad Request"}`},
+			ClassPermanent, "", "400 Bad Request", false, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := fakeX(t, fixed(tt.rp))
+			_, err := c.Unfollow(context.Background(), source, target)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("Unfollow error = %v (%T), want *Error", err, err)
+			}
+			if got := e.Class(); got != tt.want {
+				t.Errorf("Class() = %v, want %v (err %v)", got, tt.want, err)
+			}
+			if got := Classify(err); got != tt.want {
+				t.Errorf("Classify() = %v, want %v", got, tt.want)
+			}
+			if e.Status != tt.rp.status {
+				t.Errorf("Status = %d, want %d", e.Status, tt.rp.status)
+			}
+			if got := e.Problem.Name(); got != tt.wantName {
+				t.Errorf("Problem.Name() = %q, want %q", got, tt.wantName)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "unfollow "+target+": ") || !strings.Contains(msg, tt.wantText) {
+				t.Errorf("Error() = %q, want prefix %q and %q", msg, "unfollow "+target+": ", tt.wantText)
+			}
+			if got := e.WindowExhausted(); got != tt.wantExhausted {
+				t.Errorf("WindowExhausted() = %v, want %v", got, tt.wantExhausted)
+			}
+			if got := e.HiddenLimit(); got != tt.wantHidden {
+				t.Errorf("HiddenLimit() = %v, want %v", got, tt.wantHidden)
+			}
+			hint := e.Hint()
+			if tt.wantHint == "" && hint != "" || !strings.Contains(hint, tt.wantHint) {
+				t.Errorf("Hint() = %q, want containing %q", hint, tt.wantHint)
+			}
+			if e.Header == nil || e.Method != http.MethodDelete || e.Path != "/2/users/"+source+"/following/"+target {
+				t.Errorf("Header/Method/Path = %v/%q/%q", e.Header != nil, e.Method, e.Path)
+			}
+		})
+	}
+}
+
+func TestErrorKeepsProblemFields(t *testing.T) {
+	c, _ := fakeX(t, fixed(reply{429, limits(50, 45, 1767225600), bodyUsageCapped}))
+	_, err := c.Unfollow(context.Background(), source, target)
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v", err)
+	}
+	p := e.Problem
+	if p.Title != "UsageCapExceeded" || p.Detail != "Usage cap exceeded: Monthly product cap" ||
+		p.Str("period") != "Monthly" || p.Str("scope") != "Product" {
+		t.Errorf("Problem = %+v", p)
+	}
+	if !e.Rate.Present || e.Rate.Remaining != 45 || e.Rate.Limit != 50 || e.Rate.Reset.Unix() != 1767225600 {
+		t.Errorf("Rate = %+v", e.Rate)
+	}
+
+	c, _ = fakeX(t, fixed(reply{403, nil, bodyClientForbidden}))
+	_, err = c.Me(context.Background())
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v", err)
+	}
+	if e.Problem.Str("reason") != "client-not-enrolled" || e.Problem.Str("client_id") != "29012345" {
+		t.Errorf("Extra = %v", e.Problem.Extra)
+	}
+	if e.Op != "me" || !strings.HasPrefix(err.Error(), "me: 403 Forbidden: ") {
+		t.Errorf("Op %q, Error() %q", e.Op, err)
+	}
+
+	c, _ = fakeX(t, fixed(reply{400, nil, bodyInvalidRequest}))
+	_, err = c.Unfollow(context.Background(), source, target)
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(e.Errors) != 1 || e.Errors[0].Str("message") != "You can only unfollow on behalf of the authenticated user" {
+		t.Errorf("Errors = %+v", e.Errors)
+	}
+	if _, ok := e.Errors[0].Extra["parameters"].(map[string]any); !ok {
+		t.Errorf("parameters not kept: %#v", e.Errors[0].Extra)
+	}
+
+	c, _ = fakeX(t, fixed(reply{429, limits(50, 0, 1767225600), bodyLegacy88}))
+	_, err = c.Unfollow(context.Background(), source, target)
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(e.Legacy) != 1 || e.Legacy[0] != (LegacyError{Code: 88, Message: "Rate limit exceeded"}) {
+		t.Errorf("Legacy = %+v", e.Legacy)
+	}
+
+	c, _ = fakeX(t, fixed(reply{503, map[string]string{"Content-Type": "text/html"}, bodyServiceUnavailHTM}))
+	_, err = c.Unfollow(context.Background(), source, target)
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v", err)
+	}
+	if want := "<html> <head><title>503 Service Temporarily Unavailable</title></head>"; !strings.HasPrefix(e.Body, want) {
+		t.Errorf("Body = %q, want prefix %q", e.Body, want)
+	}
+}
+
+func TestClassifyPlainErrors(t *testing.T) {
+	tests := []struct {
+		err  error
+		want Class
+	}{
+		{nil, ClassNone},
+		{context.Canceled, ClassCanceled},
+		{context.DeadlineExceeded, ClassCanceled},
+		{errors.New("boom"), ClassPermanent},
+		{&Error{Op: "x", Err: errors.New("connection reset by peer")}, ClassTransient},
+		{&Error{Op: "x", Err: ErrRequestTimeout}, ClassTransient},
+		{&Error{Op: "x", Err: ErrBadBaseURL}, ClassPermanent},
+		{&Error{Op: "x", Err: ErrInvalidID}, ClassPermanent},
+		{&Error{Op: "x", Status: 429, Err: context.Canceled}, ClassCanceled},
+	}
+	for _, tt := range tests {
+		if got := Classify(tt.err); got != tt.want {
+			t.Errorf("Classify(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+		// Wrapping keeps the class.
+		if tt.err != nil {
+			if got := Classify(wrap(tt.err)); got != tt.want {
+				t.Errorf("Classify(wrapped %v) = %v, want %v", tt.err, got, tt.want)
+			}
+		}
+	}
+}
+
+func wrap(err error) error { return &wrapped{err} }
+
+type wrapped struct{ err error }
+
+func (w *wrapped) Error() string { return "run: " + w.err.Error() }
+func (w *wrapped) Unwrap() error { return w.err }
+
+func TestClassStrings(t *testing.T) {
+	for c := ClassNone; c <= ClassCanceled; c++ {
+		if s := c.String(); s == "" || strings.HasPrefix(s, "class(") {
+			t.Errorf("Class(%d).String() = %q", c, s)
+		}
+	}
+	stops := map[Class]bool{ClassQuota: true, ClassUnauthorized: true, ClassForbidden: true, ClassCanceled: true}
+	for c := ClassNone; c <= ClassCanceled; c++ {
+		if c.StopsRun() != stops[c] {
+			t.Errorf("%v.StopsRun() = %v", c, c.StopsRun())
+		}
+	}
+}
+
+func TestProblemName(t *testing.T) {
+	tests := map[string]string{
+		"https://api.twitter.com/2/problems/usage-capped": "usage-capped",
+		"https://api.x.com/2/problems/credits":            "credits",
+		"https://api.x.com/2/problems/credits-depleted/":  "credits-depleted",
+		"about:blank": "",
+		"":            "",
+		"https://example.com/problems/usage-capped": "",
+	}
+	for typ, want := range tests {
+		if got := (Problem{Type: typ}).Name(); got != want {
+			t.Errorf("Name(%q) = %q, want %q", typ, got, want)
+		}
+	}
+}
