@@ -1,0 +1,379 @@
+package input
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Format names an input format. The zero value means "detect".
+type Format string
+
+// The formats Read understands.
+const (
+	Auto    Format = ""        // detect from the file name, then the content
+	CSV     Format = "csv"     // comma, semicolon or tab separated; header optional
+	Text    Format = "text"    // one id or @handle per line, # comments
+	JSON    Format = "json"    // array of values/objects, or {"data":[...]}
+	JSONL   Format = "jsonl"   // one JSON string, number or object per line
+	Archive Format = "archive" // the X archive's following.js (window.YTD.x.part0 = [...])
+)
+
+// Formats lists the concrete formats, for help texts.
+var Formats = []Format{CSV, Text, JSON, JSONL, Archive}
+
+// ParseFormat turns a --format value into a Format. It accepts the format
+// names and the aliases auto, tsv, txt, plain, ndjson, js and following.js.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "auto":
+		return Auto, nil
+	case "csv", "tsv":
+		return CSV, nil
+	case "text", "txt", "plain":
+		return Text, nil
+	case "json":
+		return JSON, nil
+	case "jsonl", "ndjson", "json-lines", "jsonlines":
+		return JSONL, nil
+	case "archive", "js", "following.js":
+		return Archive, nil
+	}
+	return "", fmt.Errorf("parse format: unknown format %q (want auto, csv, text, json, jsonl or archive)", s)
+}
+
+// String returns the format's name ("auto" for the zero value).
+func (f Format) String() string {
+	if f == Auto {
+		return "auto"
+	}
+	return string(f)
+}
+
+// Entry is one valid target read from an input. Exactly one of ID (> 0) and
+// Handle (without '@', 1–15 of [A-Za-z0-9_]) is set.
+type Entry struct {
+	// Line is the 1-based line the entry starts on. For JSON it is the line
+	// where the id (or handle) value starts.
+	Line   int
+	ID     uint64
+	Handle string
+}
+
+// Key identifies the account an entry names: the decimal id ("123456") or
+// "@" and the handle in lower case ("@jack"). X usernames compare without
+// regard to case, so @Jack and @jack share a key.
+func (e Entry) Key() string {
+	if e.Handle != "" {
+		return "@" + strings.ToLower(e.Handle)
+	}
+	return strconv.FormatUint(e.ID, 10)
+}
+
+// String returns the entry as written in a list: the id or "@handle".
+func (e Entry) String() string {
+	if e.Handle != "" {
+		return "@" + e.Handle
+	}
+	return strconv.FormatUint(e.ID, 10)
+}
+
+// LineError is one bad entry, or the structural problem (broken JSON, an
+// unterminated quote) that stopped reading.
+type LineError struct {
+	File   string
+	Line   int // 1-based; 0 when the problem has no line
+	Reason string
+}
+
+func (e LineError) Error() string {
+	if e.Line <= 0 {
+		return e.File + ": " + e.Reason
+	}
+	return e.File + ":" + strconv.Itoa(e.Line) + ": " + e.Reason
+}
+
+// InvalidError reports the bad entries of one input. Errors holds the first
+// Options.MaxErrors of them in file order; Total counts all of them.
+type InvalidError struct {
+	File   string
+	Errors []LineError
+	Total  int
+	// Stopped is true when a structural error ended reading early (it is the
+	// last element of Errors, or was counted in Total if Errors was full).
+	Stopped bool
+}
+
+func (e *InvalidError) Error() string {
+	var b strings.Builder
+	if e.Total == 1 {
+		b.WriteString("read " + e.File + ": 1 invalid entry")
+	} else {
+		fmt.Fprintf(&b, "read %s: %d invalid entries", e.File, e.Total)
+	}
+	if len(e.Errors) > 0 {
+		b.WriteString(" (first: " + e.Errors[0].Error() + ")")
+	}
+	return b.String()
+}
+
+// Unwrap exposes the kept line errors to errors.As.
+func (e *InvalidError) Unwrap() []error {
+	errs := make([]error, len(e.Errors))
+	for i := range e.Errors {
+		errs[i] = e.Errors[i]
+	}
+	return errs
+}
+
+// DefaultMaxErrors is how many line errors Read keeps when Options.MaxErrors is 0.
+const DefaultMaxErrors = 100
+
+// Options tune Read.
+type Options struct {
+	// MaxErrors is how many LineErrors InvalidError keeps; the rest are only
+	// counted. 0 means DefaultMaxErrors; a negative value keeps all.
+	MaxErrors int
+}
+
+// Info describes what ReadInfo read.
+type Info struct {
+	Format  Format   // the format used (detected or given)
+	Comma   rune     // CSV: the field separator used
+	Header  []string // CSV: the header row, nil when the file has none
+	Column  string   // CSV: header name of the column read ("" without a header)
+	Lines   int      // lines read
+	Entries int      // valid entries passed to fn
+	Invalid int      // bad entries (InvalidError.Total)
+}
+
+// Read streams every valid entry of r to fn, in file order. name is used in
+// messages and for format detection by extension. Bad entries do not stop
+// reading: Read returns *InvalidError after the whole input is read (or at a
+// structural error, which is reported as its last LineError). fn's error
+// aborts reading and is returned as is. I/O errors are returned wrapped.
+//
+// An empty input, or one with only a header or comments, is not an error:
+// fn is simply never called. ReadInfo tells the cases apart.
+//
+// Read keeps no state between calls; it is safe to call concurrently.
+func Read(r io.Reader, name string, f Format, opts Options, fn func(Entry) error) error {
+	_, err := ReadInfo(r, name, f, opts, fn)
+	return err
+}
+
+// ReadInfo is Read that also reports the format, header and counts.
+func ReadInfo(r io.Reader, name string, f Format, opts Options, fn func(Entry) error) (Info, error) {
+	max := opts.MaxErrors
+	if max == 0 {
+		max = DefaultMaxErrors
+	}
+	s := &sink{file: name, fn: fn, max: max}
+	br := bufio.NewReaderSize(r, 64<<10)
+	info := Info{Format: f}
+	if f == Auto {
+		var err error
+		if info.Format, err = detect(br, name); err != nil {
+			return info, fmt.Errorf("read %s: %w", name, err)
+		}
+	}
+	var err error
+	switch info.Format {
+	case CSV:
+		err = readCSV(br, name, s, &info)
+	case Text:
+		err = readText(br, s, &info)
+	case JSON, Archive:
+		err = readJSON(br, s, &info)
+	case JSONL:
+		err = readJSONL(br, s, &info)
+	default:
+		return info, fmt.Errorf("read %s: unknown format %q", name, string(f))
+	}
+	info.Entries, info.Invalid = s.entries, s.total
+	var se *structError
+	var fe fnError
+	switch {
+	case err == nil:
+	case errors.As(err, &fe):
+		return info, fe.err
+	case errors.As(err, &se):
+		s.bad(se.line, se.reason)
+		s.stopped = true
+		info.Invalid = s.total
+	default:
+		return info, fmt.Errorf("read %s: %w", name, err)
+	}
+	if s.total > 0 {
+		return info, &InvalidError{File: name, Errors: s.errs, Total: s.total, Stopped: s.stopped}
+	}
+	return info, nil
+}
+
+// sink collects entries and errors for one Read.
+type sink struct {
+	file    string
+	fn      func(Entry) error
+	max     int
+	errs    []LineError
+	total   int
+	entries int
+	stopped bool
+}
+
+func (s *sink) entry(e Entry) error {
+	s.entries++
+	if err := s.fn(e); err != nil {
+		return fnError{err}
+	}
+	return nil
+}
+
+func (s *sink) bad(line int, reason string) {
+	s.total++
+	if s.max < 0 || len(s.errs) < s.max {
+		s.errs = append(s.errs, LineError{File: s.file, Line: line, Reason: reason})
+	}
+}
+
+// fnError carries the callback's error out of a parser untouched.
+type fnError struct{ err error }
+
+func (e fnError) Error() string { return e.err.Error() }
+
+// structError is a problem that makes the rest of the input unreadable.
+type structError struct {
+	line   int
+	reason string
+}
+
+func (e *structError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.reason) }
+
+// formatByName maps file extensions to formats.
+func formatByName(name string) Format {
+	base := strings.ToLower(filepath.Base(name))
+	switch filepath.Ext(base) {
+	case ".csv", ".tsv":
+		return CSV
+	case ".txt", ".text", ".lst", ".list":
+		return Text
+	case ".json":
+		return JSON
+	case ".jsonl", ".ndjson":
+		return JSONL
+	case ".js":
+		return Archive
+	}
+	return Auto
+}
+
+// detect picks the format by extension, else by looking at the start of the
+// content (without consuming it).
+func detect(br *bufio.Reader, name string) (Format, error) {
+	if f := formatByName(name); f != Auto {
+		return f, nil
+	}
+	head, err := br.Peek(sniffSize)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return Auto, err
+	}
+	return sniff(head), nil
+}
+
+const sniffSize = 16 << 10
+
+// sniff guesses the format of the first bytes of an input.
+func sniff(head []byte) Format {
+	head = trimBOM(head)
+	// Skip blank and comment lines to the first meaningful line.
+	var first []byte
+	rest := head
+	for len(rest) > 0 {
+		var line []byte
+		line, rest = cutLine(rest)
+		t := trimSpace(line)
+		if len(t) == 0 || t[0] == '#' {
+			continue
+		}
+		first = t
+		break
+	}
+	if first == nil {
+		return Text
+	}
+	switch c := first[0]; {
+	case c == '[':
+		return JSON
+	case c == '{':
+		// One object per line is JSON Lines; anything else is one document.
+		if first[len(first)-1] == '}' && validJSONObjectLine(first) {
+			for len(rest) > 0 {
+				var line []byte
+				line, rest = cutLine(rest)
+				if t := trimSpace(line); len(t) > 0 {
+					if t[0] == '{' {
+						return JSONL
+					}
+					break
+				}
+			}
+		}
+		return JSON
+	case isIdentStart(c) && looksLikeAssignment(first):
+		return Archive
+	}
+	if csvDelimiter(first) != 0 || isHeaderRow(splitSimple(first, ',')) {
+		return CSV
+	}
+	return Text
+}
+
+// validJSONObjectLine reports whether line is exactly one complete JSON value.
+func validJSONObjectLine(line []byte) bool {
+	p := newJSONParser(newByteSource(line), 1)
+	if _, err := p.element(); err != nil {
+		return false
+	}
+	p.skipSpace()
+	_, err := p.src.ReadByte()
+	return err == io.EOF
+}
+
+func looksLikeAssignment(line []byte) bool {
+	for i, c := range line {
+		switch {
+		case c == '=':
+			return i > 0
+		case isIdentStart(c) || c == '.' || (c >= '0' && c <= '9') || c == ' ' || c == '\t':
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+func isIdentStart(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '$'
+}
+
+func cutLine(b []byte) (line, rest []byte) {
+	for i, c := range b {
+		if c == '\n' {
+			return b[:i], b[i+1:]
+		}
+	}
+	return b, nil
+}
+
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
+func trimBOM(b []byte) []byte {
+	if len(b) >= 3 && b[0] == bom[0] && b[1] == bom[1] && b[2] == bom[2] {
+		return b[3:]
+	}
+	return b
+}
