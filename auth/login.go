@@ -50,6 +50,8 @@ type LoginOptions struct {
 	Transport http.RoundTripper // for the token exchange and /2/users/me
 	Now       func() time.Time
 	Log       zerolog.Logger
+
+	onListen func(net.Addr) // tests: the listener's address
 }
 
 // Login runs the OAuth 2.0 Authorization Code flow with PKCE (S256) and a
@@ -94,6 +96,9 @@ func Login(ctx context.Context, o LoginOptions) (Credential, error) {
 	ln, err := net.Listen("tcp", bind)
 	if err != nil {
 		return Credential{}, fmt.Errorf("login: listen on %s for the redirect: %w (is another login running? change it with --redirect-uri, registered in your app too)", bind, err)
+	}
+	if o.onListen != nil {
+		o.onListen(ln.Addr())
 	}
 	if redirect.Port() == "0" { // tests: take the port the system chose
 		redirect.Host = ln.Addr().String()
@@ -178,7 +183,7 @@ var errKeepWaiting = errors.New("not a login answer")
 func (o LoginOptions) finish(ctx context.Context, cfg *oauth2.Config, cb callback, state, verifier string, secrets []string) (Credential, error) {
 	if cb.errCode != "" {
 		if cb.errCode == "access_denied" {
-			return Credential{}, &LoginRequiredError{Reason: "the authorization was cancelled in the browser (access_denied)"}
+			return Credential{}, errors.New("login: the authorization was cancelled in the browser (access_denied)")
 		}
 		return Credential{}, fmt.Errorf("login: X refused the authorization: %s %s", cb.errCode, truncate(cb.errDesc, 200))
 	}
