@@ -149,7 +149,7 @@ func (e *Error) message() string {
 	for _, l := range e.Legacy {
 		parts = append(parts, fmt.Sprintf("%s (code %d)", l.Message, l.Code))
 	}
-	if len(parts) == 0 && e.Body != "" {
+	if len(parts) == 0 && e.Body != "" && e.Err == nil {
 		parts = append(parts, "non-JSON body")
 	}
 	if e.Err != nil {

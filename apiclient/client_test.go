@@ -1,0 +1,522 @@
+package apiclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestUnfollowSuccess(t *testing.T) {
+	tests := []struct {
+		name          string
+		body          string
+		wantFollowing bool
+		wantErrors    int
+	}{
+		{"following false", bodyUnfollowed, false, 0},
+		{"still following", `{"data":{"following":true}}`, true, 0},
+		{"data and unrelated errors", `{"data":{"following":false},"errors":[{"title":"Partial","detail":"something else","type":"about:blank"}]}`, false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, rec := fakeX(t, fixed(reply{200, limits(50, 49, 1767226500), tt.body}))
+			res, err := c.Unfollow(t.Context(), source, target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Following != tt.wantFollowing || len(res.Errors) != tt.wantErrors {
+				t.Errorf("res = %+v", res)
+			}
+			r := rec.all()[0]
+			if r.Method != http.MethodDelete || r.URL.Path != "/2/users/"+source+"/following/"+target || r.URL.RawQuery != "" {
+				t.Errorf("request %s %s", r.Method, r.URL)
+			}
+		})
+	}
+}
+
+func TestUnfollowDataAndTargetNotFound(t *testing.T) {
+	body := `{"data":{"following":false},"errors":[{"value":"2244994945","detail":"Could not find user with id: [2244994945].","title":"Not Found Error","resource_type":"user","parameter":"id","resource_id":"2244994945","type":"https://api.twitter.com/2/problems/resource-not-found"}]}`
+	c, _ := fakeX(t, fixed(reply{200, nil, body}))
+	_, err := c.Unfollow(t.Context(), source, target)
+	if Classify(err) != ClassNotFound || !strings.Contains(err.Error(), "Could not find user with id: [2244994945].") {
+		t.Errorf("err = %v (%v)", err, Classify(err))
+	}
+}
+
+func TestInvalidIDsAreNotSent(t *testing.T) {
+	c, rec := fakeX(t, fixed(reply{200, nil, bodyUnfollowed}))
+	for _, ids := range [][2]string{{"", target}, {source, "abc"}, {source, "12345678901234567890"}, {"-1", target}, {source, "@jack"}} {
+		_, err := c.Unfollow(t.Context(), ids[0], ids[1])
+		if !errors.Is(err, ErrInvalidID) || Classify(err) != ClassPermanent {
+			t.Errorf("Unfollow(%q, %q) = %v", ids[0], ids[1], err)
+		}
+	}
+	if _, err := c.Following(t.Context(), "1.5", ""); !errors.Is(err, ErrInvalidID) {
+		t.Errorf("Following(1.5) = %v", err)
+	}
+	if n := len(rec.all()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+func TestIDsAbove2To53(t *testing.T) {
+	const big = "9007199254740993" // 2^53 + 1: float64 would make it ...992
+	tests := []struct{ name, body string }{
+		{"string id", `{"data":{"id":"` + big + `","name":"Big","username":"big"}}`},
+		{"numeric id", `{"data":{"id":` + big + `,"name":"Big","username":"big"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := fakeX(t, fixed(reply{200, nil, tt.body}))
+			u, err := c.Me(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.ID != big || u.Username != "big" || u.Name != "Big" {
+				t.Errorf("Me = %+v", u)
+			}
+		})
+	}
+	c, _ := fakeX(t, fixed(reply{200, nil, `{"data":[{"id":"9223372036854775807","name":"a","username":"a"},{"id":"` + big + `","name":"b","username":"b"}],"meta":{"result_count":2}}`}))
+	p, err := c.Following(t.Context(), big, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Users) != 2 || p.Users[0].ID != "9223372036854775807" || p.Users[1].ID != big {
+		t.Errorf("Following = %+v", p.Users)
+	}
+}
+
+func TestMeMalformed(t *testing.T) {
+	for _, body := range []string{`{"data":{"id":"12a","username":"x"}}`, `{"data":{"name":"x"}}`, `{"data":{"id":1.5e3}}`, `[]`} {
+		c, _ := fakeX(t, fixed(reply{200, nil, body}))
+		_, err := c.Me(t.Context())
+		if !errors.Is(err, ErrMalformedBody) || Classify(err) != ClassTransient {
+			t.Errorf("Me(%s) = %v", body, err)
+		}
+	}
+}
+
+func TestBaseURL(t *testing.T) {
+	tests := []struct {
+		in, want string
+		bad      bool
+	}{
+		{"", DefaultBaseURL, false},
+		{"https://api.x.com", "https://api.x.com", false},
+		{"https://api.x.com/", "https://api.x.com", false},
+		{"http://127.0.0.1:8080//", "http://127.0.0.1:8080", false},
+		{"http://127.0.0.1:8080/prefix/", "http://127.0.0.1:8080/prefix", false},
+		{"api.x.com", "", true},
+		{"ftp://api.x.com", "", true},
+		{"https://api.x.com/?a=1", "", true},
+		{"https://user:pass@api.x.com", "", true},
+		{"http://", "", true},
+	}
+	for _, tt := range tests {
+		got, err := CheckBaseURL(tt.in)
+		if tt.bad != (err != nil) || got != tt.want {
+			t.Errorf("CheckBaseURL(%q) = %q, %v", tt.in, got, err)
+		}
+		if tt.bad && !errors.Is(err, ErrBadBaseURL) {
+			t.Errorf("CheckBaseURL(%q) error %v is not ErrBadBaseURL", tt.in, err)
+		}
+		if tt.bad && strings.Contains(fmt.Sprint(err), "pass") {
+			t.Errorf("error shows URL credentials: %v", err)
+		}
+	}
+	_, err := New(nil, "ftp://x", "").Me(t.Context())
+	if !errors.Is(err, ErrBadBaseURL) || Classify(err) != ClassPermanent {
+		t.Errorf("Me with bad base = %v", err)
+	}
+
+	// A path prefix is kept and a trailing slash does not double.
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.Path
+		fmt.Fprint(w, `{"data":{"id":"1","name":"n","username":"u"}}`)
+	}))
+	defer srv.Close()
+	if _, err := New(srv.Client(), srv.URL+"/x-proxy/", "").Me(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got != "/x-proxy/2/users/me" {
+		t.Errorf("path = %q", got)
+	}
+}
+
+func TestUserAgentOnEveryRequest(t *testing.T) {
+	c, rec := fakeX(t, func(r *http.Request) reply {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/me"):
+			return reply{200, nil, `{"data":{"id":"1","name":"n","username":"u"}}`}
+		case strings.HasSuffix(r.URL.Path, "/by"):
+			return reply{200, nil, `{"data":[{"id":"2","name":"n","username":"jack"}]}`}
+		case strings.HasSuffix(r.URL.Path, "/following"):
+			return reply{200, nil, `{"meta":{"result_count":0}}`}
+		}
+		return reply{503, nil, ""}
+	})
+	ctx := t.Context()
+	_, _ = c.Me(ctx)
+	_, _, _ = c.UsersByUsernames(ctx, []string{"jack"})
+	_, _ = c.Following(ctx, "1", "")
+	_, _ = c.Unfollow(ctx, "1", "2")
+	reqs := rec.all()
+	if len(reqs) != 4 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	for _, r := range reqs {
+		if ua := r.Header.Get("User-Agent"); ua != "bulkunfollow-test/1.0" {
+			t.Errorf("%s %s: User-Agent %q", r.Method, r.URL.Path, ua)
+		}
+	}
+	// Default when none is given.
+	var ua string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ua = r.UserAgent() }))
+	defer srv.Close()
+	_, _ = New(srv.Client(), srv.URL, "").Me(ctx)
+	if ua != DefaultUserAgent {
+		t.Errorf("default User-Agent %q", ua)
+	}
+}
+
+func TestFollowingPagination(t *testing.T) {
+	pages := map[string]string{
+		"":   `{"data":[{"id":"11","name":"a","username":"a"},{"id":"12","name":"b","username":"b"}],"meta":{"result_count":2,"next_token":"T1"}}`,
+		"T1": `{"data":[{"id":"13","name":"c","username":"c"}],"meta":{"result_count":1,"next_token":"T2"}}`,
+		"T2": `{"data":[{"id":"14","name":"d","username":"d"}],"meta":{"result_count":1}}`,
+	}
+	c, rec := fakeX(t, func(r *http.Request) reply {
+		body, ok := pages[r.URL.Query().Get("pagination_token")]
+		if !ok || r.URL.Query().Get("max_results") != "1000" {
+			return reply{400, nil, bodyInvalidRequest}
+		}
+		return reply{200, limits(300, 299, 1767226500), body}
+	})
+	var ids []string
+	var tokens []string
+	err := c.WalkFollowing(t.Context(), source, func(p Page) error {
+		for _, u := range p.Users {
+			ids = append(ids, u.ID)
+		}
+		tokens = append(tokens, p.NextToken)
+		if !p.Rate.Present || p.ResultCount != len(p.Users) {
+			t.Errorf("page %+v", p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(ids, ","); got != "11,12,13,14" {
+		t.Errorf("ids = %s", got)
+	}
+	if got := strings.Join(tokens, ","); got != "T1,T2," {
+		t.Errorf("tokens = %s", got)
+	}
+	for i, r := range rec.all() {
+		if r.URL.Path != "/2/users/"+source+"/following" {
+			t.Errorf("request %d path %s", i, r.URL.Path)
+		}
+	}
+
+	// The iterator yields the same and stops early on break.
+	var all []string
+	for u, err := range c.AllFollowing(t.Context(), source) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, u.ID)
+	}
+	if strings.Join(all, ",") != "11,12,13,14" {
+		t.Errorf("AllFollowing = %v", all)
+	}
+	before := len(rec.all())
+	for range c.AllFollowing(t.Context(), source) {
+		break
+	}
+	if n := len(rec.all()) - before; n != 1 {
+		t.Errorf("break after first user made %d requests, want 1", n)
+	}
+
+	// fn's error is returned as is.
+	stop := errors.New("stop")
+	if err := c.WalkFollowing(t.Context(), source, func(Page) error { return stop }); err != stop {
+		t.Errorf("WalkFollowing = %v", err)
+	}
+}
+
+func TestFollowingEdgeCases(t *testing.T) {
+	t.Run("empty list", func(t *testing.T) {
+		c, _ := fakeX(t, fixed(reply{200, nil, `{"meta":{"result_count":0}}`}))
+		p, err := c.Following(t.Context(), "1", "")
+		if err != nil || len(p.Users) != 0 || p.NextToken != "" {
+			t.Errorf("page %+v, %v", p, err)
+		}
+	})
+	t.Run("token loop", func(t *testing.T) {
+		c, _ := fakeX(t, fixed(reply{200, nil, `{"data":[{"id":"1","name":"a","username":"a"}],"meta":{"result_count":1,"next_token":"SAME"}}`}))
+		err := c.WalkFollowing(t.Context(), "1", func(Page) error { return nil })
+		if !errors.Is(err, ErrPaginationLoop) {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("error mid-way", func(t *testing.T) {
+		n := 0
+		c, _ := fakeX(t, func(*http.Request) reply {
+			n++
+			if n == 2 {
+				return reply{429, limits(300, 0, 1767226500), bodyTooManyRequests}
+			}
+			return reply{200, nil, `{"data":[{"id":"1","name":"a","username":"a"}],"meta":{"result_count":1,"next_token":"N"}}`}
+		})
+		var got []error
+		for _, err := range c.AllFollowing(t.Context(), "1") {
+			got = append(got, err)
+		}
+		if len(got) != 2 || got[0] != nil || Classify(got[1]) != ClassWindowLimited {
+			t.Errorf("got %v", got)
+		}
+	})
+	t.Run("unknown user 200 errors", func(t *testing.T) {
+		c, _ := fakeX(t, fixed(reply{200, nil, strings.ReplaceAll(bodyTargetNotFound, target, "5")}))
+		_, err := c.Following(t.Context(), "5", "")
+		if Classify(err) != ClassNotFound {
+			t.Errorf("err = %v (%v)", err, Classify(err))
+		}
+	})
+}
+
+func TestUsersByUsernamesBatching(t *testing.T) {
+	var names []string
+	for i := range 250 {
+		if i%50 == 7 {
+			names = append(names, fmt.Sprintf("gone%d", i)) // X reports these in errors
+		} else if i%50 == 9 {
+			names = append(names, fmt.Sprintf("Silent%d", i)) // X omits these entirely
+		} else {
+			names = append(names, fmt.Sprintf("User_%d", i))
+		}
+	}
+	names = append(names, "@user_3", "USER_4", "bad-name", "waytoolongusername1", "") // dup, dup, invalid x3
+
+	c, rec := fakeX(t, func(r *http.Request) reply {
+		var data, errs []string
+		for _, n := range strings.Split(r.URL.Query().Get("usernames"), ",") {
+			switch {
+			case strings.HasPrefix(n, "gone"):
+				errs = append(errs, fmt.Sprintf(`{"value":%q,"detail":"Could not find user with usernames: [%s].","title":"Not Found Error","resource_type":"user","parameter":"usernames","resource_id":%q,"type":"https://api.twitter.com/2/problems/resource-not-found"}`, n, n, n))
+			case strings.HasPrefix(n, "silent"):
+			default:
+				// X answers with its own capitalisation.
+				data = append(data, fmt.Sprintf(`{"id":"9%s","name":"N","username":%q}`, strings.TrimPrefix(n, "user_"), strings.ToUpper(n)))
+			}
+		}
+		body := `{"data":[` + strings.Join(data, ",") + `]`
+		if len(errs) > 0 {
+			body += `,"errors":[` + strings.Join(errs, ",") + `]`
+		}
+		return reply{200, limits(900, 899, 1767226500), body + "}"}
+	})
+	users, nf, err := c.UsersByUsernames(t.Context(), names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := rec.all()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3", len(reqs))
+	}
+	for i, want := range []int{100, 100, 50} {
+		if got := len(strings.Split(reqs[i].URL.Query().Get("usernames"), ",")); got != want {
+			t.Errorf("batch %d has %d names, want %d", i, got, want)
+		}
+	}
+	if len(users) != 240 {
+		t.Errorf("%d users, want 240", len(users))
+	}
+	if users[3].ID != "93" || users[3].Username != "USER_3" {
+		t.Errorf("users[3] = %+v", users[3])
+	}
+	var invalid, reported, silent int
+	for _, n := range nf {
+		switch {
+		case n.Invalid:
+			invalid++
+		case strings.HasPrefix(n.Username, "gone"):
+			reported++
+			if n.Detail != "Could not find user with usernames: ["+n.Username+"]." || !strings.HasSuffix(n.Type, "/resource-not-found") {
+				t.Errorf("reported %+v", n)
+			}
+		case strings.HasPrefix(n.Username, "Silent"): // caller's spelling kept
+			silent++
+			if n.Detail != "" {
+				t.Errorf("silent %+v", n)
+			}
+		default:
+			t.Errorf("unexpected not-found %+v", n)
+		}
+	}
+	if invalid != 3 || reported != 5 || silent != 5 {
+		t.Errorf("invalid %d reported %d silent %d", invalid, reported, silent)
+	}
+}
+
+func TestUsersByUsernamesError(t *testing.T) {
+	n := 0
+	c, _ := fakeX(t, func(*http.Request) reply {
+		n++
+		if n == 2 {
+			return reply{503, nil, ""}
+		}
+		return reply{200, nil, `{"data":[{"id":"1","name":"n","username":"a"}]}`}
+	})
+	names := make([]string, 150)
+	for i := range names {
+		names[i] = fmt.Sprintf("a%d", i)
+	}
+	users, _, err := c.UsersByUsernames(t.Context(), names)
+	if Classify(err) != ClassTransient || len(users) != 1 {
+		t.Errorf("users %d, err %v", len(users), err)
+	}
+	if !strings.HasPrefix(err.Error(), "users by: 503") {
+		t.Errorf("Error() = %q", err)
+	}
+	// Nothing valid: no request.
+	users, nf, err := c.UsersByUsernames(t.Context(), []string{"no spaces"})
+	if err != nil || len(users) != 0 || len(nf) != 1 || !nf[0].Invalid || n != 2 {
+		t.Errorf("users %v nf %v err %v calls %d", users, nf, err, n)
+	}
+}
+
+func TestContextCancellation(t *testing.T) {
+	hold := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(hold)
+
+	t.Run("caller cancels in flight", func(t *testing.T) {
+		c := New(srv.Client(), srv.URL, "", WithTimeout(time.Hour))
+		ctx, cancel := context.WithCancel(t.Context())
+		go func() { <-arrived; cancel() }()
+		_, err := c.Unfollow(ctx, source, target)
+		if Classify(err) != ClassCanceled || !errors.Is(err, context.Canceled) || errors.Is(err, ErrRequestTimeout) {
+			t.Errorf("err = %v (%v)", err, Classify(err))
+		}
+	})
+	t.Run("caller deadline passed", func(t *testing.T) {
+		c := New(srv.Client(), srv.URL, "")
+		ctx, cancel := context.WithDeadline(t.Context(), time.Unix(0, 0))
+		defer cancel()
+		_, err := c.Me(ctx)
+		if Classify(err) != ClassCanceled || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v (%v)", err, Classify(err))
+		}
+	})
+	t.Run("caller cancel with cause", func(t *testing.T) {
+		c := New(srv.Client(), srv.URL, "")
+		cause := errors.New("second signal")
+		ctx, cancel := context.WithCancelCause(t.Context())
+		cancel(cause)
+		_, err := c.Me(ctx)
+		if Classify(err) != ClassCanceled || !errors.Is(err, cause) || !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("request timeout is transient", func(t *testing.T) {
+		c := New(srv.Client(), srv.URL, "", WithTimeout(20*time.Millisecond))
+		_, err := c.Unfollow(t.Context(), source, target)
+		<-arrived
+		if Classify(err) != ClassTransient || !errors.Is(err, ErrRequestTimeout) ||
+			errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v (%v)", err, Classify(err))
+		}
+		if !strings.HasPrefix(err.Error(), "unfollow "+target+": DELETE /2/users/") {
+			t.Errorf("Error() = %q", err)
+		}
+	})
+	t.Run("http.Client timeout is transient", func(t *testing.T) {
+		hc := srv.Client()
+		hc.Timeout = 20 * time.Millisecond
+		c := New(hc, srv.URL, "", WithTimeout(0))
+		_, err := c.Me(t.Context())
+		<-arrived
+		if Classify(err) != ClassTransient || !errors.Is(err, ErrRequestTimeout) {
+			t.Errorf("err = %v (%v)", err, Classify(err))
+		}
+	})
+}
+
+func TestTransportFailures(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+	}{
+		{"connection reset before headers", func(w http.ResponseWriter, r *http.Request) {
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // RST
+			}
+			conn.Close()
+		}},
+		{"truncated body", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "100")
+			w.WriteHeader(200)
+			_, _ = w.Write([]byte(`{"data":{"follo`))
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+		}},
+		{"reset mid-body", func(w http.ResponseWriter, r *http.Request) {
+			conn, buf, _ := w.(http.Hijacker).Hijack()
+			_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-rate-limit-remaining: 7\r\nContent-Length: 50\r\n\r\n{\"data\":")
+			_ = buf.Flush()
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+			conn.Close()
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(tt.handler)
+			defer srv.Close()
+			_, err := New(srv.Client(), srv.URL, "").Unfollow(t.Context(), source, target)
+			if Classify(err) != ClassTransient {
+				t.Errorf("err = %v (%v)", err, Classify(err))
+			}
+			if strings.Contains(err.Error(), srv.URL) {
+				t.Errorf("Error() repeats the URL: %q", err)
+			}
+		})
+	}
+	// Connection refused.
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	if _, err := New(nil, url, "").Me(t.Context()); Classify(err) != ClassTransient {
+		t.Errorf("refused: %v (%v)", err, Classify(err))
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	big := `{"data":{"following":false},"pad":"` + strings.Repeat("x", 2000) + `"}`
+	c, _ := fakeX(t, fixed(reply{200, nil, big}), WithMaxBodyBytes(1000))
+	_, err := c.Unfollow(t.Context(), source, target)
+	if !errors.Is(err, ErrMalformedBody) || Classify(err) != ClassTransient {
+		t.Errorf("err = %v", err)
+	}
+}
