@@ -60,9 +60,18 @@ func (r *recorder) all() []*http.Request {
 func fakeX(t *testing.T, fn func(*http.Request) reply, opts ...Option) (*Client, *recorder) {
 	t.Helper()
 	rec := &recorder{}
+	srv := fakeServer(t, func(r *http.Request) reply {
+		rec.add(r)
+		return fn(r)
+	})
+	return New(srv.Client(), srv.URL+"/", "bulkunfollow-test/1.0", opts...), rec
+}
+
+// fakeServer starts a server answering with fn.
+func fakeServer(t *testing.T, fn func(*http.Request) reply) *httptest.Server {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec.add(r.Clone(r.Context()))
-		rp := fn(r)
+		rp := fn(r.Clone(r.Context()))
 		for k, v := range rp.header {
 			w.Header().Set(k, v)
 		}
@@ -73,7 +82,7 @@ func fakeX(t *testing.T, fn func(*http.Request) reply, opts ...Option) (*Client,
 		_, _ = w.Write([]byte(rp.body))
 	}))
 	t.Cleanup(srv.Close)
-	return New(srv.Client(), srv.URL+"/", "bulkunfollow-test/1.0", opts...), rec
+	return srv
 }
 
 // fixed returns a server function that always answers rp.
