@@ -52,25 +52,74 @@ type jvalue struct {
 }
 
 type jfield struct {
-	key string // normalised with normName
+	key string // canonical account field name (see canonKey), or ""
 	val jvalue
 }
 
-type byteSource interface {
-	io.ByteReader
-	UnreadByte() error
+// source is a byte reader over a slice, refilled from r when r is set. It is
+// a concrete type so that reading a byte is inlined: the parser reads input
+// one byte at a time.
+type source struct {
+	buf []byte
+	pos int
+	r   io.Reader
+	own []byte // refill buffer when reading from r
 }
 
-func newByteSource(b []byte) byteSource { return bytes.NewReader(b) }
+func newByteSource(b []byte) *source { return &source{buf: b} }
+
+func newReaderSource(r io.Reader) *source {
+	return &source{r: r, own: make([]byte, 64<<10)}
+}
+
+func (s *source) ReadByte() (byte, error) {
+	if s.pos < len(s.buf) {
+		c := s.buf[s.pos]
+		s.pos++
+		return c, nil
+	}
+	return s.fill()
+}
+
+func (s *source) fill() (byte, error) {
+	if s.r == nil {
+		return 0, io.EOF
+	}
+	for {
+		n, err := s.r.Read(s.own)
+		if n > 0 {
+			s.buf, s.pos = s.own[:n], 1
+			return s.buf[0], nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// UnreadByte steps back over the byte just read (the parser never unreads
+// more than one, so it is always still in buf).
+func (s *source) UnreadByte() error {
+	s.pos--
+	return nil
+}
+
+func (s *source) reset(b []byte) { s.buf, s.pos = b, 0 }
 
 type jsonParser struct {
-	src   byteSource
+	src   *source
 	line  int
 	last  byte
 	depth int
+	// arena holds the kept strings and numbers of the current element and
+	// slab its kept fields; both are reused from element to element, so a
+	// long array costs no allocation per element.
+	arena []byte
+	slab  []jfield
+	tmp   [2][]jfield // fields being collected, per nesting level
 }
 
-func newJSONParser(src byteSource, line int) *jsonParser {
+func newJSONParser(src *source, line int) *jsonParser {
 	return &jsonParser{src: src, line: line}
 }
 
@@ -152,8 +201,9 @@ func (p *jsonParser) expect(want string, what string) (byte, error) {
 
 // element parses one value. Objects keep the fields that can name an
 // account (and, one level down, those of nested objects); arrays and other
-// fields are skipped.
+// fields are skipped. The result is valid until the next call.
 func (p *jsonParser) element() (jvalue, error) {
+	p.arena, p.slab = p.arena[:0], p.slab[:0]
 	return p.value(0, true)
 }
 
@@ -218,7 +268,10 @@ func (p *jsonParser) object(level int, keep bool) ([]jfield, error) {
 		return nil, err
 	}
 	defer func() { p.depth-- }()
-	var fields []jfield
+	var tmp []jfield
+	if keep && level < len(p.tmp) {
+		tmp = p.tmp[level][:0]
+	}
 	c, err := p.peek()
 	if err != nil {
 		return nil, p.ioErr(err, "in an object")
@@ -231,28 +284,34 @@ func (p *jsonParser) object(level int, keep bool) ([]jfield, error) {
 		if _, err := p.expect(`"`, "where an object key was expected"); err != nil {
 			return nil, err
 		}
-		key, long, err := p.str(keep, p.line)
+		name, err := p.key(keep)
 		if err != nil {
 			return nil, err
 		}
 		if _, err := p.expect(":", "after an object key"); err != nil {
 			return nil, err
 		}
-		name := ""
-		if keep && !long {
-			name = normName(key)
-		}
 		v, err := p.fieldValue(name, level, keep)
 		if err != nil {
 			return nil, err
 		}
-		if v.kind != jNone {
-			fields = append(fields, jfield{key: name, val: v})
+		if v.kind != jNone && keep {
+			tmp = append(tmp, jfield{key: name, val: v})
 		}
 		if c, err := p.expect(",}", "after an object value (want ',' or '}')"); err != nil {
 			return nil, err
 		} else if c == '}' {
-			return fields, nil
+			if !keep {
+				return nil, nil
+			}
+			// Nested objects reuse tmp[level+1]; move this one's fields to
+			// the slab, where they stay until the next element.
+			start := len(p.slab)
+			p.slab = append(p.slab, tmp...)
+			if level < len(p.tmp) {
+				p.tmp[level] = tmp
+			}
+			return p.slab[start:len(p.slab):len(p.slab)], nil
 		}
 	}
 }
@@ -280,6 +339,47 @@ func (p *jsonParser) fieldValue(name string, level int, keep bool) (jvalue, erro
 	}
 	_, err = p.value(level+1, false)
 	return jvalue{}, err
+}
+
+// key reads an object key (after its opening quote) and returns its
+// canonical name if it can name an account, else "".
+func (p *jsonParser) key(keep bool) (string, error) {
+	start := len(p.arena)
+	b, long, err := p.str(keep, p.line)
+	p.arena = p.arena[:start]
+	if err != nil || !keep || long {
+		return "", err
+	}
+	return canonKey(b), nil
+}
+
+// canonKey folds a key like normName and returns the matching account field
+// name from the lists (a constant: no allocation), or "".
+func canonKey(b []byte) string {
+	var buf [24]byte
+	n := 0
+	for _, c := range b {
+		switch {
+		case c == ' ' || c == '_' || c == '-' || c == '.':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if n == len(buf) {
+			return ""
+		}
+		buf[n] = c
+		n++
+	}
+	k := buf[:n]
+	for _, list := range [][]string{idColumns, handleColumns, jsonURLKeys} {
+		for _, s := range list {
+			if string(k) == s {
+				return s
+			}
+		}
+	}
+	return ""
 }
 
 func accountKey(name string) bool {
@@ -321,7 +421,7 @@ func (p *jsonParser) skipArray() error {
 // str reads a string after its opening quote, decoding escapes. With keep it
 // returns up to maxKeptValue bytes and long = true if there were more.
 func (p *jsonParser) str(keep bool, start int) ([]byte, bool, error) {
-	var out []byte
+	base := len(p.arena)
 	long := false
 	add := func(r rune) {
 		if !keep {
@@ -334,11 +434,11 @@ func (p *jsonParser) str(keep bool, start int) ([]byte, bool, error) {
 		} else {
 			b = buf[:utf8.EncodeRune(buf[:], r)]
 		}
-		if len(out)+len(b) > maxKeptValue {
+		if len(p.arena)-base+len(b) > maxKeptValue {
 			long = true
 			return
 		}
-		out = append(out, b...)
+		p.arena = append(p.arena, b...)
 	}
 	hi := rune(-1) // a high surrogate waiting for its low half
 	flush := func() {
@@ -348,6 +448,27 @@ func (p *jsonParser) str(keep bool, start int) ([]byte, bool, error) {
 		}
 	}
 	for {
+		// Bulk-copy the plain bytes already buffered (no quote, backslash
+		// or control character, hence no line break either).
+		if buf := p.src.buf[p.src.pos:]; len(buf) > 0 {
+			i := 0
+			for i < len(buf) && buf[i] >= 0x20 && buf[i] != '"' && buf[i] != '\\' {
+				i++
+			}
+			if i > 0 {
+				flush()
+				if keep {
+					if room := maxKeptValue - (len(p.arena) - base); i > room {
+						long = true
+						p.arena = append(p.arena, buf[:room]...)
+					} else {
+						p.arena = append(p.arena, buf[:i]...)
+					}
+				}
+				p.src.pos += i
+				p.last = buf[i-1]
+			}
+		}
 		c, err := p.read()
 		if err != nil {
 			if err == io.EOF {
@@ -358,10 +479,10 @@ func (p *jsonParser) str(keep bool, start int) ([]byte, bool, error) {
 		switch {
 		case c == '"':
 			flush()
-			if keep && out == nil {
-				out = []byte{}
+			if !keep {
+				return nil, false, nil
 			}
-			return out, long, nil
+			return p.arena[base:len(p.arena):len(p.arena)], long, nil
 		case c == '\\':
 			c, err := p.read()
 			if err != nil {
@@ -407,10 +528,10 @@ func (p *jsonParser) str(keep bool, start int) ([]byte, bool, error) {
 		default:
 			flush()
 			if keep {
-				if len(out) >= maxKeptValue {
+				if len(p.arena)-base >= maxKeptValue {
 					long = true
 				} else {
-					out = append(out, c)
+					p.arena = append(p.arena, c)
 				}
 			}
 		}
@@ -444,7 +565,7 @@ func (p *jsonParser) hex4() (rune, error) {
 // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 func (p *jsonParser) number() ([]byte, error) {
 	line := p.line
-	var tok []byte
+	base := len(p.arena)
 	for {
 		c, err := p.read()
 		if err != nil {
@@ -457,11 +578,12 @@ func (p *jsonParser) number() ([]byte, error) {
 			p.unread()
 			break
 		}
-		if len(tok) == maxNumber {
+		if len(p.arena)-base == maxNumber {
 			return nil, p.errorf(line, "number longer than "+strconv.Itoa(maxNumber)+" characters")
 		}
-		tok = append(tok, c)
+		p.arena = append(p.arena, c)
 	}
+	tok := p.arena[base:len(p.arena):len(p.arena)]
 	if !validJSONNumber(tok) {
 		return nil, p.errorf(line, "bad number "+quote(string(tok)))
 	}
@@ -581,7 +703,7 @@ func readJSON(br *bufio.Reader, s *sink, info *Info) error {
 	if b, _ := br.Peek(3); bytes.Equal(b, bom) {
 		br.Discard(3)
 	}
-	p := newJSONParser(br, 1)
+	p := newJSONParser(newReaderSource(br), 1)
 	defer func() { info.Lines = p.line }()
 	c, err := p.peek()
 	if err == io.EOF {
@@ -689,26 +811,32 @@ func (p *jsonParser) topObject(s *sink) error {
 		if _, err := p.expect(`"`, "where an object key was expected"); err != nil {
 			return err
 		}
-		key, _, err := p.str(true, p.line)
+		kstart := len(p.arena)
+		key, long, err := p.str(true, p.line)
 		if err != nil {
 			return err
 		}
+		name := ""
+		if !long {
+			name = canonKey(key)
+		}
+		isData, isMeta := string(key) == "data", string(key) == "meta"
+		p.arena = p.arena[:kstart]
 		if _, err := p.expect(":", "after an object key"); err != nil {
 			return err
 		}
-		name := normName(key)
 		c, err := p.peek()
 		if err != nil {
 			return p.ioErr(err, "where a value was expected")
 		}
 		switch {
-		case string(key) == "data" && c == '[':
+		case isData && c == '[':
 			p.read()
 			sawData = true
 			if err := p.array(s); err != nil {
 				return err
 			}
-		case string(key) == "data" && c == '{':
+		case isData && c == '{':
 			sawData = true
 			v, err := p.element()
 			if err != nil {
@@ -718,7 +846,7 @@ func (p *jsonParser) topObject(s *sink) error {
 				return err
 			}
 		default:
-			sawMeta = sawMeta || string(key) == "meta"
+			sawMeta = sawMeta || isMeta
 			v, err := p.fieldValue(name, 0, true)
 			if err != nil {
 				return err
@@ -750,7 +878,8 @@ func (p *jsonParser) topObject(s *sink) error {
 func readJSONL(br *bufio.Reader, s *sink, info *Info) error {
 	lr := lineReader{r: br}
 	defer func() { info.Lines = lr.line }()
-	src := bytes.NewReader(nil)
+	src := newByteSource(nil)
+	p := newJSONParser(src, 0)
 	for {
 		line, err := lr.next()
 		if err == io.EOF {
@@ -762,8 +891,8 @@ func readJSONL(br *bufio.Reader, s *sink, info *Info) error {
 		if len(trimSpace(line)) == 0 {
 			continue
 		}
-		src.Reset(line)
-		p := newJSONParser(src, lr.line)
+		src.reset(line)
+		p.line, p.last, p.depth = lr.line, 0, 0
 		v, err := p.element()
 		if err != nil {
 			if se, ok := err.(*structError); ok {
