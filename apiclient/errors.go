@@ -161,18 +161,20 @@ func (e *Error) message() string {
 // Unwrap returns the transport, timeout, context or decode error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// WindowExhausted reports whether the rate-limit window is known to be
-// used up (x-rate-limit-remaining: 0). A 429 with remaining > 0 and no
-// usage-cap body is a hidden short limit: back off briefly instead of
-// waiting for the reset. False when the header was absent.
-func (e *Error) WindowExhausted() bool {
-	return e.Rate.HasRemaining && e.Rate.Remaining == 0
-}
+// WindowExhausted reports whether the 15-minute rate-limit window is known
+// to be used up (x-rate-limit-remaining: 0). False when the header was
+// absent. See also DayExhausted and RateInfo.ResumeAt.
+func (e *Error) WindowExhausted() bool { return e.Rate.WindowExhausted() }
 
-// HiddenLimit reports a 429 classified window-limited although the window
-// still has requests left.
+// DayExhausted reports whether a 24-hour limit (x-user-limit-24hour-* or
+// x-app-limit-24hour-*) is known to be used up.
+func (e *Error) DayExhausted() bool { return e.Rate.DayExhausted() }
+
+// HiddenLimit reports a window-limited 429 although neither the window nor
+// a 24-hour limit is known to be exhausted (remaining > 0, no cap body): a
+// hidden short limit. Back off briefly rather than waiting for the reset.
 func (e *Error) HiddenLimit() bool {
-	return e.Class() == ClassWindowLimited && e.Rate.HasRemaining && e.Rate.Remaining > 0
+	return e.Class() == ClassWindowLimited && e.Rate.HasRemaining && e.Rate.Remaining > 0 && !e.DayExhausted()
 }
 
 // Classify returns the class of any error a Client call returned: the

@@ -164,3 +164,37 @@ func parseRetryAfter(v string, r RateInfo) (time.Duration, bool) {
 	}
 	return max(t.Sub(ref), 0), true
 }
+
+// WindowExhausted reports x-rate-limit-remaining: 0.
+func (r RateInfo) WindowExhausted() bool { return r.HasRemaining && r.Remaining == 0 }
+
+// DayExhausted reports a 24-hour limit (user or app) with remaining 0.
+func (r RateInfo) DayExhausted() bool {
+	return r.UserDay.HasRemaining && r.UserDay.Remaining == 0 ||
+		r.AppDay.HasRemaining && r.AppDay.Remaining == 0
+}
+
+// ResumeAt returns when, on the local clock, the next request may be sent
+// after this response: the latest reset of an exhausted 24-hour limit or
+// window (corrected by Skew), or, failing those, Received + Retry-After.
+// ok is false when the headers give no such time (nothing exhausted, or
+// the reset header missing): the caller decides by policy.
+func (r RateInfo) ResumeAt() (t time.Time, ok bool) {
+	skew, _ := r.Skew()
+	for _, d := range []DayLimit{r.UserDay, r.AppDay} {
+		if d.HasRemaining && d.Remaining == 0 && d.HasReset {
+			if at := d.Reset.Add(-skew); at.After(t) {
+				t, ok = at, true
+			}
+		}
+	}
+	if r.WindowExhausted() && r.HasReset {
+		if at := r.Reset.Add(-skew); at.After(t) {
+			t, ok = at, true
+		}
+	}
+	if !ok && r.HasRetryAfter && !r.Received.IsZero() {
+		return r.Received.Add(r.RetryAfter), true
+	}
+	return t, ok
+}

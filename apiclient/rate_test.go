@@ -157,3 +157,43 @@ func TestRateOnEveryResponse(t *testing.T) {
 		t.Errorf("observer saw %v", seen)
 	}
 }
+
+func TestResumeAt(t *testing.T) {
+	recv := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	date := "Thu, 01 Jan 2026 12:00:10 GMT" // server 10 s ahead
+	windowReset := recv.Add(10 * time.Minute).Unix()
+	dayReset := recv.Add(5 * time.Hour).Unix()
+	tests := []struct {
+		name   string
+		header map[string]string
+		want   time.Time // zero: not ok
+		window bool
+		day    bool
+	}{
+		{"nothing exhausted", map[string]string{HeaderLimit: "50", HeaderRemaining: "3", HeaderReset: itoa(windowReset)}, time.Time{}, false, false},
+		{"window exhausted, skew corrected", map[string]string{HeaderRemaining: "0", HeaderReset: itoa(windowReset), "Date": date},
+			time.Unix(windowReset-10, 0), true, false},
+		{"window exhausted without reset", map[string]string{HeaderRemaining: "0"}, time.Time{}, true, false},
+		{"day exhausted beats window", map[string]string{HeaderRemaining: "0", HeaderReset: itoa(windowReset),
+			HeaderUserDayRemain: "0", HeaderUserDayReset: itoa(dayReset)}, time.Unix(dayReset, 0), true, true},
+		{"app day exhausted, window not", map[string]string{HeaderRemaining: "12", HeaderReset: itoa(windowReset),
+			HeaderAppDayRemain: "0", HeaderAppDayReset: itoa(dayReset)}, time.Unix(dayReset, 0), false, true},
+		{"retry-after only", map[string]string{"Retry-After": "90"}, recv.Add(90 * time.Second), false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.Header{}
+			for k, v := range tt.header {
+				h.Set(k, v)
+			}
+			r := ParseRate(h, recv)
+			got, ok := r.ResumeAt()
+			if ok != !tt.want.IsZero() || !got.Equal(tt.want) {
+				t.Errorf("ResumeAt = %v, %v; want %v", got, ok, tt.want)
+			}
+			if r.WindowExhausted() != tt.window || r.DayExhausted() != tt.day {
+				t.Errorf("WindowExhausted %v DayExhausted %v", r.WindowExhausted(), r.DayExhausted())
+			}
+		})
+	}
+}
