@@ -295,3 +295,11 @@ func writeProblem(w http.ResponseWriter, status int, p map[string]any) {
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// SetFaultRates changes Config.FailRate and Config.ResetRate for later
+// requests; the seeded sequence continues.
+func (s *Server) SetFaultRates(fail, reset float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.FailRate, s.cfg.ResetRate = fail, reset
+}
