@@ -1,0 +1,560 @@
+package queue
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/bulkunfollow/bulkunfollow/queue/input"
+)
+
+// Source is one input list.
+type Source struct {
+	Name   string       // file name, used in messages and for format detection
+	R      io.Reader    // the content
+	Format input.Format // input.Auto detects from Name and content
+}
+
+// ImportOptions tunes Import.
+type ImportOptions struct {
+	// DryRun reads and checks everything and reports what an import would
+	// do, without writing.
+	DryRun bool
+	// MaxErrors is how many bad lines InvalidError keeps over all sources
+	// (the rest are only counted); 0 means input.DefaultMaxErrors.
+	MaxErrors int
+	// InPlaceMax: an import of at most this many entries is written in one
+	// transaction in place; a bigger one is written in batches into a copy
+	// of the file that then replaces it. 0 means DefaultInPlaceMax; a
+	// negative value always copies.
+	InPlaceMax int
+	// BatchSize is the number of targets per transaction when writing into
+	// a copy; 0 means DefaultBatchSize.
+	BatchSize int
+}
+
+// Import sizing defaults, measured with scripts/bench-import.sh (see
+// docs/queue.md): one transaction holds every change in memory until it
+// commits, so big imports go in batches into a copy of the file.
+const (
+	DefaultInPlaceMax = 50_000
+	DefaultBatchSize  = 100_000
+)
+
+// SourceSummary is what was read from one source.
+type SourceSummary struct {
+	Name    string
+	Format  input.Format
+	Entries int // valid entries
+}
+
+// ImportSummary reports what an import did (or, with DryRun, would do).
+type ImportSummary struct {
+	Sources         []SourceSummary
+	Read            int // valid entries read, over all sources
+	Added           int // new targets (ids and @handles)
+	AddedHandles    int // of Added, @handles awaiting resolution
+	Duplicate       int // entries repeating an earlier entry of the input
+	AlreadyPending  int // entries already in the queue, still pending
+	AlreadyFinished int // entries already in the queue and finished (done, skipped or failed)
+	DryRun          bool
+}
+
+// InvalidError reports the bad entries of an import; nothing was written.
+// Errors holds the first ImportOptions.MaxErrors of them, in input order;
+// Total counts all of them.
+type InvalidError struct {
+	Errors []input.LineError
+	Total  int
+}
+
+func (e *InvalidError) Error() string {
+	s := fmt.Sprintf("%d invalid entries", e.Total)
+	if e.Total == 1 {
+		s = "1 invalid entry"
+	}
+	if len(e.Errors) > 0 {
+		s += " (first: " + e.Errors[0].Error() + ")"
+	}
+	return "import: " + s + "; the queue is unchanged"
+}
+
+// Import adds the targets of srcs to the queue, in input order, after
+// every target already there. It is all-or-nothing: first it reads every
+// source completely, keeping only compact (id, position) pairs and
+// handles; if any entry is invalid it returns *InvalidError before
+// touching the file. Then it writes: duplicates (within the input, and of
+// targets already queued) are left out, so re-importing a list changes
+// nothing already finished. An import that fails, is cancelled or is
+// killed leaves the queue as it was: a small one commits in one
+// transaction, a big one is written in batches into a copy of the file
+// (PATH.import.tmp) that is renamed over the queue once complete and synced.
+func (s *Store) Import(ctx context.Context, srcs []Source, opts ImportOptions) (ImportSummary, error) {
+	p, sum, err := readSources(ctx, srcs, opts)
+	if err != nil {
+		return sum, err
+	}
+	if opts.DryRun {
+		sum.DryRun = true
+		err := s.view(func(tx *bbolt.Tx) error { return p.classify(tx, &sum) })
+		return sum, err
+	}
+	if s.opts.ReadOnly {
+		return sum, fmt.Errorf("import: queue %s opened read-only", s.path)
+	}
+	inPlaceMax := cmp.Or(opts.InPlaceMax, DefaultInPlaceMax)
+	if len(p.byOrd) <= inPlaceMax {
+		err = s.update(func(tx *bbolt.Tx) error {
+			if err := p.classify(tx, &sum); err != nil {
+				return err
+			}
+			return p.write(ctx, func(fn func(tx *bbolt.Tx) error) error { return fn(tx) }, len(p.byOrd)+1, s.now())
+		})
+	} else {
+		err = s.importCopy(ctx, p, &sum, cmp.Or(opts.BatchSize, DefaultBatchSize))
+	}
+	if err != nil {
+		return ImportSummary{Sources: sum.Sources, Read: sum.Read}, fmt.Errorf("import: %w", err)
+	}
+	return sum, nil
+}
+
+// CheckImport reads srcs as Import does and reports what importing them
+// into an empty queue would do. It writes nothing.
+func CheckImport(ctx context.Context, srcs []Source, opts ImportOptions) (ImportSummary, error) {
+	p, sum, err := readSources(ctx, srcs, opts)
+	if err != nil {
+		return sum, err
+	}
+	sum.DryRun = true
+	err = p.classify(nil, &sum)
+	return sum, err
+}
+
+// importTempPath is the copy a big import writes before it replaces the
+// queue. Only the process holding the queue's lock touches it; Open removes
+// one left by a killed import.
+func importTempPath(path string) string { return path + ".import.tmp" }
+
+// importCopy writes p into a copy of the queue in batches, then replaces
+// the queue with it. s.mu is held throughout, so no other change can slip
+// in between the copy and the rename.
+func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, batch int) (err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return ErrClosed
+	}
+	tmp := importTempPath(s.path)
+	os.Remove(tmp)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("copy queue: %w", err)
+	}
+	err = s.db.View(func(tx *bbolt.Tx) error {
+		_, err := tx.WriteTo(f)
+		return err
+	})
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("copy queue: %w", err)
+	}
+	nd, err := openBolt(tmp, false, s.opts.Timeout)
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("copy queue: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			nd.Close()
+			os.Remove(tmp)
+		}
+	}()
+	// The copy is invisible until the rename: no fsync per batch, one at
+	// the end.
+	nd.NoSync, nd.NoGrowSync = true, true
+	if err := nd.View(func(tx *bbolt.Tx) error { return p.classify(tx, sum) }); err != nil {
+		return err
+	}
+	run := func(fn func(tx *bbolt.Tx) error) error { return nd.Update(fn) }
+	if err := p.write(ctx, run, batch, s.now()); err != nil {
+		return err
+	}
+	if err := nd.Sync(); err != nil {
+		return fmt.Errorf("sync queue copy: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// The point of no return: rename is atomic. nd keeps the new file
+	// locked, the old db keeps the old one locked until it is closed.
+	if err := os.Rename(tmp, s.path); err != nil {
+		return fmt.Errorf("replace queue: %w", err)
+	}
+	if err := syncParent(s.path); err != nil {
+		// The new queue is in place; only the durability of the rename
+		// is in doubt. Carry on with the new file.
+		err = nil
+	}
+	nd.NoSync, nd.NoGrowSync = false, false
+	old := s.db
+	s.db = nd
+	old.Close()
+	var st Status
+	if nd.View(func(tx *bbolt.Tx) error { st = s.statusTx(tx); return nil }) == nil {
+		s.writeSnapshot(st, true)
+	}
+	return nil
+}
+
+// plan is a parsed import: every valid entry, compactly, in input order.
+type plan struct {
+	byOrd   []uint64  // id of entry ord, 0 for a handle
+	handles []hentry  // the handle entries, in input order
+	drop    []uint64  // bitset over ord: entry is not added (duplicate or already queued)
+	rank    []uint32  // rank[w] = entries kept before word w of drop
+	ids     []identry // id entries sorted by (id, ord)
+}
+
+type identry struct {
+	id  uint64
+	ord uint32
+}
+
+type hentry struct {
+	key, name string // key: lower case
+	ord       uint32
+}
+
+// readSources runs pass 1: read everything, keep compact entries, collect
+// bad lines.
+func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*plan, ImportSummary, error) {
+	var sum ImportSummary
+	p := &plan{}
+	limit := cmp.Or(opts.MaxErrors, input.DefaultMaxErrors)
+	inv := &InvalidError{}
+	for _, src := range srcs {
+		keep := 1
+		if limit < 0 {
+			keep = -1
+		} else if left := limit - len(inv.Errors); left > 0 {
+			keep = left
+		}
+		n := 0
+		info, err := input.ReadInfo(src.R, src.Name, src.Format, input.Options{MaxErrors: keep}, func(e input.Entry) error {
+			if len(p.byOrd) >= 1<<32-1 {
+				return errors.New("too many entries")
+			}
+			if n++; n&0xffff == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if e.Handle != "" {
+				p.handles = append(p.handles, hentry{key: strings.ToLower(e.Handle), name: e.Handle, ord: uint32(len(p.byOrd))})
+			}
+			p.byOrd = append(p.byOrd, e.ID)
+			return nil
+		})
+		sum.Sources = append(sum.Sources, SourceSummary{Name: src.Name, Format: info.Format, Entries: info.Entries})
+		sum.Read += info.Entries
+		var ie *input.InvalidError
+		switch {
+		case errors.As(err, &ie):
+			inv.Total += ie.Total
+			for _, le := range ie.Errors {
+				if limit < 0 || len(inv.Errors) < limit {
+					inv.Errors = append(inv.Errors, le)
+				}
+			}
+		case err != nil:
+			return nil, sum, fmt.Errorf("import: %w", err)
+		}
+	}
+	if inv.Total > 0 {
+		return nil, sum, inv
+	}
+	return p, sum, nil
+}
+
+// classify decides which entries are added: the first of each id or
+// handle, unless tx (nil = empty queue) already has it. It fills drop,
+// rank, ids and the counts of sum.
+func (p *plan) classify(tx *bbolt.Tx, sum *ImportSummary) error {
+	sum.Added, sum.AddedHandles, sum.Duplicate, sum.AlreadyPending, sum.AlreadyFinished = 0, 0, 0, 0, 0
+	n := len(p.byOrd)
+	p.drop = make([]uint64, (n+63)/64)
+	dropOrd := func(ord uint32) { p.drop[ord/64] |= 1 << (ord % 64) }
+	existing := func(b *bbolt.Bucket, key []byte) (found bool, err error) {
+		v := b.Get(key)
+		if v == nil {
+			return false, nil
+		}
+		r, err := getRec(tx, seqOf(v))
+		if err != nil {
+			return true, err
+		}
+		if r.state == Pending {
+			sum.AlreadyPending++
+		} else {
+			sum.AlreadyFinished++
+		}
+		return true, nil
+	}
+
+	if p.ids == nil {
+		p.ids = make([]identry, 0, n-len(p.handles))
+		for ord, id := range p.byOrd {
+			if id != 0 {
+				p.ids = append(p.ids, identry{id: id, ord: uint32(ord)})
+			}
+		}
+		sortIDs(p.ids)
+	}
+	var idx *bbolt.Bucket
+	if tx != nil {
+		idx = tx.Bucket(bIDs)
+	}
+	var key [8]byte
+	for i, e := range p.ids {
+		if i > 0 && p.ids[i-1].id == e.id {
+			sum.Duplicate++
+			dropOrd(e.ord)
+			continue
+		}
+		if idx != nil {
+			binary.BigEndian.PutUint64(key[:], e.id)
+			found, err := existing(idx, key[:])
+			if err != nil {
+				return err
+			}
+			if found {
+				dropOrd(e.ord)
+				continue
+			}
+		}
+		sum.Added++
+	}
+
+	hs := slices.Clone(p.handles)
+	slices.SortStableFunc(hs, func(a, b hentry) int { return strings.Compare(a.key, b.key) })
+	if tx != nil {
+		idx = tx.Bucket(bHandles)
+	}
+	for i, h := range hs {
+		if i > 0 && hs[i-1].key == h.key {
+			sum.Duplicate++
+			dropOrd(h.ord)
+			continue
+		}
+		if idx != nil {
+			found, err := existing(idx, []byte(h.key))
+			if err != nil {
+				return err
+			}
+			if found {
+				dropOrd(h.ord)
+				continue
+			}
+		}
+		sum.Added++
+		sum.AddedHandles++
+	}
+
+	p.rank = make([]uint32, len(p.drop))
+	kept := uint32(0)
+	for w, d := range p.drop {
+		p.rank[w] = kept
+		valid := 64
+		if w == len(p.drop)-1 && n%64 != 0 {
+			valid = n % 64
+		}
+		kept += uint32(valid - bits.OnesCount64(d))
+	}
+	return nil
+}
+
+func (p *plan) dropped(ord uint32) bool { return p.drop[ord/64]&(1<<(ord%64)) != 0 }
+
+// position returns the 0-based position of kept entry ord among kept
+// entries: its sequence number is the queue's last plus 1 plus this.
+func (p *plan) position(ord uint32) uint64 {
+	w := ord / 64
+	below := p.drop[w] & (1<<(ord%64) - 1)
+	return uint64(p.rank[w]) + uint64(ord%64) - uint64(bits.OnesCount64(below))
+}
+
+// sortIDs sorts by (id, ord) with an LSD radix sort: 1M ids sort several
+// times faster than with a comparison sort. Input is in ord order and the
+// sort is stable, so ties stay in ord order.
+func sortIDs(a []identry) {
+	if len(a) < 4096 {
+		slices.SortFunc(a, func(x, y identry) int {
+			return cmp.Or(cmp.Compare(x.id, y.id), cmp.Compare(x.ord, y.ord))
+		})
+		return
+	}
+	buf := make([]identry, len(a))
+	src, dst := a, buf
+	var or uint64
+	for _, e := range a {
+		or |= e.id
+	}
+	for shift := uint(0); shift < 64; shift += 16 {
+		if or>>shift == 0 {
+			break
+		}
+		var count [1 << 16]int
+		for _, e := range src {
+			count[(e.id>>shift)&0xffff]++
+		}
+		pos := 0
+		for i, c := range count {
+			count[i] = pos
+			pos += c
+		}
+		for _, e := range src {
+			d := (e.id >> shift) & 0xffff
+			dst[count[d]] = e
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &a[0] {
+		copy(a, src)
+	}
+}
+
+// write runs pass 2: appends the kept entries as pending targets in input
+// order, then their ids to the id index in id order, batch entries per
+// transaction (run wraps each in a transaction). Keys are written in
+// ascending order into buckets with FillPercent 1, so pages come out full.
+func (p *plan) write(ctx context.Context, run func(func(tx *bbolt.Tx) error) error, batch int, now time.Time) error {
+	var base uint64
+	if err := run(func(tx *bbolt.Tx) error {
+		base = tx.Bucket(bTargets).Sequence()
+		return nil
+	}); err != nil {
+		return err
+	}
+	added := nanos(now)
+	n := len(p.byOrd)
+	hi := 0 // next handle entry
+
+	// Targets, pending (and unresolved) entries, in input order.
+	for ord := 0; ord < n; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := run(func(tx *bbolt.Tx) error {
+			targets, pending, unresolved, handles := tx.Bucket(bTargets), tx.Bucket(bPending), tx.Bucket(bUnresolved), tx.Bucket(bHandles)
+			targets.FillPercent, pending.FillPercent, unresolved.FillPercent = 1, 1, 1
+			arena := make([]byte, 0, batch*24)
+			var key [8]byte
+			for done := 0; ord < n && done < batch; ord++ {
+				isHandle := p.byOrd[ord] == 0
+				var h hentry
+				if isHandle {
+					h = p.handles[hi]
+					hi++
+				}
+				if p.dropped(uint32(ord)) {
+					continue
+				}
+				done++
+				seq := base + 1 + p.position(uint32(ord))
+				binary.BigEndian.PutUint64(key[:], seq)
+				r := rec{id: p.byOrd[ord], state: Pending, added: added, handle: h.name}
+				// bbolt keeps value slices until commit: each record gets
+				// its own bytes of the arena (if append reallocates, the
+				// earlier slices keep the old array, never written again).
+				start := len(arena)
+				arena = r.encode(arena)
+				if err := targets.Put(key[:], arena[start:len(arena):len(arena)]); err != nil {
+					return err
+				}
+				if err := pending.Put(key[:], empty); err != nil {
+					return err
+				}
+				if isHandle {
+					if err := unresolved.Put(key[:], empty); err != nil {
+						return err
+					}
+					if err := handles.Put([]byte(h.key), binary.AppendUvarint(nil, seq)); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+
+	// The id index, in id order.
+	for i := 0; i < len(p.ids); {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := run(func(tx *bbolt.Tx) error {
+			ids := tx.Bucket(bIDs)
+			ids.FillPercent = 1
+			arena := make([]byte, 0, batch*binary.MaxVarintLen64)
+			var key [8]byte
+			for done := 0; i < len(p.ids) && done < batch; i++ {
+				e := p.ids[i]
+				if p.dropped(e.ord) {
+					continue
+				}
+				done++
+				binary.BigEndian.PutUint64(key[:], e.id)
+				start := len(arena)
+				arena = binary.AppendUvarint(arena, base+1+p.position(e.ord))
+				if err := ids.Put(key[:], arena[start:len(arena):len(arena)]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+
+	// Counters and the sequence last: in a copy, a batch that is not the
+	// last leaves them behind, which no one sees.
+	return run(func(tx *bbolt.Tx) error {
+		kept, handles := 0, 0
+		for ord := 0; ord < n; ord++ {
+			if !p.dropped(uint32(ord)) {
+				kept++
+				if p.byOrd[ord] == 0 {
+					handles++
+				}
+			}
+		}
+		if err := tx.Bucket(bTargets).SetSequence(base + uint64(kept)); err != nil {
+			return err
+		}
+		sys := tx.Bucket(bSys)
+		c := readCounts(sys)
+		c.Total += kept
+		c.Pending += kept
+		c.Unresolved += handles
+		return writeCounts(sys, c)
+	})
+}

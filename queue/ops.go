@@ -1,0 +1,545 @@
+package queue
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"go.etcd.io/bbolt"
+)
+
+// readCounts decodes the counters kept in the sys bucket.
+func readCounts(sys *bbolt.Bucket) Counts {
+	b := sys.Get(kCounts)
+	var c Counts
+	if len(b) == 48 {
+		v := func(i int) int { return int(binary.BigEndian.Uint64(b[i*8:])) }
+		c = Counts{Total: v(0), Pending: v(1), Done: v(2), Skipped: v(3), Failed: v(4), Unresolved: v(5)}
+	}
+	return c
+}
+
+func writeCounts(sys *bbolt.Bucket, c Counts) error {
+	b := make([]byte, 0, 48)
+	for _, v := range []int{c.Total, c.Pending, c.Done, c.Skipped, c.Failed, c.Unresolved} {
+		b = binary.BigEndian.AppendUint64(b, uint64(v))
+	}
+	return sys.Put(kCounts, b)
+}
+
+// add adds d (±1) to the counters r falls in.
+func (c *Counts) add(r *rec, d int) {
+	c.Total += d
+	switch r.state {
+	case Pending:
+		c.Pending += d
+	case Done:
+		c.Done += d
+	case Skipped:
+		c.Skipped += d
+	case Failed:
+		c.Failed += d
+	}
+	if r.unresolved() {
+		c.Unresolved += d
+	}
+}
+
+var empty = []byte{}
+
+// put stores nw as target seq, replacing old (nil for a new target), and
+// keeps every index and counter in step, in the same transaction. Every
+// change to a target goes through put (Import's bulk path writes the same
+// entries directly, in key order).
+func put(tx *bbolt.Tx, seq uint64, old, nw *rec) error {
+	k := seqKey(seq)
+	if err := tx.Bucket(bTargets).Put(k, nw.encode(nil)); err != nil {
+		return err
+	}
+	was := func(f func(*rec) bool) bool { return old != nil && f(old) }
+	for _, ix := range []struct {
+		name []byte
+		in   func(*rec) bool
+	}{
+		{bPending, func(r *rec) bool { return r.state == Pending }},
+		{bFailed, func(r *rec) bool { return r.state == Failed }},
+		{bUnresolved, (*rec).unresolved},
+	} {
+		w, is := was(ix.in), ix.in(nw)
+		var err error
+		switch {
+		case is && !w:
+			err = tx.Bucket(ix.name).Put(k, empty)
+		case w && !is:
+			err = tx.Bucket(ix.name).Delete(k)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	// The id index maps an id to the first target that has it.
+	if nw.id != 0 && (old == nil || old.id != nw.id) {
+		ids := tx.Bucket(bIDs)
+		if ids.Get(idKey(nw.id)) == nil {
+			if err := ids.Put(idKey(nw.id), binary.AppendUvarint(nil, seq)); err != nil {
+				return err
+			}
+		}
+	}
+	if nw.handle != "" && old == nil {
+		if err := tx.Bucket(bHandles).Put([]byte(strings.ToLower(nw.handle)), binary.AppendUvarint(nil, seq)); err != nil {
+			return err
+		}
+	}
+	sys := tx.Bucket(bSys)
+	c := readCounts(sys)
+	if old != nil {
+		c.add(old, -1)
+	}
+	c.add(nw, +1)
+	return writeCounts(sys, c)
+}
+
+// getRec reads target seq.
+func getRec(tx *bbolt.Tx, seq uint64) (rec, error) {
+	v := tx.Bucket(bTargets).Get(seqKey(seq))
+	if v == nil {
+		return rec{}, fmt.Errorf("target %d: %w", seq, ErrNoTarget)
+	}
+	r, err := decodeRec(v)
+	if err != nil {
+		return rec{}, fmt.Errorf("target %d: %w", seq, err)
+	}
+	return r, nil
+}
+
+// seqOf decodes an index value.
+func seqOf(v []byte) uint64 {
+	s, _ := binary.Uvarint(v)
+	return s
+}
+
+// Counts returns the number of targets in each state, from counters kept
+// in step with every change: its cost does not depend on the queue's size.
+func (s *Store) Counts() (Counts, error) {
+	var c Counts
+	err := s.view(func(tx *bbolt.Tx) error {
+		c = readCounts(tx.Bucket(bSys))
+		return nil
+	})
+	if err != nil {
+		return Counts{}, fmt.Errorf("read counts: %w", err)
+	}
+	return c, nil
+}
+
+// Get returns target seq, or an error satisfying errors.Is(err, ErrNoTarget).
+func (s *Store) Get(seq uint64) (Target, error) {
+	var t Target
+	err := s.view(func(tx *bbolt.Tx) error {
+		r, err := getRec(tx, seq)
+		t = r.target(seq)
+		return err
+	})
+	if err != nil {
+		return Target{}, fmt.Errorf("get target: %w", err)
+	}
+	return t, nil
+}
+
+// Lookup finds a target by id ("123") or handle ("@jack" or "jack",
+// case-insensitive).
+func (s *Store) Lookup(key string) (Target, bool, error) {
+	var t Target
+	var found bool
+	err := s.view(func(tx *bbolt.Tx) error {
+		var v []byte
+		if id, err := parseID(key); err == nil {
+			v = tx.Bucket(bIDs).Get(idKey(id))
+		} else {
+			v = tx.Bucket(bHandles).Get([]byte(strings.ToLower(strings.TrimPrefix(key, "@"))))
+		}
+		if v == nil {
+			return nil
+		}
+		r, err := getRec(tx, seqOf(v))
+		t, found = r.target(seqOf(v)), err == nil
+		return err
+	})
+	if err != nil {
+		return Target{}, false, fmt.Errorf("look up %s: %w", key, err)
+	}
+	return t, found, nil
+}
+
+// Next returns the first pending target in input order. It reads the first
+// key of the pending index: finished targets are never visited.
+func (s *Store) Next() (Target, bool, error) {
+	ts, err := s.Pending(0, 1)
+	if err != nil || len(ts) == 0 {
+		return Target{}, false, err
+	}
+	return ts[0], true, nil
+}
+
+// Pending returns up to limit pending targets with Seq > after, in input
+// order.
+func (s *Store) Pending(after uint64, limit int) ([]Target, error) {
+	return s.scanIndex(bPending, after, limit)
+}
+
+// Unresolved returns the pending targets that are @handles awaiting an id,
+// in input order.
+func (s *Store) Unresolved() ([]Target, error) {
+	return s.scanIndex(bUnresolved, 0, -1)
+}
+
+// scanIndex reads the targets listed in index bucket name with Seq > after,
+// at most limit (all if limit < 0).
+func (s *Store) scanIndex(name []byte, after uint64, limit int) ([]Target, error) {
+	var out []Target
+	err := s.view(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(name).Cursor()
+		for k, _ := c.Seek(seqKey(after + 1)); k != nil && (limit < 0 || len(out) < limit); k, _ = c.Next() {
+			seq := binary.BigEndian.Uint64(k)
+			r, err := getRec(tx, seq)
+			if err != nil {
+				return err
+			}
+			out = append(out, r.target(seq))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s targets: %w", name, err)
+	}
+	return out, nil
+}
+
+// Record writes the outcome of an attempt on pending target seq, and
+// r.Meta, in one transaction. A Pending result records the attempt and
+// keeps the target pending; any other state finishes it. Recording on a
+// target that is not pending fails with ErrNotPending.
+func (s *Store) Record(seq uint64, r Result) error {
+	if !r.State.valid() {
+		return fmt.Errorf("record target %d: invalid state %v", seq, r.State)
+	}
+	at := r.At
+	if at.IsZero() {
+		at = s.now()
+	}
+	err := s.update(func(tx *bbolt.Tx) error {
+		old, err := getRec(tx, seq)
+		if err != nil {
+			return err
+		}
+		if old.state != Pending {
+			return fmt.Errorf("target %d is %s: %w", seq, old.state, ErrNotPending)
+		}
+		nw := old
+		if r.CountAttempt {
+			nw.attempts++
+		}
+		nw.updated = nanos(at)
+		if r.Reason != "" {
+			nw.reason = r.Reason
+		}
+		if r.Err != nil {
+			e := *r.Err
+			nw.last = &e
+		}
+		if r.State.Finished() {
+			nw.state = r.State
+			nw.finished = nanos(at)
+			if r.Err == nil {
+				nw.last = nil // the answer that finished it was not an error
+			}
+		}
+		if err := put(tx, seq, &old, &nw); err != nil {
+			return err
+		}
+		return putMeta(tx, r.Meta)
+	})
+	if err != nil {
+		return fmt.Errorf("record result: %w", err)
+	}
+	return nil
+}
+
+func putMeta(tx *bbolt.Tx, m map[string][]byte) error {
+	b := tx.Bucket(bMeta)
+	for k, v := range m {
+		if k == "" {
+			return fmt.Errorf("meta: empty key")
+		}
+		var err error
+		if v == nil {
+			err = b.Delete([]byte(k))
+		} else {
+			err = b.Put([]byte(k), append([]byte(nil), v...))
+		}
+		if err != nil {
+			return fmt.Errorf("meta %q: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// MarkSkipped finishes the given pending targets as skipped with reason,
+// in one transaction. Targets that are not pending are left alone; it
+// returns how many it skipped.
+func (s *Store) MarkSkipped(seqs []uint64, reason string) (int, error) {
+	n := 0
+	err := s.update(func(tx *bbolt.Tx) error {
+		n = 0
+		at := nanos(s.now())
+		for _, seq := range seqs {
+			old, err := getRec(tx, seq)
+			if err != nil {
+				return err
+			}
+			if old.state != Pending {
+				continue
+			}
+			nw := old
+			nw.state, nw.reason, nw.finished, nw.updated = Skipped, reason, at, at
+			if err := put(tx, seq, &old, &nw); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mark skipped: %w", err)
+	}
+	return n, nil
+}
+
+// Resolve gives pending @handle target seq its id and username. If another
+// target already has that id, the handle target is skipped with reason
+// "duplicate of ID" instead (it would unfollow the same account twice).
+func (s *Store) Resolve(seq uint64, id, username string) error {
+	n, err := parseID(id)
+	if err != nil {
+		return fmt.Errorf("resolve target %d: %w", seq, err)
+	}
+	err = s.update(func(tx *bbolt.Tx) error {
+		old, err := getRec(tx, seq)
+		if err != nil {
+			return err
+		}
+		if old.state != Pending {
+			return fmt.Errorf("target %d is %s: %w", seq, old.state, ErrNotPending)
+		}
+		if old.id != 0 && old.id != n {
+			return fmt.Errorf("target %d already has id %d", seq, old.id)
+		}
+		nw := old
+		nw.id = n
+		if username != "" {
+			nw.username = username
+		}
+		nw.updated = nanos(s.now())
+		if v := tx.Bucket(bIDs).Get(idKey(n)); v != nil && seqOf(v) != seq {
+			nw.state, nw.reason, nw.finished = Skipped, "duplicate of "+id, nw.updated
+		}
+		return put(tx, seq, &old, &nw)
+	})
+	if err != nil {
+		return fmt.Errorf("resolve: %w", err)
+	}
+	return nil
+}
+
+// retryBatch bounds the targets Retry moves per transaction.
+const retryBatch = 10_000
+
+// Retry moves every failed target back to pending, with its attempts
+// reset (the last error is kept for reference). It reads only the failed
+// index. It returns how many targets it moved.
+func (s *Store) Retry() (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := s.update(func(tx *bbolt.Tx) error {
+			n = 0
+			var seqs []uint64
+			c := tx.Bucket(bFailed).Cursor()
+			for k, _ := c.First(); k != nil && len(seqs) < retryBatch; k, _ = c.Next() {
+				seqs = append(seqs, binary.BigEndian.Uint64(k))
+			}
+			at := nanos(s.now())
+			for _, seq := range seqs {
+				old, err := getRec(tx, seq)
+				if err != nil {
+					return err
+				}
+				nw := old
+				nw.state, nw.attempts, nw.reason, nw.finished, nw.updated = Pending, 0, "", 0, at
+				if err := put(tx, seq, &old, &nw); err != nil {
+					return err
+				}
+			}
+			n = len(seqs)
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("retry: %w", err)
+		}
+		total += n
+		if n < retryBatch {
+			return total, nil
+		}
+	}
+}
+
+// exportChunk bounds the targets Export reads per read transaction, so a
+// slow consumer never pins old pages of the file for long.
+const exportChunk = 1000
+
+// Export calls fn for every target in state (0 = all), in input order. fn
+// runs outside any transaction and may call other methods; targets that
+// change while Export runs are seen as they are when read.
+func (s *Store) Export(state State, fn func(Target) error) error {
+	if state != 0 && !state.valid() {
+		return fmt.Errorf("export: invalid state %v", state)
+	}
+	// Pending and failed targets have their own index; other states are
+	// filtered from the targets themselves.
+	index, indexed := bTargets, false
+	switch state {
+	case Pending:
+		index, indexed = bPending, true
+	case Failed:
+		index, indexed = bFailed, true
+	}
+	after := uint64(0)
+	for end := false; !end; {
+		var chunk []Target
+		err := s.view(func(tx *bbolt.Tx) error {
+			c := tx.Bucket(index).Cursor()
+			k, v := c.Seek(seqKey(after + 1))
+			for scanned := 0; k != nil && scanned < exportChunk; k, v = c.Next() {
+				scanned++
+				seq := binary.BigEndian.Uint64(k)
+				after = seq
+				if indexed {
+					v = tx.Bucket(bTargets).Get(k)
+				}
+				r, err := decodeRec(v)
+				if err != nil {
+					return fmt.Errorf("target %d: %w", seq, err)
+				}
+				if state == 0 || r.state == state {
+					chunk = append(chunk, r.target(seq))
+				}
+			}
+			end = k == nil
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		for _, t := range chunk {
+			if err := fn(t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Account returns the source account the queue is bound to ("" if none).
+func (s *Store) Account() (id, username string, err error) {
+	err = s.view(func(tx *bbolt.Tx) error {
+		sys := tx.Bucket(bSys)
+		id, username = string(sys.Get(kAccountID)), string(sys.Get(kAccountName))
+		return nil
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("read account: %w", err)
+	}
+	return id, username, nil
+}
+
+// BindAccount binds the queue to account id on first use, and refreshes the
+// username later. A queue bound to another id fails with
+// *AccountMismatchError (errors.Is ErrAccountMismatch).
+func (s *Store) BindAccount(id, username string) error {
+	if _, err := parseID(id); err != nil {
+		return fmt.Errorf("bind account: %w", err)
+	}
+	err := s.update(func(tx *bbolt.Tx) error {
+		sys := tx.Bucket(bSys)
+		if bound := sys.Get(kAccountID); bound != nil && string(bound) != id {
+			return &AccountMismatchError{BoundID: string(bound), BoundUsername: string(sys.Get(kAccountName)), ID: id, Username: username}
+		}
+		if err := sys.Put(kAccountID, []byte(id)); err != nil {
+			return err
+		}
+		if username == "" {
+			return nil
+		}
+		return sys.Put(kAccountName, []byte(username))
+	})
+	if err != nil {
+		return fmt.Errorf("bind account: %w", err)
+	}
+	return nil
+}
+
+// Meta returns the value of a caller's key (nil if unset).
+func (s *Store) Meta(key string) ([]byte, error) {
+	var v []byte
+	err := s.view(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket(bMeta).Get([]byte(key)); b != nil {
+			v = append([]byte{}, b...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read meta %q: %w", key, err)
+	}
+	return v, nil
+}
+
+// SetMeta sets a caller's key; a nil value deletes it.
+func (s *Store) SetMeta(key string, v []byte) error {
+	err := s.update(func(tx *bbolt.Tx) error { return putMeta(tx, map[string][]byte{key: v}) })
+	if err != nil {
+		return fmt.Errorf("set meta: %w", err)
+	}
+	return nil
+}
+
+// LastRun returns the last run's information, or nil before the first run.
+func (s *Store) LastRun() (*RunInfo, error) {
+	var r *RunInfo
+	err := s.view(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bSys).Get(kLastRun)
+		if v == nil {
+			return nil
+		}
+		r = new(RunInfo)
+		return json.Unmarshal(v, r)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read last run: %w", err)
+	}
+	return r, nil
+}
+
+// SetLastRun records the current or last run (status shows it).
+func (s *Store) SetLastRun(r RunInfo) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("set last run: %w", err)
+	}
+	err = s.update(func(tx *bbolt.Tx) error { return tx.Bucket(bSys).Put(kLastRun, b) })
+	if err != nil {
+		return fmt.Errorf("set last run: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,221 @@
+package queue
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// Account is the source account a queue belongs to.
+type Account struct {
+	ID       string `json:"id"`
+	Username string `json:"username,omitzero"`
+}
+
+// ActiveRun is the process that holds a queue open for writing.
+type ActiveRun struct {
+	PID     int       `json:"pid"`
+	Since   time.Time `json:"since"`
+	Command string    `json:"command,omitzero"` // "run", "import", "retry", ...
+}
+
+// Status is a queue's summary: what "bulkunfollow status --json" prints.
+// Its JSON form is a stable schema (docs/queue.md): fields are only ever
+// added.
+type Status struct {
+	Queue         string `json:"queue"`
+	SchemaVersion int    `json:"schema_version"`
+
+	Total      int `json:"total"`
+	Pending    int `json:"pending"`
+	Done       int `json:"done"`
+	Skipped    int `json:"skipped"`
+	Failed     int `json:"failed"`
+	Unresolved int `json:"unresolved"` // pending @handles awaiting an id (included in pending)
+
+	Account   *Account   `json:"account"`    // null until a run binds the queue
+	ActiveRun *ActiveRun `json:"active_run"` // null unless a process holds the queue for writing
+	LastRun   *RunInfo   `json:"last_run"`   // null before the first run
+	// RateLimit is the worker's persisted rate-limit state (meta key
+	// "ratelimit"), copied verbatim; null if none.
+	RateLimit json.RawMessage `json:"ratelimit"`
+
+	AsOf time.Time `json:"as_of"`
+	// FromSnapshot is true when a run held the queue and these figures come
+	// from the snapshot it wrote at its last checkpoint (as of AsOf).
+	FromSnapshot bool `json:"from_snapshot"`
+
+	txid int // bbolt transaction the figures come from; orders snapshots
+}
+
+// MetaRateLimit is the meta key whose value status shows as "ratelimit".
+const MetaRateLimit = "ratelimit"
+
+// statusTimeout is how long ReadStatus waits for the file before it falls
+// back to the snapshot.
+const statusTimeout = 100 * time.Millisecond
+
+// ReadStatus returns the status of the queue at path. It opens the file
+// read-only; when a run holds it, it returns the snapshot the run keeps
+// beside the file (PATH.status) with FromSnapshot set. Its cost does not
+// depend on the number of targets.
+func ReadStatus(path string) (Status, error) {
+	s, err := Open(path, Options{ReadOnly: true, Timeout: statusTimeout})
+	if err == nil {
+		defer s.Close()
+		return s.Status()
+	}
+	if !errors.Is(err, ErrLocked) {
+		return Status{}, err
+	}
+	st, serr := readSnapshot(path)
+	if serr != nil {
+		return Status{}, err
+	}
+	st.Queue = path
+	st.FromSnapshot = true
+	return st, nil
+}
+
+// Status returns the queue's status from the file.
+func (s *Store) Status() (Status, error) {
+	var st Status
+	err := s.view(func(tx *bbolt.Tx) error {
+		st = s.statusTx(tx)
+		return nil
+	})
+	if err != nil {
+		return Status{}, fmt.Errorf("read status: %w", err)
+	}
+	if !s.opts.ReadOnly {
+		st.ActiveRun = s.activeRun()
+	}
+	return st, nil
+}
+
+func (s *Store) activeRun() *ActiveRun {
+	return &ActiveRun{PID: s.pid, Since: s.since.UTC(), Command: s.opts.Command}
+}
+
+// statusTx reads the status figures in tx (without ActiveRun).
+func (s *Store) statusTx(tx *bbolt.Tx) Status {
+	sys := tx.Bucket(bSys)
+	c := readCounts(sys)
+	st := Status{
+		Queue:      s.path,
+		Total:      c.Total,
+		Pending:    c.Pending,
+		Done:       c.Done,
+		Skipped:    c.Skipped,
+		Failed:     c.Failed,
+		Unresolved: c.Unresolved,
+		AsOf:       s.now().UTC(),
+		txid:       tx.ID(),
+	}
+	if v, n := binary.Uvarint(sys.Get(kSchema)); n > 0 {
+		st.SchemaVersion = int(v)
+	}
+	if id := sys.Get(kAccountID); id != nil {
+		st.Account = &Account{ID: string(id), Username: string(sys.Get(kAccountName))}
+	}
+	if v := sys.Get(kLastRun); v != nil {
+		var r RunInfo
+		if json.Unmarshal(v, &r) == nil {
+			st.LastRun = &r
+		}
+	}
+	if v := tx.Bucket(bMeta).Get([]byte(MetaRateLimit)); v != nil && json.Valid(v) {
+		st.RateLimit = json.RawMessage(append([]byte(nil), v...))
+	}
+	return st
+}
+
+// statusPath is the snapshot file beside the queue.
+func statusPath(path string) string { return path + ".status" }
+
+// snapshot writes the status snapshot from the file (active: the run is
+// still going).
+func (s *Store) snapshot(active bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	s.snapshotLocked(active)
+}
+
+func (s *Store) snapshotLocked(active bool) {
+	var st Status
+	if s.db.View(func(tx *bbolt.Tx) error { st = s.statusTx(tx); return nil }) == nil {
+		s.writeSnapshot(st, active)
+	}
+}
+
+// writeSnapshot replaces PATH.status atomically (temp file, fsync,
+// rename). It never goes back in time: a snapshot of an older transaction
+// than the last one written is dropped. It is best effort: the queue file
+// is the truth, the snapshot only serves status while a run holds the file.
+func (s *Store) writeSnapshot(st Status, active bool) {
+	s.snapMu.Lock()
+	defer s.snapMu.Unlock()
+	if st.txid < s.snapTxid {
+		return
+	}
+	s.snapTxid = st.txid
+	if active {
+		st.ActiveRun = s.activeRun()
+	}
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return
+	}
+	writeFileAtomic(statusPath(s.path), append(b, '\n'), false)
+}
+
+// readSnapshot reads PATH.status.
+func readSnapshot(path string) (Status, error) {
+	b, err := os.ReadFile(statusPath(path))
+	if err != nil {
+		return Status{}, err
+	}
+	var st Status
+	if err := json.Unmarshal(b, &st); err != nil {
+		return Status{}, fmt.Errorf("read status snapshot: %w", err)
+	}
+	return st, nil
+}
+
+// writeFileAtomic writes b to path through a temporary file beside it:
+// readers see the old content or the new, never a part. With syncDir the
+// rename itself is made durable too.
+func writeFileAtomic(path string, b []byte, syncDir bool) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if syncDir {
+		return syncParent(path)
+	}
+	return nil
+}

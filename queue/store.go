@@ -1,0 +1,325 @@
+package queue
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is the layout of queue files this package writes. Opening a
+// file with a newer version fails with *SchemaError.
+const SchemaVersion = 1
+
+// DefaultTimeout is how long Open waits for another process's lock before
+// it fails with *LockedError.
+const DefaultTimeout = time.Second
+
+// Bucket and key names. Every index is maintained in the same transaction
+// as the records it indexes (see put).
+var (
+	bSys        = []byte("sys")        // schema, counters, account, last run
+	bMeta       = []byte("meta")       // caller's keys (Meta/SetMeta, Result.Meta)
+	bTargets    = []byte("targets")    // seq (8-byte BE) -> rec
+	bIDs        = []byte("ids")        // id (8-byte BE) -> seq (uvarint)
+	bHandles    = []byte("handles")    // lowercased handle -> seq (uvarint)
+	bPending    = []byte("pending")    // seq -> "" for every pending target: first key = next
+	bFailed     = []byte("failed")     // seq -> "" for every failed target: retry reads only these
+	bUnresolved = []byte("unresolved") // seq -> "" for pending @handles without an id
+
+	allBuckets = [][]byte{bSys, bMeta, bTargets, bIDs, bHandles, bPending, bFailed, bUnresolved}
+
+	kSchema      = []byte("schema")
+	kCounts      = []byte("counts")
+	kAccountID   = []byte("account_id")
+	kAccountName = []byte("account_username")
+	kLastRun     = []byte("last_run")
+)
+
+// Errors callers test with errors.Is.
+var (
+	ErrLocked          = errors.New("queue is in use by another run")
+	ErrAccountMismatch = errors.New("queue belongs to another account")
+	ErrNotQueue        = errors.New("not a bulkunfollow queue")
+	ErrNoTarget        = errors.New("no such target")
+	ErrNotPending      = errors.New("target is not pending")
+	ErrClosed          = errors.New("queue is closed")
+)
+
+// LockedError is returned by Open when another process holds the queue.
+// PID, Since and Command come from the holder's status snapshot when it
+// wrote one; they are zero otherwise.
+type LockedError struct {
+	Path    string
+	PID     int
+	Since   time.Time
+	Command string
+}
+
+func (e *LockedError) Error() string {
+	msg := fmt.Sprintf("queue %s is in use by another run", e.Path)
+	if e.PID != 0 {
+		who := fmt.Sprintf("pid %d", e.PID)
+		if e.Command != "" {
+			who = e.Command + ", " + who
+		}
+		msg += fmt.Sprintf(" (%s since %s)", who, e.Since.Local().Format("2006-01-02 15:04:05 MST"))
+	}
+	return msg
+}
+
+// Is makes errors.Is(err, ErrLocked) true.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// Temporary reports that waiting for the other run and retrying can succeed.
+func (e *LockedError) Temporary() bool { return true }
+
+// SchemaError is returned by Open for a queue written by a newer
+// bulkunfollow.
+type SchemaError struct {
+	Path      string
+	Version   uint64
+	Supported uint64
+}
+
+func (e *SchemaError) Error() string {
+	return fmt.Sprintf("queue %s has schema version %d, newer than this bulkunfollow understands (%d): upgrade bulkunfollow",
+		e.Path, e.Version, e.Supported)
+}
+
+// AccountMismatchError is returned by BindAccount when the queue belongs to
+// another account.
+type AccountMismatchError struct {
+	BoundID, BoundUsername string
+	ID, Username           string
+}
+
+func (e *AccountMismatchError) Error() string {
+	return fmt.Sprintf("queue belongs to account %s, not %s", accountName(e.BoundID, e.BoundUsername), accountName(e.ID, e.Username))
+}
+
+// Is makes errors.Is(err, ErrAccountMismatch) true.
+func (e *AccountMismatchError) Is(target error) bool { return target == ErrAccountMismatch }
+
+func accountName(id, username string) string {
+	if username != "" {
+		return fmt.Sprintf("@%s (%s)", username, id)
+	}
+	return id
+}
+
+// Options configures Open.
+type Options struct {
+	// Timeout is how long to wait for another process's lock;
+	// 0 means DefaultTimeout. The queue never waits forever.
+	Timeout time.Duration
+	// ReadOnly opens with a shared lock; writes fail.
+	ReadOnly bool
+	// Now is the clock for timestamps; nil means time.Now.
+	Now func() time.Time
+	// Command names the writer in the status snapshot and in the
+	// *LockedError others get ("run", "import", ...). Optional.
+	Command string
+}
+
+// Store is an open queue. Its methods are safe for concurrent use.
+type Store struct {
+	path string
+	opts Options
+	now  func() time.Time
+
+	mu sync.RWMutex // write-locked only while Import swaps in a new file
+	db *bbolt.DB
+
+	pid   int
+	since time.Time
+
+	snapMu   sync.Mutex // serialises status snapshot writes
+	snapTxid int        // transaction of the last snapshot written
+}
+
+// Open opens the queue file at path, creating it unless opts.ReadOnly. A
+// read-only open of a missing file fails with an error satisfying
+// errors.Is(err, fs.ErrNotExist). If another process holds the file, Open
+// fails after opts.Timeout with *LockedError.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Store{path: path, opts: opts, now: now, pid: os.Getpid()}
+	db, err := openBolt(path, opts.ReadOnly, opts.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	if opts.ReadOnly {
+		err = db.View(func(tx *bbolt.Tx) error { return checkSchema(tx, path) })
+	} else {
+		err = db.Update(func(tx *bbolt.Tx) error { return initTx(tx, path) })
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.db = db
+	if !opts.ReadOnly {
+		s.since = now()
+		os.Remove(importTempPath(path)) // left by a killed import: never part of the queue
+		s.snapshot(true)
+	}
+	return s, nil
+}
+
+// openBolt opens the bbolt file with a lock timeout, and makes sure the
+// file it locked is still the one at path: an import replaces the file by
+// renaming a new one over it, and a process that opened the old file just
+// before must not end up holding a lock on an orphan.
+func openBolt(path string, readOnly bool, timeout time.Duration) (*bbolt.DB, error) {
+	for attempt := 0; ; attempt++ {
+		var f *os.File
+		bo := &bbolt.Options{
+			Timeout:  timeout,
+			ReadOnly: readOnly,
+			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+				var err error
+				f, err = os.OpenFile(name, flag, perm)
+				return f, err
+			},
+		}
+		db, err := bbolt.Open(path, 0o600, bo)
+		if err != nil {
+			switch {
+			case errors.Is(err, berrors.ErrTimeout):
+				return nil, lockedError(path)
+			case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+				return nil, fmt.Errorf("open queue %s: %w (%v)", path, ErrNotQueue, err)
+			}
+			return nil, fmt.Errorf("open queue: %w", err)
+		}
+		held, err1 := f.Stat()
+		named, err2 := os.Stat(path)
+		if err1 == nil && err2 == nil && os.SameFile(held, named) {
+			return db, nil
+		}
+		db.Close()
+		if attempt == 2 {
+			return nil, lockedError(path)
+		}
+	}
+}
+
+// lockedError builds the error for a queue another process holds, naming
+// the holder when its status snapshot says who it is.
+func lockedError(path string) error {
+	e := &LockedError{Path: path}
+	if st, err := readSnapshot(path); err == nil && st.ActiveRun != nil {
+		e.PID, e.Since, e.Command = st.ActiveRun.PID, st.ActiveRun.Since, st.ActiveRun.Command
+	}
+	return e
+}
+
+// initTx creates the buckets of a new queue, or checks an existing one.
+func initTx(tx *bbolt.Tx, path string) error {
+	if err := checkSchema(tx, path); err != nil {
+		return err
+	}
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("init queue: %w", err)
+		}
+	}
+	sys := tx.Bucket(bSys)
+	if sys.Get(kSchema) == nil {
+		if err := sys.Put(kSchema, binary.AppendUvarint(nil, SchemaVersion)); err != nil {
+			return fmt.Errorf("init queue: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkSchema accepts a queue of a known schema version, and (when
+// writable) a new, empty bbolt file.
+func checkSchema(tx *bbolt.Tx, path string) error {
+	sys := tx.Bucket(bSys)
+	if sys == nil {
+		empty := true
+		tx.ForEach(func([]byte, *bbolt.Bucket) error { empty = false; return nil })
+		if !empty || !tx.Writable() {
+			return fmt.Errorf("open queue %s: %w", path, ErrNotQueue)
+		}
+		return nil
+	}
+	v, n := binary.Uvarint(sys.Get(kSchema))
+	if n <= 0 {
+		return fmt.Errorf("open queue %s: %w (no schema version)", path, ErrNotQueue)
+	}
+	if v > SchemaVersion {
+		return &SchemaError{Path: path, Version: v, Supported: SchemaVersion}
+	}
+	return nil
+}
+
+// Path returns the queue file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close marks the run inactive in the status snapshot and closes the file.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return nil
+	}
+	if !s.opts.ReadOnly {
+		s.snapshotLocked(false)
+	}
+	err := s.db.Close()
+	s.db = nil
+	if err != nil {
+		return fmt.Errorf("close queue: %w", err)
+	}
+	return nil
+}
+
+// view runs fn in a read transaction.
+func (s *Store) view(fn func(tx *bbolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return ErrClosed
+	}
+	return s.db.View(fn)
+}
+
+// update runs fn in a write transaction and, once it committed, refreshes
+// the status snapshot.
+func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return ErrClosed
+	}
+	if s.opts.ReadOnly {
+		return fmt.Errorf("queue %s: opened read-only", s.path)
+	}
+	var st Status
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		st = s.statusTx(tx)
+		return nil
+	})
+	if err == nil {
+		s.writeSnapshot(st, true)
+	}
+	return err
+}
+
