@@ -24,6 +24,8 @@ type Options struct {
 	Transport  http.RoundTripper   // base transport; nil = http.DefaultTransport
 	Now        func() time.Time    // clock for expiry; nil = time.Now
 	Log        zerolog.Logger      // debug events, never secrets; zero value = silent
+
+	failAt func(step string) error // tests: fail a step of saving the store
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -109,6 +111,7 @@ func HTTPClient(ctx context.Context, opts Options) (*http.Client, Identity, erro
 	}
 
 	store := NewStore(opts.Dir, opts.Now)
+	store.failAt = opts.failAt
 	c, err := store.Select(opts.Account, opts.APIBaseURL)
 	if err != nil {
 		return nil, Identity{}, err

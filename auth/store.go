@@ -373,6 +373,16 @@ func (s *Store) save(f storeFile) error {
 	return s.syncDir()
 }
 
+// holds reports whether the file on disk has c's access and refresh token.
+func (s *Store) holds(c Credential) bool {
+	f, err := s.load()
+	if err != nil {
+		return false
+	}
+	i := indexOf(f.Accounts, c)
+	return i >= 0 && f.Accounts[i].AccessToken == c.AccessToken && f.Accounts[i].RefreshToken == c.RefreshToken
+}
+
 func (s *Store) step(name string) error {
 	if s.failAt == nil {
 		return nil

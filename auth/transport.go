@@ -108,8 +108,13 @@ func (s *storeSource) token(ctx context.Context, stale string) (string, error) {
 	next.Refreshed = now.UTC()
 	f.Accounts[i] = next
 	if err := s.store.save(f); err != nil {
-		s.log.Error().Err(err).Str("account", cur.Label()).Msg("refreshed token could not be saved")
-		return "", &LoginRequiredError{Account: cur.Label(), Reason: "the refreshed token could not be saved and the previous refresh token is spent", Err: err}
+		// The rename may have happened before the failure (a failed
+		// directory sync): what is on disk decides.
+		if !s.store.holds(next) {
+			s.log.Error().Err(err).Str("account", cur.Label()).Msg("refreshed token could not be saved")
+			return "", &LoginRequiredError{Account: cur.Label(), Reason: "the refreshed token could not be saved and the previous refresh token is spent", Err: err}
+		}
+		s.log.Warn().Err(err).Str("account", cur.Label()).Msg("refreshed token saved, but not confirmed on disk")
 	}
 	s.log.Debug().Str("account", next.Label()).Int("generation", next.Generation).Time("expiry", next.Expiry).Msg("refreshed token saved")
 	s.cred = next

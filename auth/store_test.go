@@ -1,0 +1,205 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testCred(id, username string) Credential {
+	return Credential{
+		Method: MethodOAuth2, UserID: id, Username: username, APIBaseURL: "http://sim.test",
+		ClientID: "cid", ClientSecret: "client-secret-" + id, AccessToken: "access-token-" + id,
+		RefreshToken: "refresh-token-" + id, Expiry: time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC),
+		Scopes: DefaultScopes,
+	}
+}
+
+func TestStoreModes(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "config", "bulkunfollow")
+	s := NewStore(dir, nil)
+	if err := s.Put(context.Background(), testCred("1", "one")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		path string
+		mode os.FileMode
+	}{
+		{dir, 0o700 | os.ModeDir},
+		{s.Path(), 0o600},
+		{filepath.Join(dir, lockFile), 0o600},
+	} {
+		fi, err := os.Stat(tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode() != tt.mode {
+			t.Errorf("%s: mode %v, want %v", tt.path, fi.Mode(), tt.mode)
+		}
+	}
+}
+
+func TestStorePutSelectDelete(t *testing.T) {
+	ctx := context.Background()
+	s := NewStore(t.TempDir(), nil)
+	if _, err := s.Select("", ""); !errors.Is(err, ErrNoCredentials) {
+		t.Fatalf("empty store: %v", err)
+	}
+	one, two := testCred("1", "one"), testCred("22", "Two")
+	for _, c := range []Credential{one, two} {
+		if err := s.Put(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := testCred("333", "elsewhere")
+	other.APIBaseURL = "https://api.x.com"
+	if err := s.Put(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	// Replacing keeps one entry per account and API.
+	one.AccessToken = "access-token-new"
+	if err := s.Put(ctx, one); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := s.List()
+	if len(all) != 3 || all[0].AccessToken != "access-token-new" {
+		t.Fatalf("list after replace: %v", all)
+	}
+
+	tests := []struct {
+		account, base, wantID, wantErr string
+	}{
+		{account: "@one", base: "http://sim.test/", wantID: "1"},
+		{account: "two", base: "http://sim.test", wantID: "22"}, // case-insensitive
+		{account: "22", base: "http://sim.test", wantID: "22"},
+		{account: "", base: "http://sim.test", wantErr: "several accounts are stored (@one (1), @Two (22)): choose one with --account"},
+		{account: "@nobody", base: "http://sim.test", wantErr: `no stored account matches "@nobody" (stored: @one (1), @Two (22))`},
+		{account: "", base: "https://api.x.com", wantID: "333"},
+		{account: "", base: "http://other.test", wantErr: "no stored credentials in " + s.Path() + " (stored for another API base URL"},
+		{account: "@one", base: "", wantID: "1"},
+	}
+	for _, tt := range tests {
+		c, err := s.Select(tt.account, tt.base)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Select(%q, %q) err = %v, want %q", tt.account, tt.base, err, tt.wantErr)
+			}
+			assertNoSecrets(t, fmt.Sprint(err), one.AccessToken, two.RefreshToken, two.ClientSecret)
+			continue
+		}
+		if err != nil || c.UserID != tt.wantID {
+			t.Errorf("Select(%q, %q) = %s, %v; want %s", tt.account, tt.base, c.Label(), err, tt.wantID)
+		}
+	}
+
+	for _, c := range []Credential{one, two, other} {
+		if err := s.Delete(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := os.Stat(s.Path()); !os.IsNotExist(err) {
+		t.Errorf("file left after the last account was removed: %v", err)
+	}
+	if err := s.Delete(ctx, one); err == nil {
+		t.Error("deleting a missing account succeeded")
+	}
+}
+
+// A save that fails at any step leaves the previous file byte for byte,
+// and no temporary file behind.
+func TestStoreSaveFailureLeavesOldFile(t *testing.T) {
+	for _, step := range []string{"partial", "write", "sync", "rename"} {
+		t.Run(step, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			s := NewStore(dir, nil)
+			if err := s.Put(ctx, testCred("1", "one")); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.ReadFile(s.Path())
+			s.failAt = failStep(step)
+			changed := testCred("1", "one")
+			changed.AccessToken = "access-token-changed"
+			if err := s.Put(ctx, changed); err == nil {
+				t.Fatal("save succeeded despite the injected failure")
+			}
+			after, _ := os.ReadFile(s.Path())
+			if string(after) != string(before) {
+				t.Errorf("file changed by a failed save:\n%s", after)
+			}
+			var f storeFile
+			if err := json.Unmarshal(after, &f); err != nil {
+				t.Errorf("file is not valid JSON: %v", err)
+			}
+			assertOnlyStoreFiles(t, dir)
+		})
+	}
+}
+
+func failStep(step string) func(string) error {
+	return func(s string) error {
+		if s == step {
+			return fmt.Errorf("injected failure at %s", s)
+		}
+		return nil
+	}
+}
+
+func assertOnlyStoreFiles(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.Name() != credentialsFile && e.Name() != lockFile {
+			t.Errorf("stray file %s in the store directory", e.Name())
+		}
+	}
+}
+
+func TestStoreCorruptFileIsNotQuoted(t *testing.T) {
+	s := NewStore(t.TempDir(), nil)
+	if err := os.WriteFile(s.Path(), []byte(`{"accounts":[{"access_token":"leaked-token-123"`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.List()
+	if err == nil || !strings.Contains(err.Error(), "not valid JSON") {
+		t.Fatalf("err = %v", err)
+	}
+	assertNoSecrets(t, err.Error(), "leaked-token-123")
+}
+
+func TestCredentialNeverPrintsSecrets(t *testing.T) {
+	c := testCred("1", "one")
+	c.ConsumerSecret, c.TokenSecret = "consumer-secret-1", "token-secret-1"
+	k := OAuth1Keys{ConsumerKey: "ck-1", ConsumerSecret: "consumer-secret-1", Token: "tok-1", TokenSecret: "token-secret-1"}
+	out := fmt.Sprintf("%v %+v %#v %s %v %+v %#v", c, c, c, &c, []Credential{c}, k, k)
+	assertNoSecrets(t, out, c.AccessToken, c.RefreshToken, c.ClientSecret, c.ConsumerSecret, c.TokenSecret)
+	if !strings.Contains(out, "@one (1)") {
+		t.Errorf("label missing: %s", out)
+	}
+}
+
+func TestDefaultDir(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"XDG_CONFIG_HOME": "/x/cfg", "HOME": "/home/a"}, "/x/cfg/bulkunfollow"},
+		{map[string]string{"XDG_CONFIG_HOME": "relative", "HOME": "/home/a"}, "/home/a/.config/bulkunfollow"},
+		{map[string]string{"HOME": "/home/a"}, "/home/a/.config/bulkunfollow"},
+	}
+	for _, tt := range tests {
+		got, err := DefaultDir(func(k string) string { return tt.env[k] })
+		if err != nil || got != filepath.FromSlash(tt.want) {
+			t.Errorf("%v: %q, %v; want %q", tt.env, got, err, tt.want)
+		}
+	}
+}
