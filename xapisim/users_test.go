@@ -1,0 +1,50 @@
+package xapisim
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestReadUsers(t *testing.T) {
+	big := "12345678901234567890"[:19] // above 2^53: every digit must survive
+	tests := []struct {
+		name, in string
+		want     []User
+		err      bool
+	}{
+		{"lines", "\ufeff# mine\n11\r\n\n" + big + "\n", []User{{ID: "11"}, {ID: big}}, false},
+		{"csv with header", "id,username,name\n11,@jack,Jack\n12,bob\n", []User{{ID: "11", Username: "jack", Name: "Jack"}, {ID: "12", Username: "bob"}}, false},
+		{"json strings and numbers", `["11", ` + big + `]`, []User{{ID: "11"}, {ID: big}}, false},
+		{"json objects", `[{"id":"11","username":"jack"},{"id":12}]`, []User{{ID: "11", Username: "jack"}, {ID: "12"}}, false},
+		{"api response", `{"data":[{"id":"11","name":"J","username":"jack"}],"meta":{"result_count":1}}`, []User{{ID: "11", Name: "J", Username: "jack"}}, false},
+		{"bad id", "11\n12x\n", nil, true},
+		{"bad first id", "12x\n11\n", nil, true},
+		{"bad username", "11,no-dash\n", nil, true},
+		{"json float", `[1.5]`, nil, true},
+		{"json scalar", `{"data":3}`, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ReadUsers(strings.NewReader(tt.in))
+			if (err != nil) != tt.err || !slices.Equal(got, tt.want) {
+				t.Fatalf("got %v, %v; want %v (error %v)", got, err, tt.want, tt.err)
+			}
+		})
+	}
+}
+
+func TestSeedFollowing(t *testing.T) {
+	sim := New(Config{})
+	users := SampleUsers(3)
+	if users[0].ID == users[1].ID || len(users[2].ID) != 19 {
+		t.Fatalf("sample users %v", users)
+	}
+	sim.SeedFollowing(DefaultUserID, append(users, User{ID: "5"}))
+	if got := sim.Following(DefaultUserID); len(got) != 4 || got[3] != "5" {
+		t.Fatalf("following %v", got)
+	}
+	if st := sim.Stats(); st.FollowingCount != 4 {
+		t.Fatalf("following_count %d", st.FollowingCount)
+	}
+}
