@@ -37,6 +37,7 @@ const (
 type Client struct {
 	hc        *http.Client
 	base      string // scheme://host[/prefix], no trailing slash
+	basePath  string // the /prefix part of base
 	baseErr   error
 	userAgent string
 	timeout   time.Duration
@@ -76,6 +77,14 @@ func New(hc *http.Client, baseURL, userAgent string, opts ...Option) *Client {
 	if hc == nil {
 		hc = &http.Client{}
 	}
+	// Never follow redirects: an auth transport (oauth2, OAuth1Transport)
+	// would sign the redirected request too, handing credentials to
+	// wherever the redirect points. X's API does not redirect; a 3xx is
+	// returned as a permanent *Error instead. The caller's client is not
+	// modified.
+	noRedirect := *hc
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc = &noRedirect
 	if userAgent == "" {
 		userAgent = DefaultUserAgent
 	}
@@ -87,6 +96,9 @@ func New(hc *http.Client, baseURL, userAgent string, opts ...Option) *Client {
 		maxBody:   DefaultMaxBodyBytes,
 	}
 	c.base, c.baseErr = CheckBaseURL(baseURL)
+	if u, err := url.Parse(c.base); err == nil && c.baseErr == nil {
+		c.basePath = u.Path
+	}
 	for _, o := range opts {
 		o(c)
 	}
@@ -150,13 +162,7 @@ func (r *response) malformed(why string) *Error {
 // send performs the request. Any non-2xx status or transport failure is
 // returned as *Error; a 2xx returns the body for decoding.
 func (c *Client) send(ctx context.Context, k call) (*response, error) {
-	path := k.path
-	if c.baseErr == nil {
-		if u, err := url.Parse(c.base); err == nil {
-			path = u.Path + k.path
-		}
-	}
-	e := &Error{Op: k.op, Endpoint: k.endpoint, Method: k.method, Path: path, Target: k.target}
+	e := &Error{Op: k.op, Endpoint: k.endpoint, Method: k.method, Path: c.basePath + k.path, Target: k.target}
 	if c.baseErr != nil {
 		e.Err = c.baseErr
 		return nil, e

@@ -520,3 +520,24 @@ func TestBodyLimit(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	var leaked []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked = append(leaked, r.Header.Get("Authorization"))
+	}))
+	defer other.Close()
+	srv := fakeServer(t, fixed(reply{302, map[string]string{"Location": other.URL + "/2/users/me"}, ""}))
+	hc := &http.Client{Transport: bearer{srv.Client().Transport, "BEARERTOKEN"}}
+	_, err := New(hc, srv.URL, "").Me(t.Context())
+	var e *Error
+	if !errors.As(err, &e) || e.Status != 302 || Classify(err) != ClassPermanent {
+		t.Errorf("err = %v", err)
+	}
+	if len(leaked) != 0 {
+		t.Errorf("redirect followed, Authorization %q sent to another host", leaked)
+	}
+	if hc.CheckRedirect != nil {
+		t.Error("caller's http.Client was modified")
+	}
+}
