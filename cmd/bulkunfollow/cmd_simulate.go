@@ -2,10 +2,223 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
-// TODO(bootstrap): replaced by the real command.
+// Defaults of "simulate": the OAuth 2.0 client it registers when none is
+// given, and the callback X apps typically register for a CLI.
+const (
+	simDefaultClientID    = "bulkunfollow-sim"
+	simDefaultRedirectURI = "http://127.0.0.1:8976/callback"
+)
+
+// simInfo is the first line "simulate" prints: everything a client needs.
+type simInfo struct {
+	BaseURL      string   `json:"base_url"`
+	AccessToken  string   `json:"access_token"`
+	UserID       string   `json:"user_id"`
+	Username     string   `json:"username"`
+	ClientID     string   `json:"client_id"`
+	RedirectURIs []string `json:"redirect_uris"`
+	AuthorizeURL string   `json:"authorize_url"`
+	TokenURL     string   `json:"token_url"`
+	StatsURL     string   `json:"stats_url"`
+	Following    int      `json:"following_count"`
+}
+
 func runSimulate(ctx context.Context, e *env, args []string) error {
-	return errors.New("simulate: not implemented yet")
+	fs := e.newFlagSet("simulate", "", `
+Serve the X API simulator on a loopback address until interrupted (Ctrl-C or
+SIGTERM). It answers unfollow, users/me, users/by, the following list and the
+OAuth 2.0 authorize/token/revoke endpoints the way X does: same headers,
+error bodies and per-user 15-minute windows, with optional faults.
+
+The first line on stdout is one JSON object with base_url, access_token (a
+user token for the simulated account), user_id, username, client_id and the
+OAuth URLs. Point --api-base-url (BULKUNFOLLOW_API_BASE_URL) at base_url to
+rehearse a run. GET <base_url>/sim/stats shows what the simulator received.
+Details: docs/simulator.md.`,
+		"bulkunfollow simulate --following-file following.csv --unfollow-limit 5 --window 1m",
+		"bulkunfollow simulate --addr 127.0.0.1:8080 --fail-rate 0.05 --reset-rate 0.02 --latency 150ms --seed 42",
+		"bulkunfollow simulate --auto-approve --client-id my-app --client-secret-file secret.txt --redirect-uri http://127.0.0.1:8976/callback",
+	)
+	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
+	followingFile := fs.String("following-file", "", "accounts the simulated user follows: ids one per line, id,username CSV, or JSON")
+	unfollowLimit := fs.Int("unfollow-limit", xapisim.DefaultUnfollowLimit, "unfollow requests allowed per user per window")
+	window := fs.Duration("window", xapisim.DefaultWindow, "rate-limit window of every endpoint")
+	dailyLimit := fs.Int("daily-limit", 0, "unfollows per 24 hours, announced in x-user-limit-24hour-* headers (0: none)")
+	tokenLifetime := fs.Duration("token-lifetime", xapisim.DefaultTokenLifetime, "lifetime of issued OAuth 2.0 access tokens")
+	failRate := fs.Float64("fail-rate", 0, "probability (0-1) that an API request gets a 500 or 503 and takes no effect")
+	resetRate := fs.Float64("reset-rate", 0, "probability (0-1) that the connection drops mid-response after the request took effect")
+	latency := fs.Duration("latency", 0, "delay added to every API response")
+	seed := fs.Int64("seed", 1, "seed of the fault sequence (same seed and request order, same faults)")
+	skew := fs.Duration("skew", 0, "shift the server clock (Date header, reset times) by this much, e.g. -90s")
+	mode := fs.String("mode", "", "fail every API request as X does when: usage-cap (429), credits (402), suspended (403), client-not-enrolled (403)")
+	autoApprove := fs.Bool("auto-approve", false, "authorize endpoint redirects at once instead of showing the consent page")
+	clientID := fs.String("client-id", simDefaultClientID, "OAuth 2.0 client id to accept")
+	clientSecretFile := fs.String("client-secret-file", "", "file holding the client secret: makes the client confidential (HTTP Basic)")
+	redirectURIs := fs.String("redirect-uri", simDefaultRedirectURI, "registered OAuth 2.0 callback URLs, comma separated (exact match)")
+	o1Key := fs.String("oauth1-consumer-key", "", "accept OAuth 1.0a requests signed with this consumer key (needs the three below)")
+	o1SecretFile := fs.String("oauth1-consumer-secret-file", "", "file holding the OAuth 1.0a consumer secret")
+	o1Token := fs.String("oauth1-token", "", "OAuth 1.0a access token of the simulated user")
+	o1TokenSecretFile := fs.String("oauth1-token-secret-file", "", "file holding the OAuth 1.0a access token secret")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if len(fs.Args()) > 0 {
+		return usageErrorf("simulate takes no arguments, got %q", fs.Args()[0]).withHint("bulkunfollow simulate --help")
+	}
+	hint := "bulkunfollow simulate --help"
+	if err := simCheckLoopback(*addr); err != nil {
+		return usageErrorf("simulate: --addr: %v", err).withHint("bulkunfollow simulate --addr 127.0.0.1:0")
+	}
+	m, err := xapisim.ParseMode(*mode)
+	if err != nil {
+		return usageErrorf("simulate: --mode: %v", err).withHint(hint)
+	}
+	switch {
+	case *unfollowLimit < 1:
+		return usageErrorf("simulate: --unfollow-limit must be at least 1").withHint(hint)
+	case *window <= 0 || *tokenLifetime <= 0:
+		return usageErrorf("simulate: --window and --token-lifetime must be positive").withHint(hint)
+	case *dailyLimit < 0 || *latency < 0:
+		return usageErrorf("simulate: --daily-limit and --latency cannot be negative").withHint(hint)
+	case *failRate < 0 || *resetRate < 0 || *failRate+*resetRate > 1:
+		return usageErrorf("simulate: --fail-rate and --reset-rate must be between 0 and 1, together at most 1").withHint(hint)
+	case *clientID == "":
+		return usageErrorf("simulate: --client-id cannot be empty").withHint(hint)
+	}
+	client := xapisim.Client{ID: *clientID}
+	for u := range strings.SplitSeq(*redirectURIs, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			client.RedirectURIs = append(client.RedirectURIs, u)
+		}
+	}
+	if *clientSecretFile != "" {
+		if client.Secret, err = simReadSecretFile(*clientSecretFile); err != nil {
+			return withExit(exitPerson, fmt.Errorf("simulate: --client-secret-file: %w", err), "")
+		}
+	}
+	var oauth1 *xapisim.OAuth1Credentials
+	if *o1Key != "" || *o1Token != "" || *o1SecretFile != "" || *o1TokenSecretFile != "" {
+		if *o1Key == "" || *o1Token == "" || *o1SecretFile == "" || *o1TokenSecretFile == "" {
+			return usageErrorf("simulate: OAuth 1.0a needs all of --oauth1-consumer-key, --oauth1-consumer-secret-file, --oauth1-token and --oauth1-token-secret-file").withHint(hint)
+		}
+		oauth1 = &xapisim.OAuth1Credentials{ConsumerKey: *o1Key, Token: *o1Token, UserID: xapisim.DefaultUserID}
+		if oauth1.ConsumerSecret, err = simReadSecretFile(*o1SecretFile); err != nil {
+			return withExit(exitPerson, fmt.Errorf("simulate: --oauth1-consumer-secret-file: %w", err), "")
+		}
+		if oauth1.TokenSecret, err = simReadSecretFile(*o1TokenSecretFile); err != nil {
+			return withExit(exitPerson, fmt.Errorf("simulate: --oauth1-token-secret-file: %w", err), "")
+		}
+	}
+	var following []xapisim.User
+	if *followingFile != "" {
+		f, err := os.Open(*followingFile)
+		if err != nil {
+			return withExit(exitBadInput, fmt.Errorf("simulate: open following file: %w", err), "")
+		}
+		following, err = xapisim.ReadUsers(f)
+		f.Close()
+		if err != nil {
+			return withExit(exitBadInput, fmt.Errorf("simulate: %s: %w", *followingFile, err), "")
+		}
+	}
+
+	sim := xapisim.New(xapisim.Config{
+		Skew: *skew, Window: *window, UnfollowLimit: *unfollowLimit, DailyUnfollowLimit: *dailyLimit,
+		TokenLifetime: *tokenLifetime, AutoApprove: *autoApprove,
+		FailRate: *failRate, ResetRate: *resetRate, Latency: *latency, Seed: *seed,
+	})
+	sim.SetMode(m)
+	sim.AddClient(client)
+	if oauth1 != nil {
+		sim.AddOAuth1(*oauth1)
+	}
+	sim.SeedFollowing(xapisim.DefaultUserID, following)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return withExit(exitPerson, fmt.Errorf("simulate: listen: %w", err), "choose another --addr port, or 127.0.0.1:0 for a free one")
+	}
+	base := "http://" + ln.Addr().String()
+	info := simInfo{
+		BaseURL: base, AccessToken: sim.IssueToken(xapisim.DefaultUserID),
+		UserID: xapisim.DefaultUserID, Username: xapisim.DefaultUsername,
+		ClientID: client.ID, RedirectURIs: client.RedirectURIs,
+		AuthorizeURL: base + "/i/oauth2/authorize", TokenURL: base + "/2/oauth2/token",
+		StatsURL: base + "/sim/stats", Following: len(following),
+	}
+	line, err := json.Marshal(info)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("simulate: encode info: %w", err)
+	}
+	if _, err := fmt.Fprintf(e.stdout, "%s\n", line); err != nil {
+		ln.Close()
+		return fmt.Errorf("simulate: write info: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "X API simulator serving %s (user @%s, %d followed, unfollow limit %d per %s). Ctrl-C stops it.\n",
+		base, xapisim.DefaultUsername, len(following), *unfollowLimit, *window)
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("simulate: serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("simulate: shut down: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("simulate: serve: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "simulator stopped\n")
+	return nil
+}
+
+// simCheckLoopback refuses any listen address that is not on loopback: the
+// simulator hands out tokens and must not be reachable from the network.
+func simCheckLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%q is not a loopback address (use 127.0.0.1, ::1 or localhost)", host)
+}
+
+// simReadSecretFile returns a file's content without surrounding whitespace.
+func simReadSecretFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return s, nil
 }

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/dghubble/oauth1"
+)
+
+// syncBuffer is a bytes.Buffer safe for the command and the test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startSimulate runs "simulate args..." and returns its first stdout line
+// decoded, and a stop function that cancels it and returns the exit code.
+func startSimulate(t *testing.T, getenv func(string) string, args ...string) (simInfo, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	stderr := &syncBuffer{}
+	e := &env{stdin: strings.NewReader(""), stdout: pw, stderr: stderr, getenv: getenv}
+	done := make(chan int, 1)
+	go func() {
+		code := e.main(ctx, append([]string{"simulate"}, args...))
+		pw.Close()
+		done <- code
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		cancel()
+		t.Fatalf("first line: %v (exit %d, stderr %s)", err, <-done, stderr.String())
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	var info simInfo
+	if err := json.Unmarshal([]byte(line), &info); err != nil {
+		cancel()
+		t.Fatalf("first line %q: %v", line, err)
+	}
+	stopped := false
+	stop := func() int {
+		stopped = true
+		cancel()
+		return <-done
+	}
+	t.Cleanup(func() {
+		if !stopped {
+			stop()
+		}
+	})
+	return info, stop
+}
+
+func simGet(t *testing.T, method, url, token string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	return resp.StatusCode, body
+}
+
+func TestSimulateServesAndStops(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "following.csv")
+	if err := os.WriteFile(list, []byte("id,username\n1600000000000000001,alice\n1600000000000000002,bob\n3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"BULKUNFOLLOW_UNFOLLOW_LIMIT": "2"}
+	info, stop := startSimulate(t, func(k string) string { return env[k] }, "--following-file", list)
+	if !strings.HasPrefix(info.BaseURL, "http://127.0.0.1:") || info.AccessToken == "" || info.UserID == "" ||
+		info.ClientID != simDefaultClientID || info.Following != 3 {
+		t.Fatalf("info %+v", info)
+	}
+	status, me := simGet(t, "GET", info.BaseURL+"/2/users/me", info.AccessToken)
+	if status != 200 || me["data"].(map[string]any)["id"] != info.UserID {
+		t.Fatalf("me: %d %v", status, me)
+	}
+	for _, want := range []int{200, 200, 429} { // the limit came from the environment
+		if status, body := simGet(t, "DELETE", info.BaseURL+"/2/users/"+info.UserID+"/following/1600000000000000001", info.AccessToken); status != want {
+			t.Fatalf("unfollow: %d %v, want %d", status, body, want)
+		}
+	}
+	_, stats := simGet(t, "GET", info.StatsURL, "")
+	if stats["unfollow_calls"] != 3.0 || stats["rate_limited"] != 1.0 || stats["following_count"] != 2.0 {
+		t.Fatalf("stats %v", stats)
+	}
+	if code := stop(); code != exitOK {
+		t.Fatalf("exit %d after cancel", code)
+	}
+	if _, err := http.Get(info.BaseURL + "/sim/stats"); err == nil {
+		t.Fatal("still serving after stop")
+	}
+}
+
+func TestSimulateRefuses(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(bad, []byte("11\nnot-an-id\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"all interfaces", []string{"--addr", ":8080"}, exitUsage, "loopback"},
+		{"public address", []string{"--addr", "0.0.0.0:0"}, exitUsage, "loopback"},
+		{"unknown mode", []string{"--mode", "broke"}, exitUsage, "--mode"},
+		{"rates above 1", []string{"--fail-rate", "0.7", "--reset-rate", "0.5"}, exitUsage, "--fail-rate"},
+		{"half of oauth1", []string{"--oauth1-consumer-key", "ck"}, exitUsage, "OAuth 1.0a"},
+		{"bad following file", []string{"--following-file", bad}, exitBadInput, "line 2"},
+		{"missing following file", []string{"--following-file", filepath.Join(dir, "none")}, exitBadInput, "open following file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+			code := e.main(context.Background(), append([]string{"simulate"}, tt.args...))
+			if code != tt.code || !strings.Contains(stderr.String(), tt.msg) || stdout.Len() != 0 {
+				t.Fatalf("exit %d, stderr %q, stdout %q; want %d and %q", code, stderr.String(), stdout.String(), tt.code, tt.msg)
+			}
+		})
+	}
+}
+
+func TestSimulateHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+	if code := e.main(context.Background(), []string{"simulate", "--help"}); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	help := stdout.String()
+	for _, want := range []string{"--addr", "--following-file", "--unfollow-limit", "--window", "--fail-rate", "--reset-rate",
+		"--latency", "--seed", "--token-lifetime", "--daily-limit", "--skew", "--mode", "--auto-approve", "--client-id",
+		"--client-secret-file", "--redirect-uri", "--oauth1-consumer-key", "--oauth1-token-secret-file",
+		"BULKUNFOLLOW_FAIL_RATE", "Examples:", "bulkunfollow simulate --following-file"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+func TestSimulateConfidentialClientAndOAuth1(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	info, _ := startSimulate(t, func(string) string { return "" },
+		"--client-id", "conf-app", "--client-secret-file", write("secret", "s3cret"),
+		"--redirect-uri", "http://127.0.0.1:1/cb,http://localhost:1/cb",
+		"--oauth1-consumer-key", "ck", "--oauth1-consumer-secret-file", write("cs", "csec"),
+		"--oauth1-token", "tok", "--oauth1-token-secret-file", write("ts", "tsec"))
+	if info.ClientID != "conf-app" || len(info.RedirectURIs) != 2 {
+		t.Fatalf("info %+v", info)
+	}
+	// A confidential client may not authenticate with client_id in the body.
+	resp, err := http.PostForm(info.TokenURL, map[string][]string{"grant_type": {"refresh_token"}, "refresh_token": {"x"}, "client_id": {"conf-app"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("body client auth for a confidential client: %d", resp.StatusCode)
+	}
+	// Requests signed with the configured OAuth 1.0a credentials act as the user.
+	for secret, want := range map[string]int{"tsec": 200, "wrong": 401} {
+		c := oauth1.NewConfig("ck", "csec").Client(context.Background(), oauth1.NewToken("tok", secret))
+		resp, err := c.Get(info.BaseURL + "/2/users/me")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("OAuth 1.0a with token secret %q: %d, want %d", secret, resp.StatusCode, want)
+		}
+	}
+}
