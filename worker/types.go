@@ -1,0 +1,287 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+)
+
+// API is the one call the worker makes. Implementations classify every
+// error into a *Failure (anything else is treated as Transient).
+type API interface {
+	Unfollow(ctx context.Context, source, target string) (Reply, error)
+}
+
+// Reply is a successful unfollow answer: Following is what the server says
+// now (false: done), Observation what its headers said.
+type Reply struct {
+	Following   bool
+	Observation ratelimit.Observation
+}
+
+// Queue is the part of *queue.Store the worker uses.
+type Queue interface {
+	Next() (queue.Target, bool, error)
+	Pending(after uint64, limit int) ([]queue.Target, error)
+	Record(seq uint64, r queue.Result) error
+	Meta(key string) ([]byte, error)
+	SetMeta(key string, v []byte) error
+	Counts() (queue.Counts, error)
+}
+
+// Clock is the worker's time source. Sleep returns ctx's error if ctx ends
+// first. Tests use a fake whose Sleep advances Now.
+type Clock interface {
+	Now() time.Time
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// SystemClock is the real clock.
+func SystemClock() Clock { return systemClock{} }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Rand is the randomness for backoff and jitter (*rand.Rand from
+// math/rand/v2 satisfies it).
+type Rand interface {
+	Int64N(n int64) int64
+}
+
+type globalRand struct{}
+
+func (globalRand) Int64N(n int64) int64 { return rand.Int64N(n) }
+
+// Kind classifies a failed unfollow request; it decides what the worker
+// does (see DESIGN.md, Worker outcomes).
+type Kind int
+
+// The kinds. The zero Kind is Transient.
+const (
+	Transient    Kind = iota // 5xx, connection reset, timeout: retry with backoff
+	Window                   // 429 window limit: snooze until the reset, no attempt counted
+	Quota                    // usage cap or credits depleted: stop the run
+	Unauthorized             // 401 after the transport's refresh: stop the run
+	Forbidden                // 403 about the account or app: stop the run
+	NotFound                 // the target does not exist: failed, no retry
+	Permanent                // 400 and other refusals: stop, unless clearly about the target
+	Canceled                 // the request's context ended
+)
+
+var kindNames = [...]string{"transient", "window", "quota", "unauthorized", "forbidden", "not found", "permanent", "canceled"}
+
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// Failure is a classified unfollow error: what the server answered (status,
+// problem type, title, detail), its rate-limit headers when present, and
+// the underlying error.
+type Failure struct {
+	Kind                Kind
+	Status              int
+	Type, Title, Detail string
+	Obs                 *ratelimit.Observation
+	RetryAfter          time.Duration
+	Err                 error
+}
+
+func (f *Failure) Error() string {
+	var b strings.Builder
+	b.WriteString("unfollow: ")
+	if f.Status != 0 {
+		fmt.Fprintf(&b, "%d ", f.Status)
+	}
+	b.WriteString(f.Kind.String())
+	if name := problemName(f.Type); name != "" {
+		fmt.Fprintf(&b, " (%s)", name)
+	}
+	switch {
+	case f.Detail != "":
+		fmt.Fprintf(&b, ": %s", f.Detail)
+	case f.Title != "":
+		fmt.Fprintf(&b, ": %s", f.Title)
+	case f.Err != nil:
+		fmt.Fprintf(&b, ": %v", f.Err)
+	}
+	return b.String()
+}
+
+func (f *Failure) Unwrap() error { return f.Err }
+
+// info is what the queue keeps of the failure.
+func (f *Failure) info() *queue.ErrorInfo {
+	e := &queue.ErrorInfo{Status: f.Status, Type: f.Type, Title: f.Title, Detail: f.Detail}
+	if e.Title == "" && e.Detail == "" && f.Err != nil {
+		e.Detail = f.Err.Error()
+	}
+	return e
+}
+
+// problemName returns the last segment of a problem type URI:
+// ".../2/problems/usage-capped" → "usage-capped"; "about:blank" → "".
+func problemName(typ string) string {
+	if i := strings.LastIndex(typ, "/problems/"); i >= 0 {
+		return typ[i+len("/problems/"):]
+	}
+	return ""
+}
+
+// AccountError is why a run stopped on an account-level answer (auth,
+// permissions, suspension, usage cap, credits): no target is to blame, and
+// all stay pending. Hint tells the person what to do.
+type AccountError struct {
+	Failure *Failure
+	Hint    string
+}
+
+func (e *AccountError) Error() string { return "stopped: " + e.Failure.Error() }
+
+func (e *AccountError) Unwrap() error { return e.Failure }
+
+// hint explains an account-level failure to a person.
+func hint(f *Failure) string {
+	name := problemName(f.Type)
+	switch {
+	case f.Kind == Unauthorized:
+		return "X refused the credentials even after a token refresh: run `bulkunfollow auth login` again (or check the OAuth 1.0a access token and secret)"
+	case name == "unsupported-authentication":
+		return "an app-only bearer token cannot unfollow: log in as the account with `bulkunfollow auth login`, or use its OAuth 1.0a access token"
+	case name == "client-forbidden":
+		return "the app is not allowed to use this endpoint: in the developer portal, attach the app to a Project with an access level that includes it"
+	case name == "user-suspended":
+		return "the account is suspended: nothing can be unfollowed until X lifts the suspension"
+	case name == "usage-capped":
+		return "the app's usage cap is exhausted: run again after the cap period resets, or raise the plan"
+	case strings.HasPrefix(name, "credits"), f.Status == 402:
+		return "the app's pay-per-use credits are depleted: add credits in the developer portal, then run again"
+	case f.Kind == Quota:
+		return "the app or account has used its quota: run again after it resets"
+	case f.Kind == Forbidden:
+		return "X refused unfollows for this account or app: check the app has Read and write permission (regenerate its tokens after changing it) and that the account is in good standing"
+	case f.Status == 400 || name == "invalid-request":
+		return "X rejected the request as invalid: the queue's source account may not be the logged-in one; check `bulkunfollow auth status`"
+	}
+	return "run again later; if it persists, check the account and the app in the developer portal"
+}
+
+// accountLevel reports whether a problem type always concerns the account
+// or app rather than one target.
+func accountLevel(typ string) bool {
+	switch problemName(typ) {
+	case "unsupported-authentication", "client-forbidden", "user-suspended", "usage-capped", "credits", "credits-depleted", "invalid-request":
+		return true
+	}
+	return false
+}
+
+// aboutTarget reports whether a 403/400 clearly concerns this one target:
+// the server named it, and the problem is not one of the account-level
+// kinds.
+func aboutTarget(f *Failure, id string) bool {
+	if id == "" || accountLevel(f.Type) {
+		return false
+	}
+	return strings.Contains(f.Detail, id) || strings.Contains(f.Title, id)
+}
+
+// StopReason says why Run returned.
+type StopReason string
+
+// The stop reasons. The caller maps them to exit codes: Finished → 0 (or 3
+// with failures), AccountError → 1, the others → 75 (run again to resume).
+const (
+	StopFinished       StopReason = "finished"        // nothing pending
+	StopCanceled       StopReason = "canceled"        // ctx ended (signal)
+	StopDeadline       StopReason = "deadline"        // the next wait or request would pass Options.Deadline
+	StopMaxReached     StopReason = "max-reached"     // Options.Max targets sent
+	StopDailyCap       StopReason = "daily-cap"       // the 24-hour cap (ours or the server's) is reached
+	StopAccountError   StopReason = "account-error"   // auth, permissions, suspension: Summary.Err
+	StopQuotaExhausted StopReason = "quota-exhausted" // usage cap or credits: Summary.Err
+	StopError          StopReason = "error"           // storage error: returned by Run
+)
+
+// Outcome is what happened to a target after one answer.
+type Outcome string
+
+// The outcomes reported in EventResult.
+const (
+	OutcomeDone    Outcome = "done"    // following:false
+	OutcomeFailed  Outcome = "failed"  // gave up (not found, attempts spent, refused for this target)
+	OutcomeSkipped Outcome = "skipped" // not sent (the source account itself)
+	OutcomeRetry   Outcome = "retry"   // attempt recorded, tried again after a backoff
+	OutcomeSnooze  Outcome = "snooze"  // window 429: no attempt counted, tried again after the reset
+	OutcomeStopped Outcome = "stopped" // an account-level answer stopped the run
+	OutcomeUnknown Outcome = "unknown" // the request was aborted: the target stays pending
+)
+
+// EventKind tells events apart.
+type EventKind string
+
+// The event kinds.
+const (
+	EventWait   EventKind = "wait"   // waiting: Wait, Until, Why
+	EventSend   EventKind = "send"   // a request goes out (in a dry run: would go out at At)
+	EventResult EventKind = "result" // an answer was recorded: Outcome, Reason, Err
+	EventStop   EventKind = "stop"   // Run returns: Stop, Err
+)
+
+// ReasonJitter is Event.Why for the random pause of Options.Jitter.
+const ReasonJitter ratelimit.Reason = "jitter"
+
+// Event is progress for a display or log. Counts are for this run.
+type Event struct {
+	Kind               EventKind
+	At                 time.Time
+	Target             queue.Target // the target concerned (zero for stop and some waits)
+	Outcome            Outcome
+	Reason             string
+	Err                error
+	Wait               time.Duration
+	Until              time.Time
+	Why                ratelimit.Reason
+	Stop               StopReason
+	Limiter            ratelimit.Status
+	Sent, Done, Failed int
+}
+
+// Summary is what a run did.
+type Summary struct {
+	Sent        int // unfollow requests sent (dry run: that would be sent)
+	Done        int // targets finished done
+	Failed      int // targets finished failed
+	Skipped     int // targets finished skipped (the source account itself)
+	Retried     int // attempts recorded without finishing (transient errors, still following)
+	RateLimited int // window 429s answered
+	Pending     int // pending targets left in the queue
+	Stop        StopReason
+	Err         error // *AccountError when Stop is StopAccountError or StopQuotaExhausted
+	Started     time.Time
+	Ended       time.Time
+	LastSend    time.Time     // when the last request went (dry run: would go)
+	Waited      time.Duration // time spent waiting for the limiter, backoff and jitter
+	DryRun      bool
+}

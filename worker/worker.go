@@ -1,0 +1,515 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+)
+
+// MetaKey is the queue meta key holding the limiter's state (JSON of
+// ratelimit.State), written with every result.
+const MetaKey = "ratelimit"
+
+// Defaults for Options.
+const (
+	DefaultMaxAttempts    = 5
+	DefaultBackoffBase    = 2 * time.Second
+	DefaultBackoffCap     = 5 * time.Minute
+	DefaultRequestTimeout = time.Minute
+)
+
+// Options tune a run. The zero value works (with SystemClock and a
+// disabled logger).
+type Options struct {
+	Source         string        // the source account's id (the authenticated user)
+	MaxAttempts    int           // requests per target that count (transient errors, still following); 0: DefaultMaxAttempts
+	BackoffBase    time.Duration // first backoff ceiling; 0: DefaultBackoffBase
+	BackoffCap     time.Duration // backoff ceiling cap; 0: DefaultBackoffCap
+	Max            int           // targets to send in this run; 0: unlimited
+	Deadline       time.Time     // stop before it; zero: none
+	Jitter         time.Duration // random extra pause in [0, Jitter) before each request
+	DryRun         bool          // plan only: no request, nothing recorded
+	WaitDaily      bool          // wait for a 24-hour limit instead of stopping with StopDailyCap
+	RequestTimeout time.Duration // per request; 0: DefaultRequestTimeout
+	// Abort, when closed, cancels the in-flight request (a second signal).
+	// Its result is then unknown: nothing is recorded for it.
+	Abort   <-chan struct{}
+	Clock   Clock          // nil: SystemClock
+	Rand    Rand           // nil: math/rand/v2's global source
+	OnEvent func(Event)    // progress; called on Run's goroutine
+	Log     zerolog.Logger // zero value: no logging
+}
+
+// Worker drains a queue through a limiter.
+type Worker struct {
+	q    Queue
+	api  API
+	lim  *ratelimit.Limiter
+	opts Options
+}
+
+// New returns a worker. Run restores lim from the queue's saved state.
+func New(q Queue, api API, lim *ratelimit.Limiter, opts Options) (*Worker, error) {
+	if q == nil || lim == nil || (api == nil && !opts.DryRun) {
+		return nil, errors.New("new worker: queue, API and limiter are required")
+	}
+	if opts.MaxAttempts < 0 || opts.Max < 0 || opts.Jitter < 0 || opts.BackoffBase < 0 || opts.BackoffCap < 0 || opts.RequestTimeout < 0 {
+		return nil, errors.New("new worker: negative option")
+	}
+	if opts.MaxAttempts == 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.BackoffBase == 0 {
+		opts.BackoffBase = DefaultBackoffBase
+	}
+	if opts.BackoffCap == 0 {
+		opts.BackoffCap = DefaultBackoffCap
+	}
+	if opts.RequestTimeout == 0 {
+		opts.RequestTimeout = DefaultRequestTimeout
+	}
+	if opts.Clock == nil {
+		opts.Clock = SystemClock()
+	}
+	if opts.Rand == nil {
+		opts.Rand = globalRand{}
+	}
+	return &Worker{q: q, api: api, lim: lim, opts: opts}, nil
+}
+
+// run is one Run's bookkeeping.
+type run struct {
+	sum     Summary
+	cur     uint64 // seq of the target being worked on
+	started int    // distinct targets sent
+}
+
+// Run drains the queue until nothing is pending or a stop condition holds
+// (see StopReason). Account-level stops are reported in Summary.Err, not
+// as an error; the error is for storage failures. When ctx ends, Run takes
+// no new target; a request in flight finishes (bounded by RequestTimeout)
+// and its result is written.
+func (w *Worker) Run(ctx context.Context) (Summary, error) {
+	r := &run{sum: Summary{Started: w.opts.Clock.Now(), DryRun: w.opts.DryRun}}
+	if err := w.restore(); err != nil {
+		return w.finish(r, StopError), err
+	}
+	if w.opts.DryRun {
+		stop, err := w.plan(ctx, r)
+		return w.finish(r, stop), err
+	}
+	for {
+		stop, err := w.step(ctx, r)
+		if err != nil {
+			w.finish(r, StopError)
+			return r.sum, err
+		}
+		if stop != "" {
+			return w.finish(r, stop), nil
+		}
+	}
+}
+
+// restore loads the limiter's state saved by the last run.
+func (w *Worker) restore() error {
+	b, err := w.q.Meta(MetaKey)
+	if err != nil {
+		return fmt.Errorf("load limiter state: %w", err)
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	var st ratelimit.State
+	if err := json.Unmarshal(b, &st); err == nil {
+		err = w.lim.Restore(st)
+	}
+	if err != nil {
+		// A state we cannot read costs at most one window's 429: go on.
+		w.opts.Log.Warn().Err(err).Msg("ignoring saved rate-limit state")
+	}
+	return nil
+}
+
+func (w *Worker) finish(r *run, stop StopReason) Summary {
+	r.sum.Stop = stop
+	r.sum.Ended = w.opts.Clock.Now()
+	if c, err := w.q.Counts(); err == nil {
+		r.sum.Pending = c.Pending
+	}
+	ev := w.event(r, EventStop)
+	ev.Stop, ev.Err = stop, r.sum.Err
+	w.emit(ev)
+	lg := w.opts.Log.Info()
+	if r.sum.Err != nil {
+		lg = w.opts.Log.Warn().Err(r.sum.Err)
+	}
+	lg.Str("stop", string(stop)).Int("sent", r.sum.Sent).Int("done", r.sum.Done).Int("failed", r.sum.Failed).
+		Int("pending", r.sum.Pending).Int("rate_limited", r.sum.RateLimited).Bool("dry_run", w.opts.DryRun).Msg("run stopped")
+	return r.sum
+}
+
+// step handles the next pending target: wait, send, record.
+func (w *Worker) step(ctx context.Context, r *run) (StopReason, error) {
+	if ctx.Err() != nil {
+		return StopCanceled, nil
+	}
+	t, ok, err := w.q.Next()
+	if err != nil {
+		return "", fmt.Errorf("next target: %w", err)
+	}
+	if !ok {
+		return StopFinished, nil
+	}
+	if t.Seq != r.cur && w.opts.Max > 0 && r.started >= w.opts.Max {
+		return StopMaxReached, nil
+	}
+	if t.ID == "" {
+		return "", fmt.Errorf("target %d (@%s) has no id: resolve handles before draining", t.Seq, t.Handle)
+	}
+	if t.ID == w.opts.Source {
+		if err := w.record(r, t, queue.Result{State: queue.Skipped, Reason: "own account", At: w.opts.Clock.Now()}, OutcomeSkipped, nil); err != nil {
+			return "", err
+		}
+		r.sum.Skipped++
+		return "", nil
+	}
+	if stop := w.waitTurn(ctx, r, t); stop != "" {
+		return stop, nil
+	}
+	sent := w.opts.Clock.Now()
+	if !w.opts.Deadline.IsZero() && !sent.Before(w.opts.Deadline) {
+		return StopDeadline, nil
+	}
+	w.lim.Take(sent)
+	// Save the spent request before sending: a crash during the request
+	// then restarts with the window already counting it.
+	if err := w.saveLimiter(); err != nil {
+		return "", err
+	}
+	if t.Seq != r.cur {
+		r.cur = t.Seq
+		r.started++
+	}
+	r.sum.Sent++
+	r.sum.LastSend = sent
+	ev := w.event(r, EventSend)
+	ev.Target = t
+	w.emit(ev)
+
+	reply, aborted, callErr := w.call(ctx, t)
+	recv := w.opts.Clock.Now()
+	return w.handle(r, t, reply, callErr, aborted, sent, recv)
+}
+
+// waitTurn waits until the limiter lets the next request go, then adds the
+// jitter. It returns a stop reason instead of starting a wait that would
+// pass the deadline or one for a 24-hour limit (unless WaitDaily).
+func (w *Worker) waitTurn(ctx context.Context, r *run, t queue.Target) StopReason {
+	for {
+		now := w.opts.Clock.Now()
+		d, why := w.lim.Delay(now)
+		if d <= 0 {
+			break
+		}
+		if why.Daily() && !w.opts.WaitDaily {
+			return StopDailyCap
+		}
+		if stop := w.sleep(ctx, r, t, now, d, why); stop != "" {
+			return stop
+		}
+	}
+	if w.opts.Jitter > 0 {
+		if j := time.Duration(w.opts.Rand.Int64N(int64(w.opts.Jitter))); j > 0 {
+			return w.sleep(ctx, r, t, w.opts.Clock.Now(), j, ReasonJitter)
+		}
+	}
+	return ""
+}
+
+func (w *Worker) sleep(ctx context.Context, r *run, t queue.Target, now time.Time, d time.Duration, why ratelimit.Reason) StopReason {
+	until := now.Add(d)
+	if !w.opts.Deadline.IsZero() && !until.Before(w.opts.Deadline) {
+		w.opts.Log.Info().Str("why", why.String()).Time("until", until).Time("deadline", w.opts.Deadline).Msg("next request would pass the deadline")
+		return StopDeadline
+	}
+	ev := w.event(r, EventWait)
+	ev.Target, ev.Wait, ev.Until, ev.Why = t, d, until, why
+	w.emit(ev)
+	w.opts.Log.Debug().Str("why", why.String()).Dur("wait", d).Time("until", until).Msg("waiting")
+	if err := w.opts.Clock.Sleep(ctx, d); err != nil {
+		return StopCanceled
+	}
+	r.sum.Waited += d
+	return ""
+}
+
+// call sends the request on a context detached from ctx: a first signal
+// lets it finish. RequestTimeout, the deadline and Abort bound it.
+func (w *Worker) call(ctx context.Context, t queue.Target) (Reply, bool, error) {
+	timeout := w.opts.RequestTimeout
+	if !w.opts.Deadline.IsZero() {
+		timeout = min(timeout, w.opts.Deadline.Sub(w.opts.Clock.Now()))
+	}
+	reqCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	aborted := make(chan struct{})
+	if w.opts.Abort != nil {
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-w.opts.Abort:
+				close(aborted)
+				cancel()
+			case <-done:
+			}
+		}()
+	}
+	reply, err := w.api.Unfollow(reqCtx, w.opts.Source, t.ID)
+	select {
+	case <-aborted:
+		return reply, err != nil, err
+	default:
+		return reply, false, err
+	}
+}
+
+// handle acts on one answer as DESIGN.md's outcome table says.
+func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, aborted bool, sent, recv time.Time) (StopReason, error) {
+	if callErr == nil {
+		w.observe(recv, reply.Observation, sent, false)
+		if !reply.Following {
+			r.sum.Done++
+			return "", w.record(r, t, queue.Result{State: queue.Done, Reason: "unfollowed", CountAttempt: true, At: recv}, OutcomeDone, nil)
+		}
+		// 200 but still following: not done. Try again after a backoff;
+		// give up when it persists.
+		return "", w.retry(r, t, recv, "still following", nil, 0)
+	}
+
+	var f *Failure
+	if !errors.As(callErr, &f) {
+		f = &Failure{Kind: Transient, Err: callErr}
+	}
+	if f.Obs != nil {
+		o := *f.Obs
+		if o.RetryAfter == 0 {
+			o.RetryAfter = f.RetryAfter
+		}
+		w.observe(recv, o, sent, f.Kind == Window)
+	} else if f.Kind == Window {
+		w.observe(recv, ratelimit.Observation{RetryAfter: f.RetryAfter}, sent, true)
+	}
+	ctxErr := f.Kind == Canceled || errors.Is(callErr, context.Canceled) || errors.Is(callErr, context.DeadlineExceeded)
+	if aborted || ctxErr {
+		deadlinePassed := !w.opts.Deadline.IsZero() && !recv.Before(w.opts.Deadline)
+		if aborted || deadlinePassed {
+			// The answer is unknown: the target stays pending, unrecorded
+			// (the endpoint is idempotent). The request still counts.
+			ev := w.event(r, EventResult)
+			ev.Target, ev.Outcome, ev.Err = t, OutcomeUnknown, f
+			w.emit(ev)
+			if err := w.saveLimiter(); err != nil {
+				return "", err
+			}
+			if deadlinePassed && !aborted {
+				return StopDeadline, nil
+			}
+			return StopCanceled, nil
+		}
+		f.Kind = Transient // our request timeout: retry like any timeout
+	}
+
+	switch f.Kind {
+	case Window:
+		r.sum.RateLimited++
+		return "", w.record(r, t, queue.Result{State: queue.Pending, Err: f.info(), At: recv}, OutcomeSnooze, f)
+	case NotFound:
+		r.sum.Failed++
+		return "", w.record(r, t, queue.Result{State: queue.Failed, Reason: "not found", Err: f.info(), CountAttempt: true, At: recv}, OutcomeFailed, f)
+	case Forbidden, Permanent:
+		if aboutTarget(f, t.ID) {
+			r.sum.Failed++
+			return "", w.record(r, t, queue.Result{State: queue.Failed, Reason: refusal(f), Err: f.info(), CountAttempt: true, At: recv}, OutcomeFailed, f)
+		}
+		return w.stop(r, t, f, StopAccountError)
+	case Unauthorized:
+		return w.stop(r, t, f, StopAccountError)
+	case Quota:
+		return w.stop(r, t, f, StopQuotaExhausted)
+	default: // Transient and unknown kinds
+		return "", w.retry(r, t, recv, "", f, f.RetryAfter)
+	}
+}
+
+// refusal is the failed reason for a refusal about one target.
+func refusal(f *Failure) string {
+	if f.Title != "" {
+		return "refused: " + f.Title
+	}
+	return fmt.Sprintf("refused: %d", f.Status)
+}
+
+// retry records a counted attempt that did not finish the target: pending
+// with a backoff, or failed when the attempts are spent.
+func (w *Worker) retry(r *run, t queue.Target, recv time.Time, reason string, f *Failure, atLeast time.Duration) error {
+	attempts := t.Attempts + 1
+	var info *queue.ErrorInfo
+	if f != nil {
+		info = f.info()
+	}
+	if attempts >= w.opts.MaxAttempts {
+		final := reason
+		if final == "" {
+			final = fmt.Sprintf("gave up after %d attempts: %s", attempts, f.Error())
+		}
+		r.sum.Failed++
+		return w.record(r, t, queue.Result{State: queue.Failed, Reason: final, Err: info, CountAttempt: true, At: recv}, OutcomeFailed, f)
+	}
+	d := max(w.backoff(attempts), atLeast)
+	w.lim.Backoff(recv.Add(d))
+	r.sum.Retried++
+	res := queue.Result{State: queue.Pending, Reason: reason, Err: info, CountAttempt: true, At: recv}
+	return w.record(r, t, res, OutcomeRetry, f)
+}
+
+// backoff is exponential with full jitter: uniform in [0, min(cap,
+// base·2^(attempt-1))].
+func (w *Worker) backoff(attempt int) time.Duration {
+	ceil := w.opts.BackoffCap
+	if shift := attempt - 1; shift < 32 {
+		ceil = min(ceil, w.opts.BackoffBase<<shift)
+	}
+	if ceil <= 0 {
+		return 0
+	}
+	return time.Duration(w.opts.Rand.Int64N(int64(ceil) + 1))
+}
+
+// stop ends the run on an account-level answer; the target stays pending
+// and untouched (it is not to blame), the limiter state is saved.
+func (w *Worker) stop(r *run, t queue.Target, f *Failure, why StopReason) (StopReason, error) {
+	r.sum.Err = &AccountError{Failure: f, Hint: hint(f)}
+	ev := w.event(r, EventResult)
+	ev.Target, ev.Outcome, ev.Err = t, OutcomeStopped, r.sum.Err
+	w.emit(ev)
+	if err := w.saveLimiter(); err != nil {
+		return "", err
+	}
+	return why, nil
+}
+
+func (w *Worker) observe(recv time.Time, o ratelimit.Observation, sent time.Time, rejected bool) {
+	if o.Sent.IsZero() {
+		o.Sent = sent
+	}
+	if o.Received.IsZero() {
+		o.Received = recv
+	}
+	o.Rejected = o.Rejected || rejected
+	for _, warn := range w.lim.Observe(recv, o) {
+		w.opts.Log.Warn().Dur("offset", warn.Offset).Msg(warn.Msg)
+	}
+}
+
+// record writes a result with the limiter state in one transaction. The
+// queue API takes no context: the write happens even after ctx ended.
+func (w *Worker) record(r *run, t queue.Target, res queue.Result, out Outcome, f *Failure) error {
+	st, err := json.Marshal(w.lim.State())
+	if err != nil {
+		return fmt.Errorf("encode limiter state: %w", err)
+	}
+	res.Meta = map[string][]byte{MetaKey: st}
+	if err := w.q.Record(t.Seq, res); err != nil {
+		return fmt.Errorf("record target %d: %w", t.Seq, err)
+	}
+	ev := w.event(r, EventResult)
+	ev.Target, ev.Outcome, ev.Reason = t, out, res.Reason
+	if f != nil {
+		ev.Err = f
+	}
+	w.emit(ev)
+	lg := w.opts.Log.Debug()
+	if f != nil {
+		lg = lg.Err(f)
+	}
+	lg.Uint64("seq", t.Seq).Str("id", t.ID).Str("outcome", string(out)).Str("reason", res.Reason).Msg("result")
+	return nil
+}
+
+func (w *Worker) saveLimiter() error {
+	st, err := json.Marshal(w.lim.State())
+	if err != nil {
+		return fmt.Errorf("encode limiter state: %w", err)
+	}
+	if err := w.q.SetMeta(MetaKey, st); err != nil {
+		return fmt.Errorf("save limiter state: %w", err)
+	}
+	return nil
+}
+
+func (w *Worker) event(r *run, k EventKind) Event {
+	now := w.opts.Clock.Now()
+	return Event{Kind: k, At: now, Limiter: w.lim.Status(now), Sent: r.sum.Sent, Done: r.sum.Done, Failed: r.sum.Failed}
+}
+
+func (w *Worker) emit(ev Event) {
+	if w.opts.OnEvent != nil {
+		w.opts.OnEvent(ev)
+	}
+}
+
+// plan is the dry run: it walks the pending targets on a copy of the
+// limiter in simulated time, without requests, sleeps or writes, and
+// reports what would be sent and when the last request would go.
+func (w *Worker) plan(ctx context.Context, r *run) (StopReason, error) {
+	lim := w.lim.Clone()
+	now := w.opts.Clock.Now()
+	var after uint64
+	for {
+		batch, err := w.q.Pending(after, 256)
+		if err != nil {
+			return StopError, fmt.Errorf("list pending targets: %w", err)
+		}
+		if len(batch) == 0 {
+			return StopFinished, nil
+		}
+		for _, t := range batch {
+			after = t.Seq
+			if ctx.Err() != nil {
+				return StopCanceled, nil
+			}
+			if t.ID == "" || t.ID == w.opts.Source {
+				continue
+			}
+			if w.opts.Max > 0 && r.sum.Sent >= w.opts.Max {
+				return StopMaxReached, nil
+			}
+			for {
+				d, why := lim.Delay(now)
+				if d <= 0 {
+					break
+				}
+				if why.Daily() && !w.opts.WaitDaily {
+					return StopDailyCap, nil
+				}
+				if !w.opts.Deadline.IsZero() && !now.Add(d).Before(w.opts.Deadline) {
+					return StopDeadline, nil
+				}
+				now = now.Add(d)
+				r.sum.Waited += d
+			}
+			lim.Take(now)
+			r.sum.Sent++
+			r.sum.LastSend = now
+			w.emit(Event{Kind: EventSend, At: now, Target: t, Limiter: lim.Status(now), Sent: r.sum.Sent})
+		}
+	}
+}

@@ -1,0 +1,461 @@
+package worker_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/ratelimit/ratelimittest"
+	"github.com/bulkunfollow/bulkunfollow/worker"
+)
+
+const source = "999"
+
+// TestOutcomes runs one scripted target (then a plain one behind it) per
+// row of DESIGN.md's outcome table, on a real queue.
+func TestOutcomes(t *testing.T) {
+	tests := []struct {
+		name     string
+		steps    []string
+		state    queue.State
+		reason   string // substring of the target's reason
+		calls    int
+		attempts int
+		stop     worker.StopReason
+		hint     string // substring of the AccountError hint
+		lastErr  int    // status of the target's last error kept; 0: none
+	}{
+		{"done", []string{"ok"}, queue.Done, "unfollowed", 1, 1, worker.StopFinished, "", 0},
+		{"not found: failed, no retry", []string{"404"}, queue.Failed, "not found", 1, 1, worker.StopFinished, "", 200},
+		{"429 window: snooze, no attempt", []string{"429", "429", "ok"}, queue.Done, "unfollowed", 3, 1, worker.StopFinished, "", 0},
+		{"429 without headers: snooze", []string{"429-bare", "ok"}, queue.Done, "unfollowed", 2, 1, worker.StopFinished, "", 0},
+		{"503 twice then ok", []string{"503", "503", "ok"}, queue.Done, "unfollowed", 3, 3, worker.StopFinished, "", 0},
+		{"connection reset then ok", []string{"reset", "ok"}, queue.Done, "unfollowed", 2, 2, worker.StopFinished, "", 0},
+		{"unclassified error retried", []string{"plain", "ok"}, queue.Done, "unfollowed", 2, 2, worker.StopFinished, "", 0},
+		{"503 forever: failed after max", []string{"503"}, queue.Failed, "gave up after 5 attempts", 5, 5, worker.StopFinished, "", 503},
+		{"still following once", []string{"following", "ok"}, queue.Done, "unfollowed", 2, 2, worker.StopFinished, "", 0},
+		{"still following forever", []string{"following"}, queue.Failed, "still following", 5, 5, worker.StopFinished, "", 0},
+		{"403 about the target", []string{"403-target"}, queue.Failed, "refused: Forbidden", 1, 1, worker.StopFinished, "", 403},
+		{"401 after refresh: stop", []string{"401"}, queue.Pending, "", 1, 0, worker.StopAccountError, "auth login", 0},
+		{"403 suspended: stop", []string{"403-suspended"}, queue.Pending, "", 1, 0, worker.StopAccountError, "suspended", 0},
+		{"400 invalid request: stop", []string{"400"}, queue.Pending, "", 1, 0, worker.StopAccountError, "auth status", 0},
+		{"usage cap: stop", []string{"usage-cap"}, queue.Pending, "", 1, 0, worker.StopQuotaExhausted, "usage cap", 0},
+		{"credits: stop", []string{"credits"}, queue.Pending, "", 1, 0, worker.StopQuotaExhausted, "credits", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newClock()
+			q, _ := openQueue(t, clock, []string{"1001", "1002"})
+			api := &fakeAPI{clock: clock, fn: script(clock, map[string][]string{"1001": tt.steps})}
+			lim := newLimiter(t, ratelimit.Config{DailyCap: ratelimit.DefaultDailyCap})
+			w := newWorker(t, q, api, lim, worker.Options{Source: source, Clock: clock, Rand: rand.New(rand.NewPCG(1, 1))})
+			sum, err := w.Run(context.Background())
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			got := targets(t, q)["1001"]
+			if got.State != tt.state || !strings.Contains(got.Reason, tt.reason) || got.Attempts != tt.attempts {
+				t.Errorf("target: %s %q attempts %d; want %s %q attempts %d", got.State, got.Reason, got.Attempts, tt.state, tt.reason, tt.attempts)
+			}
+			if n := api.callsFor("1001"); n != tt.calls {
+				t.Errorf("calls = %d, want %d", n, tt.calls)
+			}
+			if sum.Stop != tt.stop {
+				t.Errorf("stop = %s, want %s (err %v)", sum.Stop, tt.stop, sum.Err)
+			}
+			if tt.lastErr != 0 && (got.Last == nil || got.Last.Status != tt.lastErr) {
+				t.Errorf("last error %+v, want status %d", got.Last, tt.lastErr)
+			}
+			c := counts(t, q)
+			if tt.hint != "" {
+				var ae *worker.AccountError
+				if !errors.As(sum.Err, &ae) || !strings.Contains(ae.Hint, tt.hint) {
+					t.Fatalf("Summary.Err = %v, want *AccountError with a hint about %q", sum.Err, tt.hint)
+				}
+				if ae.Failure.Detail == "" && ae.Failure.Title == "" {
+					t.Errorf("account error lost the server's words: %+v", ae.Failure)
+				}
+				// Account-level: nothing marked failed, everything pending,
+				// the next target never sent.
+				if c.Failed != 0 || c.Pending != 2 || api.callsFor("1002") != 0 || sum.Pending != 2 {
+					t.Errorf("after account stop: counts %+v, calls to next %d, summary pending %d", c, api.callsFor("1002"), sum.Pending)
+				}
+				return
+			}
+			if sum.Err != nil {
+				t.Errorf("Summary.Err = %v", sum.Err)
+			}
+			if targets(t, q)["1002"].State != queue.Done || c.Pending != 0 {
+				t.Errorf("the next target was not drained: %+v", c)
+			}
+			if sum.Sent != tt.calls+1 || sum.Done+sum.Failed != 2 {
+				t.Errorf("summary %+v", sum)
+			}
+		})
+	}
+}
+
+// TestSnoozeWaitsForReset: a window 429 waits until the announced reset
+// (+ margin) and does not spend an attempt; without headers it waits the
+// 15-minute fallback.
+func TestSnoozeWaitsForReset(t *testing.T) {
+	for _, tt := range []struct {
+		step string
+		min  time.Duration
+	}{
+		{"429", 10*time.Minute - time.Second}, // answer() announces reset 10 min ahead
+		{"429-bare", ratelimit.SnoozeFallback},
+	} {
+		t.Run(tt.step, func(t *testing.T) {
+			clock := newClock()
+			q := newMemQueue([]string{"1001"})
+			api := &fakeAPI{clock: clock, fn: script(clock, map[string][]string{"1001": {tt.step, "ok"}})}
+			var waits []worker.Event
+			w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock, OnEvent: func(e worker.Event) {
+				if e.Kind == worker.EventWait {
+					waits = append(waits, e)
+				}
+			}})
+			sum, err := w.Run(context.Background())
+			if err != nil || sum.Stop != worker.StopFinished || sum.RateLimited != 1 {
+				t.Fatalf("Run = %+v, %v", sum, err)
+			}
+			if gap := api.calls[1].At.Sub(api.calls[0].At); gap < tt.min || gap > tt.min+2*time.Second {
+				t.Fatalf("retry %s after the 429, want about %s", gap, tt.min)
+			}
+			if len(waits) != 1 || (waits[0].Why != ratelimit.ReasonWindow && waits[0].Why != ratelimit.ReasonSnooze) {
+				t.Fatalf("wait events %+v", waits)
+			}
+			if a := q.targets[0].Attempts; a != 1 {
+				t.Fatalf("attempts = %d, want 1 (the 429 does not count)", a)
+			}
+		})
+	}
+}
+
+// maxRand always draws the top of the range; zeroRand the bottom.
+type maxRand struct{}
+
+func (maxRand) Int64N(n int64) int64 { return n - 1 }
+
+type zeroRand struct{}
+
+func (zeroRand) Int64N(int64) int64 { return 0 }
+
+func TestBackoffBounds(t *testing.T) {
+	base, cap := 2*time.Second, 10*time.Second
+	run := func(r worker.Rand) []time.Duration {
+		clock := newClock()
+		q := newMemQueue([]string{"1001"})
+		api := &fakeAPI{clock: clock, fn: script(clock, map[string][]string{"1001": {"503"}})}
+		var waits []time.Duration
+		w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{
+			Clock: clock, Rand: r, MaxAttempts: 6, BackoffBase: base, BackoffCap: cap,
+			OnEvent: func(e worker.Event) {
+				if e.Kind == worker.EventWait {
+					if e.Why != ratelimit.ReasonBackoff {
+						t.Errorf("wait for %s, want backoff", e.Why)
+					}
+					waits = append(waits, e.Wait)
+				}
+			},
+		})
+		sum, err := w.Run(context.Background())
+		if err != nil || sum.Failed != 1 || api.callsFor("1001") != 6 {
+			t.Fatalf("Run = %+v, %v; calls %d", sum, err, api.callsFor("1001"))
+		}
+		return waits
+	}
+	// Ceilings: 2s 4s 8s 10s 10s (capped); full jitter draws in [0, ceiling].
+	want := []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, cap, cap}
+	got := run(maxRand{})
+	if len(got) != len(want) {
+		t.Fatalf("waits %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("backoff %d at the top of the range = %s, want %s", i+1, got[i], want[i])
+		}
+	}
+	if got := run(zeroRand{}); len(got) != 0 {
+		t.Errorf("backoffs at the bottom of the range waited %v, want no waits", got)
+	}
+	// A real source stays within the ceilings.
+	for seed := range uint64(20) {
+		for i, d := range run(rand.New(rand.NewPCG(seed, 7))) {
+			if d < 0 || d > want[i] {
+				t.Fatalf("seed %d: backoff %d = %s, outside [0, %s]", seed, i+1, d, want[i])
+			}
+		}
+	}
+}
+
+func TestDeadline(t *testing.T) {
+	clock := newClock()
+	q := newMemQueue(ids(60))
+	api := &xAPI{clock: clock, srv: &ratelimittest.Server{Limit: 50, Window: 15 * time.Minute}}
+	deadline := t0.Add(10 * time.Minute)
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock, Deadline: deadline})
+	sum, err := w.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 50 go at once; the 51st needs the window to reset at 15 min: that
+	// wait would pass the deadline, so it is not started.
+	if sum.Stop != worker.StopDeadline || sum.Sent != 50 || sum.Pending != 10 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if now := clock.Now(); !now.Before(deadline) || clock.slept != 0 {
+		t.Fatalf("clock at %s (slept %s): the worker waited towards the deadline", now, clock.slept)
+	}
+}
+
+func TestDeadlineDuringJitter(t *testing.T) {
+	clock := newClock()
+	q := newMemQueue(ids(5))
+	api := &fakeAPI{clock: clock, fn: script(clock, nil)}
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{
+		Clock: clock, Jitter: time.Minute, Rand: maxRand{}, Deadline: t0.Add(150 * time.Second),
+	})
+	sum, err := w.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each request waits just under a minute of jitter: two fit before
+	// 150 s, the third wait would end after it.
+	if sum.Stop != worker.StopDeadline || sum.Sent != 2 || clock.Now().After(t0.Add(150*time.Second)) {
+		t.Fatalf("summary %+v at %s", sum, clock.Now())
+	}
+}
+
+func TestMax(t *testing.T) {
+	clock := newClock()
+	q, _ := openQueue(t, clock, ids(10))
+	// The second target needs a retry: Max counts targets, not requests.
+	api := &fakeAPI{clock: clock, fn: script(clock, map[string][]string{"1002": {"503", "ok"}})}
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock, Max: 3, Rand: zeroRand{}})
+	sum, err := w.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Stop != worker.StopMaxReached || sum.Done != 3 || sum.Sent != 4 || sum.Pending != 7 {
+		t.Fatalf("summary %+v", sum)
+	}
+}
+
+// TestCancelWritesInFlight: the signal arrives while a request is in
+// flight. The request is not cancelled; its result is written; no other
+// target is taken.
+func TestCancelWritesInFlight(t *testing.T) {
+	clock := newClock()
+	q, _ := openQueue(t, clock, ids(5))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api := &fakeAPI{clock: clock}
+	api.fn = func(reqCtx context.Context, target string, _ int) (worker.Reply, error) {
+		if target == "1002" {
+			cancel() // first SIGINT
+			if reqCtx.Err() != nil {
+				t.Errorf("the in-flight request was cancelled: %v", reqCtx.Err())
+			}
+		}
+		return answer(clock, target, "ok")
+	}
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock})
+	sum, err := w.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := targets(t, q)
+	if sum.Stop != worker.StopCanceled || got["1002"].State != queue.Done || sum.Done != 2 || sum.Pending != 3 || api.callsFor("1003") != 0 {
+		t.Fatalf("summary %+v; 1002 is %s", sum, got["1002"].State)
+	}
+	// The limiter state saved with the last result counts both requests.
+	b, _ := q.Meta(worker.MetaKey)
+	if st := decodeState(t, b); st.Window == nil || st.Window.Remaining != 40 || len(st.Daily) == 0 {
+		t.Fatalf("saved limiter state %+v", st)
+	}
+}
+
+// TestAbort: a second signal cancels the in-flight request; its result is
+// unknown and nothing is recorded for it.
+func TestAbort(t *testing.T) {
+	clock := newClock()
+	q, _ := openQueue(t, clock, ids(3))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	abort := make(chan struct{})
+	api := &fakeAPI{clock: clock}
+	api.fn = func(reqCtx context.Context, target string, _ int) (worker.Reply, error) {
+		cancel()
+		close(abort)
+		<-reqCtx.Done()
+		return worker.Reply{}, &worker.Failure{Kind: worker.Canceled, Err: reqCtx.Err()}
+	}
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock, Abort: abort})
+	sum, err := w.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := targets(t, q)["1001"]
+	if sum.Stop != worker.StopCanceled || tg.State != queue.Pending || tg.Attempts != 0 || !tg.UpdatedAt.IsZero() {
+		t.Fatalf("summary %+v, target %+v", sum, tg)
+	}
+}
+
+func TestCancelDuringWait(t *testing.T) {
+	clock := newClock()
+	q := newMemQueue(ids(3))
+	api := &fakeAPI{clock: clock, fn: script(clock, map[string][]string{"1001": {"503", "ok"}})}
+	ctx, cancel := context.WithCancel(context.Background())
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock, Rand: maxRand{}, OnEvent: func(e worker.Event) {
+		if e.Kind == worker.EventWait {
+			cancel()
+		}
+	}})
+	sum, err := w.Run(ctx)
+	if err != nil || sum.Stop != worker.StopCanceled || sum.Sent != 1 || q.targets[0].Attempts != 1 {
+		t.Fatalf("Run = %+v, %v", sum, err)
+	}
+}
+
+func TestDailyCapStops(t *testing.T) {
+	clock := newClock()
+	q := newMemQueue(ids(10))
+	api := &fakeAPI{clock: clock, fn: script(clock, nil)}
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{DailyCap: 4}), worker.Options{Clock: clock})
+	sum, err := w.Run(context.Background())
+	if err != nil || sum.Stop != worker.StopDailyCap || sum.Done != 4 || sum.Pending != 6 || clock.slept != 0 {
+		t.Fatalf("Run = %+v, %v (slept %s)", sum, err, clock.slept)
+	}
+	// WaitDaily waits the day out instead.
+	clock2 := newClock()
+	q2 := newMemQueue(ids(10))
+	api2 := &fakeAPI{clock: clock2, fn: script(clock2, nil)}
+	w2 := newWorker(t, q2, api2, newLimiter(t, ratelimit.Config{DailyCap: 4}), worker.Options{Clock: clock2, WaitDaily: true})
+	sum, err = w2.Run(context.Background())
+	if err != nil || sum.Stop != worker.StopFinished || sum.Done != 10 || clock2.slept < 48*time.Hour {
+		t.Fatalf("WaitDaily: Run = %+v, %v (slept %s)", sum, err, clock2.slept)
+	}
+}
+
+func TestSkipsOwnAccount(t *testing.T) {
+	clock := newClock()
+	q, _ := openQueue(t, clock, []string{"1001", source, "1003"})
+	api := &fakeAPI{clock: clock, fn: script(clock, nil)}
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Source: source, Clock: clock})
+	sum, err := w.Run(context.Background())
+	if err != nil || sum.Skipped != 1 || sum.Done != 2 || api.callsFor(source) != 0 {
+		t.Fatalf("Run = %+v, %v", sum, err)
+	}
+	if tg := targets(t, q)[source]; tg.State != queue.Skipped || tg.Reason != "own account" {
+		t.Fatalf("own account: %+v", tg)
+	}
+}
+
+// TestDryRun: plans the drain on a copy of the limiter: no request, no
+// sleep, nothing written; reports when the last request would go.
+func TestDryRun(t *testing.T) {
+	clock := newClock()
+	q, _ := openQueue(t, clock, ids(120))
+	before, _ := q.Meta(worker.MetaKey)
+	lim := newLimiter(t, ratelimit.Config{})
+	var sends int
+	w := newWorker(t, q, nil, lim, worker.Options{Clock: clock, DryRun: true, OnEvent: func(e worker.Event) {
+		if e.Kind == worker.EventSend {
+			sends++
+		}
+	}})
+	sum, err := w.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 50 now, 50 after the 15-minute window (+margin), 20 after the next.
+	wantLast := t0.Add(30*time.Minute + 2*ratelimit.DefaultMargin)
+	if sum.Stop != worker.StopFinished || sum.Sent != 120 || sends != 120 || !sum.LastSend.Equal(wantLast) || sum.Pending != 120 {
+		t.Fatalf("dry run %+v, want last send at %s", sum, wantLast)
+	}
+	after, _ := q.Meta(worker.MetaKey)
+	if c := counts(t, q); c.Pending != 120 || string(after) != string(before) || clock.slept != 0 {
+		t.Fatalf("dry run changed things: counts %+v, meta %q, slept %s", c, after, clock.slept)
+	}
+	if d, _ := lim.Delay(t0); d != 0 {
+		t.Fatalf("dry run spent the real limiter: Delay %s", d)
+	}
+	// Max and the daily cap stop the plan too.
+	w = newWorker(t, q, nil, newLimiter(t, ratelimit.Config{DailyCap: 70}), worker.Options{Clock: clock, DryRun: true})
+	if sum, _ := w.Run(context.Background()); sum.Stop != worker.StopDailyCap || sum.Sent != 70 {
+		t.Fatalf("dry run with cap 70: %+v", sum)
+	}
+}
+
+// TestLimiterSavedBeforeSend: while a request is in flight, the queue
+// already holds a limiter state that counts it (a crash then does not
+// re-spend it).
+func TestLimiterSavedBeforeSend(t *testing.T) {
+	clock := newClock()
+	q := newMemQueue(ids(3))
+	api := &fakeAPI{clock: clock}
+	api.fn = func(_ context.Context, target string, n int) (worker.Reply, error) {
+		b, _ := q.Meta(worker.MetaKey)
+		st := decodeState(t, b)
+		var used int64
+		for _, d := range st.Daily {
+			used += d[1]
+		}
+		if want := int64(len(api.calls)); used != want {
+			t.Errorf("during call %d the saved state counts %d requests", want, used)
+		}
+		return answer(clock, target, "ok")
+	}
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{DailyCap: 400}), worker.Options{Clock: clock})
+	if _, err := w.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUnresolvedHandleIsAnError(t *testing.T) {
+	clock := newClock()
+	q, _ := openQueue(t, clock, []string{"@jack"})
+	api := &fakeAPI{clock: clock, fn: script(clock, nil)}
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock})
+	sum, err := w.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "resolve handles") || sum.Stop != worker.StopError || len(api.calls) != 0 {
+		t.Fatalf("Run = %+v, %v", sum, err)
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	lim := newLimiter(t, ratelimit.Config{})
+	q := newMemQueue(nil)
+	if _, err := worker.New(q, nil, lim, worker.Options{}); err == nil {
+		t.Error("New without API")
+	}
+	if _, err := worker.New(q, &fakeAPI{}, lim, worker.Options{Max: -1}); err == nil {
+		t.Error("New with Max -1")
+	}
+	if _, err := worker.New(q, nil, lim, worker.Options{DryRun: true}); err != nil {
+		t.Errorf("dry run needs no API: %v", err)
+	}
+}
+
+func TestFailureError(t *testing.T) {
+	f := &worker.Failure{Kind: worker.Quota, Status: 429, Type: "https://api.twitter.com/2/problems/usage-capped", Title: "UsageCapExceeded", Detail: "Usage cap exceeded: Monthly product cap"}
+	if got, want := f.Error(), "unfollow: 429 quota (usage-capped): Usage cap exceeded: Monthly product cap"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	inner := errors.New("dial tcp: connection refused")
+	f = &worker.Failure{Err: inner}
+	if !errors.Is(f, inner) || f.Error() != "unfollow: transient: dial tcp: connection refused" {
+		t.Errorf("Error() = %q, Is = %v", f.Error(), errors.Is(f, inner))
+	}
+	ae := &worker.AccountError{Failure: f, Hint: "x"}
+	if !errors.Is(ae, inner) {
+		t.Error("AccountError does not unwrap to the cause")
+	}
+}
