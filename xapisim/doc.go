@@ -2,4 +2,53 @@
 // bulkunfollow uses, faithful to the real service's headers, error bodies,
 // rate-limit windows and OAuth endpoints. Tests, "bulkunfollow simulate"
 // and "bulkunfollow demo" run against it; the real API is never reached.
+//
+// A *Server is an http.Handler: serve it with httptest.NewServer(New(cfg))
+// or an http.Server on loopback. It serves
+//
+//	DELETE /2/users/{source_user_id}/following/{target_user_id}
+//	GET    /2/users/me
+//	GET    /2/users/by?usernames=a,b
+//	GET    /2/users/{id}/following?max_results=&pagination_token=
+//	GET    /i/oauth2/authorize       (consent page; POST is its form)
+//	POST   /2/oauth2/token           (authorization_code + PKCE S256, refresh_token)
+//	POST   /2/oauth2/revoke
+//	GET    /sim/stats                (Stats as JSON; no auth, limits or faults)
+//
+// Guarantees:
+//
+//   - Every response carries a Date header from the server clock
+//     (Config.Now shifted by Config.Skew).
+//   - Every authenticated API response carries x-rate-limit-limit,
+//     -remaining and -reset. Windows are per user and per endpoint, fixed,
+//     anchored at the first request after the previous window ended; the
+//     window ends at the whole epoch second announced in -reset, and a new
+//     one opens at exactly that second. 429s do not consume the window.
+//     With Config.DailyUnfollowLimit, unfollows also carry
+//     x-user-limit-24hour-* headers from a 24-hour window of the same kind.
+//   - Bodies validate against the official OpenAPI spec (v2.167) for the
+//     four API operations; problem types the spec does not list (about:blank,
+//     usage-capped, credits, unsupported-authentication, client-forbidden,
+//     user-suspended) carry the fields every spec Problem has. Types the
+//     spec lists use https://api.x.com/2/problems/..., the others
+//     https://api.twitter.com/2/problems/... as real responses do: clients
+//     must match on the suffix.
+//   - Users exist if and only if they were added (AddUser, SetFollowing,
+//     SeedFollowing). Unfollowing an unknown id answers 200 with a
+//     resource-not-found entry in "errors"; unfollowing a known account
+//     that is not followed answers 200 {"data":{"following":false}}.
+//   - Faults are drawn from math/rand/v2 seeded with Config.Seed, one draw
+//     per API request: the same seed and request order give the same
+//     faults. A 500/503 takes no effect; a dropped connection happens after
+//     the request took effect (headers and half the body are sent). OAuth
+//     and /sim/stats endpoints never fault.
+//   - OAuth 2.0 authorization codes live Config.CodeLifetime (30 s) and are
+//     spent by the first exchange attempt, right or wrong. Refresh tokens
+//     are single use; a new code exchange by the same client and user ends
+//     the previous refresh tokens; revoking a refresh token ends its grant.
+//   - OAuth 1.0a HMAC-SHA1 signatures are verified per RFC 5849 (query and
+//     form parameters signed, timestamps within Config.OAuth1Window, nonces
+//     single use).
+//   - A Server is safe for concurrent use; its state lives behind one mutex
+//     and latency is slept outside it.
 package xapisim
