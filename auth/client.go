@@ -62,12 +62,15 @@ type Identity struct {
 	Source string `json:"source"`
 	// UserID and Username are known for stored credentials; for the
 	// environment methods they are empty until someone asks /2/users/me.
-	UserID      string    `json:"user_id,omitempty"`
-	Username    string    `json:"username,omitempty"`
-	APIBaseURL  string    `json:"api_base_url"`
-	Expiry      time.Time `json:"expiry,omitzero"` // zero: does not expire or unknown
-	Scopes      []string  `json:"scopes,omitempty"`
-	Refreshable bool      `json:"refreshable"`
+	UserID       string    `json:"user_id,omitempty"`
+	Username     string    `json:"username,omitempty"`
+	APIBaseURL   string    `json:"api_base_url"`
+	Expiry       time.Time `json:"expiry,omitzero"` // zero: does not expire or unknown
+	Scopes       []string  `json:"scopes,omitempty"`
+	Refreshable  bool      `json:"refreshable"`
+	Confidential bool      `json:"confidential_client,omitempty"` // OAuth 2.0 client with a secret
+	// NeedsLogin is why a stored credential stopped working, if it did.
+	NeedsLogin string `json:"needs_login,omitempty"`
 }
 
 // Account is "@username (id)", or "" when not known.
@@ -128,6 +131,7 @@ func identityOf(c Credential, path string) Identity {
 	return Identity{
 		Method: c.Method, Source: path, UserID: c.UserID, Username: c.Username,
 		APIBaseURL: c.APIBaseURL, Expiry: c.Expiry, Scopes: c.Scopes, Refreshable: c.Refreshable(),
+		Confidential: c.Method == MethodOAuth2 && c.ClientSecret != "", NeedsLogin: c.NeedsLogin,
 	}
 }
 

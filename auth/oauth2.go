@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -145,3 +146,39 @@ func revoke(ctx context.Context, hc *http.Client, c Credential, clientSecret, to
 	}
 	return te
 }
+
+// ErrNotRevocable means the credential has no revoke endpoint (OAuth 1.0a
+// keys are regenerated on the app's "Keys and tokens" page instead).
+var ErrNotRevocable = errors.New("these credentials cannot be revoked through the API")
+
+// Revoke ends a stored OAuth 2.0 credential at the server: the refresh
+// token (which ends its grant) and the access token, authenticating the
+// client as the token endpoint does. clientSecret, when not empty,
+// replaces the stored one. Errors are free of secrets; the first one is
+// returned after both tokens were tried.
+func Revoke(ctx context.Context, c Credential, transport http.RoundTripper, clientSecret string) error {
+	if c.Method != MethodOAuth2 {
+		return ErrNotRevocable
+	}
+	if c.ClientSecret == "" || clientSecret == "" {
+		clientSecret = c.ClientSecret
+	}
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
+	hc := &http.Client{Transport: transport}
+	var first error
+	for _, t := range []struct{ tok, hint string }{{c.RefreshToken, "refresh_token"}, {c.AccessToken, "access_token"}} {
+		if t.tok == "" {
+			continue
+		}
+		if err := revoke(ctx, hc, c, clientSecret, t.tok, t.hint); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Identity describes a stored credential (path is the credential file),
+// without any secret.
+func (c Credential) Identity(path string) Identity { return identityOf(c, path) }
