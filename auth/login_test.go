@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/bulkunfollow/bulkunfollow/apiclient"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
@@ -336,9 +337,9 @@ func TestLoginOAuth1(t *testing.T) {
 	bad := keys
 	bad.TokenSecret = "wrong-secret"
 	_, err = LoginOAuth1(context.Background(), bad, s.URL, nil, s.clock.Now)
-	var me *MeError
+	var me *apiclient.Error
 	if !errors.As(err, &me) || me.Status != http.StatusUnauthorized {
-		t.Fatalf("wrong secret: err = %v, want a 401 MeError", err)
+		t.Fatalf("wrong secret: err = %v, want a 401 *apiclient.Error", err)
 	}
 	assertNoSecrets(t, err.Error(), bad.TokenSecret, bad.ConsumerSecret)
 }

@@ -1,11 +1,7 @@
 package auth
 
 import (
-	"context"
-	"net/http"
 	"strings"
-
-	"github.com/dghubble/oauth1"
 )
 
 // Environment variables of the OAuth 1.0a user-context method: an app's
@@ -61,20 +57,6 @@ func OAuth1FromEnv(getenv func(string) string) (keys OAuth1Keys, ok bool, err er
 		return keys, true, nil
 	}
 	return OAuth1Keys{}, false, &ConfigError{Msg: "OAuth 1.0a credentials are incomplete: set " + strings.Join(missing, ", ") + " too (all four are needed)"}
-}
-
-// oauth1Transport signs every request with HMAC-SHA1 OAuth 1.0a user
-// context.
-//
-// TODO(apiclient): apiclient.OAuth1Transport is to be the one place for
-// this; switch once it exists.
-func oauth1Transport(base http.RoundTripper, k OAuth1Keys) http.RoundTripper {
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	cfg := oauth1.NewConfig(k.ConsumerKey, k.ConsumerSecret)
-	ctx := context.WithValue(context.Background(), oauth1.HTTPClient, &http.Client{Transport: base})
-	return cfg.Client(ctx, oauth1.NewToken(k.Token, k.TokenSecret)).Transport
 }
 
 // ConfigError is a setup mistake a person must fix (missing or partial
