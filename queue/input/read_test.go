@@ -84,7 +84,7 @@ func TestReadCSV(t *testing.T) {
 		{name: "account_id", file: "a.csv", in: "account_id,x\n12,1\n", want: []string{"2:12"}},
 		{name: "id_str", file: "a.csv", in: "name,id_str\nj,12\n", want: []string{"2:12"}},
 		{name: "target over user", file: "a.csv", in: "user_id,target_user_id\n1,12\n", want: []string{"2:12"}},
-		{name: "handle column", file: "a.csv", in: "name,screen_name\nJack,jack\nJill,@jill\n", want: []string{"2:@jack", "3:@jill"}},
+		{name: "handle column", file: "a.csv", in: "name,screen_name\nJack,jack\nJill,@jill\nNum,1234\n", want: []string{"2:@jack", "3:@jill", "4:@1234"}},
 		{name: "id column wins over username", file: "a.csv", in: "username,id\njack,12\n", want: []string{"2:12"}},
 		{name: "empty id falls back to username", file: "a.csv", in: "id,username\n12,a\n,jill\n", want: []string{"2:12", "3:@jill"}},
 		{name: "unknown header words, first column", file: "a.csv", in: "Account,Followers\n12,5\n@jo,7\n", want: []string{"2:12", "3:@jo"}},
@@ -149,7 +149,7 @@ func TestReadJSON(t *testing.T) {
 	tests := []readCase{
 		{name: "strings", file: "a.json", in: `["12", "@jack", "13"]`, want: []string{"1:12", "1:@jack", "1:13"}},
 		{name: "numbers keep digits", file: "a.json", in: "[\n 12,\n " + big + ",\n 9007199254740993\n]", want: []string{"2:12", "3:" + big, "4:9007199254740993"}},
-		{name: "objects", file: "a.json", in: "[\n{\"id\": \"12\", \"name\": \"x\"},\n{\"user_id\": 13},\n{\"username\": \"jack\"},\n{\"screen_name\": \"@jill\"}\n]", want: []string{"2:12", "3:13", "4:@jack", "5:@jill"}},
+		{name: "objects", file: "a.json", in: "[\n{\"id\": \"12\", \"name\": \"x\"},\n{\"user_id\": 13},\n{\"username\": \"jack\"},\n{\"screen_name\": \"@jill\"},\n{\"username\": \"0\"}\n]", want: []string{"2:12", "3:13", "4:@jack", "5:@jill", "6:@0"}},
 		{name: "object line is the id's line", file: "a.json", in: "[\n  {\n    \"name\": \"x\",\n    \"id\": \"12\"\n  }\n]", want: []string{"4:12"}},
 		{name: "api response", file: "a.json", in: "{\n  \"data\": [\n    {\"id\": \"" + big + "\", \"name\": \"A\", \"username\": \"a\", \"url\": \"https://e.com\"},\n    {\"id\": \"13\", \"username\": \"b\"}\n  ],\n  \"meta\": {\"result_count\": 2, \"next_token\": \"X\"}\n}\n", want: []string{"3:" + big, "4:13"}},
 		{name: "api response meta first", file: "a.json", in: `{"meta":{"result_count":1},"data":[{"id":"12"}]}`, want: []string{"1:12"}},

@@ -34,8 +34,8 @@ func ParseValue(s string) (Entry, string) {
 // parseValue is ParseValue on bytes. The result's Line is 0.
 func parseValue(b []byte, kind valueKind) (Entry, string) {
 	b = trimSpace(b)
-	// Fast path: all digits.
-	if n := len(b); n > 0 && n <= MaxIDDigits && b[0] > '0' && b[0] <= '9' {
+	// Fast path: all digits. (In a username column digits are a username.)
+	if n := len(b); kind != handleValue && n > 0 && n <= MaxIDDigits && b[0] > '0' && b[0] <= '9' {
 		var id uint64
 		i := 0
 		for ; i < n; i++ {
@@ -67,6 +67,8 @@ func parseSlow(b []byte, kind valueKind) (Entry, string) {
 	switch {
 	case s[0] == '@':
 		return parseHandle(s[1:], s)
+	case kind == handleValue && validHandle(s):
+		return Entry{Handle: s}, ""
 	case allDigits(s):
 		return Entry{}, digitsReason(s)
 	case hasURLPrefix(s):
