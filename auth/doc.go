@@ -27,8 +27,9 @@
 //     uses the token another one saved instead of spending the refresh
 //     token again. The new pair is saved before it is used; if it cannot
 //     be saved, or the server refuses the refresh token, the error matches
-//     ErrLoginRequired (a person must run "bulkunfollow auth login") and
-//     the store is left readable, marked as needing a login.
+//     ErrLoginRequired (a person must run "bulkunfollow auth login"); the
+//     store keeps its previous, intact file, and a refused refresh token is
+//     recorded there so later runs stop at once.
 //   - Errors from golang.org/x/oauth2 are replaced by *TokenError, which
 //     keeps the status and OAuth error code but never the response body;
 //     Credential and OAuth1Keys print without their secrets.
