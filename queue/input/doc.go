@@ -2,5 +2,23 @@
 // text, JSON, JSON Lines and the X archive's following.js, streaming, with
 // the line of every entry and a precise reason for every bad one.
 //
-// Ids keep every digit: they never pass through float64.
+// Guarantees:
+//   - Ids keep every digit: they never pass through float64. An id is 1–19
+//     ASCII digits without sign or leading zero; JSON numbers above 2^53 are
+//     read from their text. Anything else (scientific notation, decimals,
+//     20+ digits, negative, zero) is rejected with a reason that says why
+//     and how to fix the file.
+//   - Every Entry holds exactly one of ID (> 0) and Handle (1–15 of
+//     [A-Za-z0-9_], without '@'), and its 1-based line.
+//   - Read streams: memory stays bounded by one line (at most MaxLineBytes)
+//     or one JSON array element (only its account fields are kept), however
+//     long the input. Unquoted CSV lines and text lines cost no allocation.
+//   - Bad entries never stop reading: Read reports all of them (up to
+//     Options.MaxErrors, counting the rest) as "FILE:LINE: reason" after the
+//     whole input. Only a structural error (broken JSON, a quote that never
+//     closes) ends reading early, and it is reported the same way.
+//   - An empty or header-only input is not an error: fn is never called.
+//   - Read holds no shared state: concurrent calls are safe.
+//
+// docs/input-formats.md describes the formats for users.
 package input
