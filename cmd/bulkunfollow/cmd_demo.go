@@ -1,11 +1,188 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"embed"
+	"encoding/csv"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
-// TODO(bootstrap): replaced by the real command.
+// demodata holds the demo's world: who the demo account follows, the list
+// to unfollow (ids, @handles, a duplicate, accounts not followed, an
+// unknown handle, the account itself) and a keep-list.
+//
+//go:embed demodata
+var demodata embed.FS
+
+const (
+	demoAccountID   = "1400000000000000001"
+	demoAccountName = "demo_account"
+)
+
 func runDemo(ctx context.Context, e *env, args []string) error {
-	return errors.New("demo: not implemented yet")
+	fs := e.newFlagSet("demo", "", `
+Run the whole job on a built-in example, with no account and no network:
+start the X API simulator on loopback with compressed rate-limit windows,
+import a sample list (ids, @handles, a duplicate, accounts you do not follow,
+an unknown handle, your own id), and run the real "run" pipeline with a
+keep-list — progress, pacing by the server's headers and all — then print the
+queue's status. It takes about 15 seconds.`,
+		"bulkunfollow demo",
+		"bulkunfollow demo --window 5s --limit 20",
+		"bulkunfollow demo --dir ./demo-out   # keep the queue to explore with status/export",
+	)
+	window := fs.Duration("window", 10*time.Second, "the simulator's rate-limit window (X's is 15m)")
+	limit := fs.Int("limit", 50, "unfollow requests per window (X's is 50)")
+	dir := fs.String("dir", "", "keep the demo's queue and keep-list in this directory (default: a temporary one, removed after)")
+	lf := fs.logFlags()
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if len(fs.Args()) > 0 {
+		return usageErrorf("demo takes no arguments (got %q)", fs.Args()[0]).withHint("bulkunfollow demo")
+	}
+	if *window < time.Second || *limit < 1 {
+		return usageErrorf("--window must be at least 1s and --limit at least 1")
+	}
+
+	workDir := *dir
+	if workDir == "" {
+		tmp, err := os.MkdirTemp("", "bulkunfollow-demo-")
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		workDir = tmp
+	} else if err := os.MkdirAll(workDir, 0o700); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+
+	sim := xapisim.New(xapisim.Config{Window: *window, UnfollowLimit: *limit})
+	if err := seedDemoWorld(sim); err != nil {
+		return err
+	}
+	baseURL, stop, err := serveLoopback(sim)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	queuePath := filepath.Join(workDir, "demo.db")
+	keepPath := filepath.Join(workDir, "keep.txt")
+	if err := os.Remove(queuePath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("demo: %w", err)
+	}
+	keep, _ := demodata.ReadFile("demodata/keep.txt")
+	if err := os.WriteFile(keepPath, keep, 0o600); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+
+	fmt.Fprintf(e.stderr, "Demo: X API simulator at %s (%d unfollows per %s window), queue %s\n\n", baseURL, *limit, *window, queuePath)
+	list, _ := demodata.ReadFile("demodata/unfollow.csv")
+	if err := demoImport(ctx, e, queuePath, list); err != nil {
+		return err
+	}
+
+	hc := oauth2.NewClient(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: sim.IssueToken(demoAccountID), TokenType: "bearer"}))
+	runErr := e.runJob(ctx, runOptions{
+		queuePath:   queuePath,
+		apiBaseURL:  baseURL,
+		rate:        ratelimit.Rate{N: *limit, Per: *window},
+		dailyCap:    0,
+		keepFile:    keepPath,
+		prefilter:   true,
+		yes:         true,
+		maxAttempts: 5,
+		timeout:     10 * time.Second,
+		logFlags:    lf,
+		httpClient:  hc,
+		authLabel:   "simulator token",
+	})
+	code := exitCode(runErr)
+	if code != exitOK && code != exitFailures {
+		return runErr
+	}
+
+	fmt.Fprintf(e.stdout, "\n")
+	if err := runStatus(ctx, e, []string{"--queue", queuePath}); err != nil {
+		return err
+	}
+	st := sim.Stats()
+	fmt.Fprintf(e.stdout, "\nSimulator: %d unfollow requests received, %d rate-limited (429), %d accounts still followed.\n",
+		st.UnfollowCalls, st.RateLimited, st.FollowingCount)
+	fmt.Fprintf(e.stdout, "The failed target is the unknown @handle, as planned. Next: bulkunfollow auth --help, then import your own list.\n")
+	if *dir != "" {
+		fmt.Fprintf(e.stdout, "Explore: bulkunfollow export --queue %s\n", queuePath)
+	}
+	return nil
 }
+
+// seedDemoWorld creates the demo account and the accounts of demodata's
+// world.csv, following those marked followed.
+func seedDemoWorld(sim *xapisim.Server) error {
+	sim.AddUser(demoAccountID, demoAccountName)
+	raw, err := demodata.ReadFile("demodata/world.csv")
+	if err != nil {
+		return fmt.Errorf("demo world: %w", err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+	if err != nil {
+		return fmt.Errorf("demo world: %w", err)
+	}
+	var followed []string
+	for _, row := range rows[1:] {
+		sim.AddUser(row[0], row[1])
+		if row[2] == "yes" {
+			followed = append(followed, row[0])
+		}
+	}
+	sim.SetFollowing(demoAccountID, followed)
+	return nil
+}
+
+// demoImport imports the sample list, printing what import prints.
+func demoImport(ctx context.Context, e *env, queuePath string, list []byte) error {
+	q, err := openQueue(queuePath, "import", false)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	sum, err := q.Import(ctx, []queue.Source{{Name: "unfollow.csv", R: bytes.NewReader(list)}}, queue.ImportOptions{})
+	if err != nil {
+		return fmt.Errorf("demo import: %w", err)
+	}
+	fmt.Fprintf(e.stderr, "Imported unfollow.csv: %d entries, %d added (%d @handles), %d duplicate.\n",
+		sum.Read, sum.Added, sum.AddedHandles, sum.Duplicate)
+	return nil
+}
+
+// serveLoopback serves h on 127.0.0.1 on a free port and returns its base
+// URL and a function that shuts it down.
+func serveLoopback(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("listen on loopback: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: nil}
+	go func() { _ = srv.Serve(ln) }()
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}
+

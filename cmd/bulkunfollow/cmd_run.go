@@ -1,11 +1,362 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/bulkunfollow/bulkunfollow/apiclient"
+	"github.com/bulkunfollow/bulkunfollow/auth"
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/worker"
 )
 
-// TODO(bootstrap): replaced by the real command.
+const runDescription = `Unfollow the queue's pending targets, in input order, paced to X's rate
+limits, checkpointing every answer in the queue file.
+
+Before sending anything, run binds the queue to the signed-in account (a queue
+belongs to one account), resolves @handles, skips the accounts on --keep and
+the account itself, and reads the account's following list to skip targets it
+does not follow (they would cost a request for nothing; --no-prefilter turns
+this off). Then it shows the plan and asks for confirmation on a terminal;
+without a terminal it needs --yes.
+
+Pacing: a token bucket (--rate, default 50/15m, X's documented unfollow limit)
+until the first answer, then the server's own window from its headers; a
+rolling 24-hour cap (--daily-cap, default 400; 0 turns it off). Interrupted,
+killed or stopped by --deadline, --max or the daily cap, it exits 75: run it
+again and it resumes exactly where it stopped.
+
+Credentials: BULKUNFOLLOW_ACCESS_TOKEN, the BULKUNFOLLOW_OAUTH1_* variables, or
+an account stored by "bulkunfollow auth login" (see "bulkunfollow auth --help").`
+
+// runOptions are run's settings; demo fills them itself.
+type runOptions struct {
+	queuePath   string
+	apiBaseURL  string
+	account     string
+	configDir   string
+	rate        ratelimit.Rate
+	dailyCap    int
+	max         int
+	deadline    time.Duration
+	jitter      time.Duration
+	keepFile    string
+	prefilter   bool
+	yes         bool
+	dryRun      bool
+	maxAttempts int
+	timeout     time.Duration
+	metricsFile string
+	logFlags    logFlags
+
+	// Set by demo: an authenticated client instead of auth.HTTPClient, and
+	// a label for the plan.
+	httpClient *http.Client
+	authLabel  string
+}
+
 func runRun(ctx context.Context, e *env, args []string) error {
-	return errors.New("run: not implemented yet")
+	fs := e.newFlagSet("run", "", runDescription,
+		"bulkunfollow run",
+		"bulkunfollow run --yes --deadline 50m --queue /var/lib/bulkunfollow/queue.db   # cron",
+		"bulkunfollow run --keep friends.txt --max 100",
+		"bulkunfollow run --dry-run",
+	)
+	o := runOptions{}
+	queuePath := fs.queueFlag()
+	apiBase := fs.apiBaseURLFlag()
+	account := fs.accountFlag()
+	configDir := fs.String("config-dir", "", "credential store directory (default $XDG_CONFIG_HOME/bulkunfollow)")
+	rate := fs.String("rate", ratelimit.DefaultRate.String(), "pace before the server's headers are known, as N/DURATION; the server's window governs after")
+	fs.IntVar(&o.dailyCap, "daily-cap", ratelimit.DefaultDailyCap, "most unfollow requests in any 24 hours (0 = no cap of ours; X's 24-hour headers still apply)")
+	fs.IntVar(&o.max, "max", 0, "send at most N requests in this run (0 = no limit)")
+	fs.DurationVar(&o.deadline, "deadline", 0, "stop cleanly before this much time has passed, e.g. 50m (0 = none)")
+	fs.DurationVar(&o.jitter, "jitter", 0, "random extra pause of up to this much before each request, e.g. 5s")
+	fs.StringVar(&o.keepFile, "keep", "", "file of accounts never to unfollow (any import format; re-read every run)")
+	noPrefilter := fs.Bool("no-prefilter", false, "do not read the following list to skip targets you do not follow")
+	fs.BoolVar(&o.yes, "yes", false, "do not ask for confirmation (needed when not on a terminal)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "do everything except the unfollow requests; change nothing in the queue")
+	fs.IntVar(&o.maxAttempts, "max-attempts", worker.DefaultMaxAttempts, "requests per target before it fails (transient errors, still following)")
+	fs.DurationVar(&o.timeout, "request-timeout", apiclient.DefaultTimeout, "timeout of each API request")
+	fs.StringVar(&o.metricsFile, "metrics-file", "", "write Prometheus metrics here (node_exporter textfile collector; name it *.prom)")
+	o.logFlags = fs.logFlags()
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if len(fs.Args()) > 0 {
+		return usageErrorf("run takes no file arguments (got %q)", fs.Args()[0]).
+			withHint("bulkunfollow import "+strings.Join(fs.Args(), " "), "bulkunfollow run")
+	}
+	r, err := ratelimit.ParseRate(*rate)
+	if err != nil {
+		return usageErrorf("--rate %q: %v", *rate, err).withHint("--rate 50/15m")
+	}
+	if o.dailyCap < 0 || o.max < 0 || o.deadline < 0 || o.jitter < 0 || o.maxAttempts < 1 || o.timeout <= 0 {
+		return usageErrorf("--daily-cap, --max, --deadline and --jitter must not be negative; --max-attempts and --request-timeout must be positive")
+	}
+	o.rate, o.queuePath, o.apiBaseURL, o.account, o.configDir = r, *queuePath, *apiBase, *account, *configDir
+	o.prefilter = !*noPrefilter
+	return e.runJob(ctx, o)
+}
+
+// runJob is the main job: prepare, plan, confirm, drain, report. run and
+// demo both use it.
+func (e *env) runJob(ctx context.Context, o runOptions) error {
+	log, err := o.logFlags.logger(e)
+	if err != nil {
+		return err
+	}
+	if !o.yes && !o.dryRun && !e.interactive {
+		return usageErrorf("run needs --yes when no one is at a terminal to confirm").
+			withHint("bulkunfollow run --yes", "bulkunfollow run --dry-run   # see the plan first")
+	}
+	start := time.Now()
+	var deadline time.Time
+	if o.deadline > 0 {
+		deadline = start.Add(o.deadline)
+	}
+
+	if !queueExists(o.queuePath) {
+		return queueError(o.queuePath, fs.ErrNotExist)
+	}
+	q, err := openQueue(o.queuePath, "run", false)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+
+	hc, label := o.httpClient, o.authLabel
+	if hc == nil {
+		var id auth.Identity
+		hc, id, err = auth.HTTPClient(ctx, auth.Options{
+			Dir: o.configDir, Account: o.account, APIBaseURL: o.apiBaseURL, Getenv: e.getenv, Log: log,
+		})
+		if err != nil {
+			return withExit(exitPerson, fmt.Errorf("sign in: %w", err), authHint(err))
+		}
+		label = string(id.Method) + " from " + id.Source
+	}
+	api := apiclient.New(hc, o.apiBaseURL, userAgent(), apiclient.WithTimeout(o.timeout))
+
+	me, err := api.Me(ctx)
+	if err != nil {
+		return apiStop(fmt.Errorf("ask X who is signed in: %w", err))
+	}
+	if err := q.BindAccount(me.ID, me.Username); err != nil {
+		var mm *queue.AccountMismatchError
+		if errors.As(err, &mm) {
+			return withExit(exitPerson, err, "use the credentials of the account this queue belongs to (--account), or another --queue")
+		}
+		return withExit(exitPerson, err, "")
+	}
+	log.Info().Str("account", "@"+me.Username).Str("id", me.ID).Str("auth", label).Msg("signed in")
+
+	prep, err := prepare(ctx, log, q, api, me, o.keepFile, o.prefilter, o.dryRun)
+	if err != nil {
+		if exitCode(err) != exitPerson {
+			return err
+		}
+		return apiStop(err)
+	}
+
+	lim, err := ratelimit.New(ratelimit.Config{Rate: o.rate, DailyCap: o.dailyCap})
+	if err != nil {
+		return usageErrorf("rate limiter: %v", err)
+	}
+	if raw, err := q.Meta(worker.MetaKey); err == nil && len(raw) > 0 {
+		var st ratelimit.State
+		if json.Unmarshal(raw, &st) == nil {
+			_ = lim.Restore(st) // a stale or foreign state only costs a slower start
+		}
+	}
+	counts, err := q.Counts()
+	if err != nil {
+		return withExit(exitPerson, err, "")
+	}
+	pl := makePlan(me, q.Path(), counts, prep, lim, time.Now(), o, deadline)
+	pl.print(e.stderr)
+
+	if o.dryRun {
+		fmt.Fprintln(e.stderr, "Dry run: nothing was sent and the queue is unchanged.")
+		return nil
+	}
+	rep := runReport{q: q, log: log, o: o, start: start, account: "@" + me.Username, saved: prep.saved(), status: pl.status}
+	if pl.send == 0 {
+		return e.finishRun(rep, worker.Summary{Stop: worker.StopFinished})
+	}
+	if !o.yes {
+		ok, err := confirm(e, fmt.Sprintf("Unfollow %d accounts as @%s now? [y/N] ", pl.send, me.Username))
+		if err != nil || !ok {
+			fmt.Fprintln(e.stderr, "Nothing sent. Run again when ready (or --dry-run to see the plan).")
+			return &quietExit{code: exitTempFail}
+		}
+	}
+
+	stopCtx, release := e.trapSignals(ctx, func() {
+		fmt.Fprintln(e.stderr, "\nSecond signal: aborting now. The request in flight, if any, is sent again next run.")
+		os.Exit(exitTempFail)
+	})
+	defer release()
+	_ = q.SetLastRun(queue.RunInfo{PID: os.Getpid(), Started: start})
+
+	display := newRunDisplay(e, log, o, counts, pl.send)
+	w, err := worker.New(q, unfollowAPI{api}, lim, worker.Options{
+		Source:         me.ID,
+		MaxAttempts:    o.maxAttempts,
+		Max:            o.max,
+		Deadline:       deadline,
+		Jitter:         o.jitter,
+		RequestTimeout: o.timeout,
+		OnEvent:        display.event,
+		Log:            log,
+	})
+	if err != nil {
+		return err
+	}
+	sum, err := w.Run(stopCtx)
+	display.done()
+	if err != nil {
+		return withExit(exitPerson, fmt.Errorf("drain the queue: %w", err), "the queue file could not be written; check the disk, then run again")
+	}
+	rep.status = display.lastStatus()
+	return e.finishRun(rep, sum)
+}
+
+// runReport is what finishRun needs to record and report a run.
+type runReport struct {
+	q       *queue.Store
+	log     zerolog.Logger
+	o       runOptions
+	start   time.Time
+	account string
+	saved   int
+	status  ratelimit.Status
+}
+
+// finishRun records the run, writes metrics, prints the summary and maps
+// the outcome to an exit code.
+func (e *env) finishRun(rep runReport, sum worker.Summary) error {
+	q, log, o, start := rep.q, rep.log, rep.o, rep.start
+	counts, cerr := q.Counts()
+	if cerr != nil {
+		return withExit(exitPerson, cerr, "")
+	}
+	code, msg := runOutcome(sum, counts)
+	info := queue.RunInfo{
+		PID: os.Getpid(), Started: start, Ended: time.Now(), Outcome: string(sum.Stop), ExitCode: code,
+		Attempted: sum.Sent, Done: sum.Done, Skipped: sum.Skipped, Failed: sum.Failed, Message: msg,
+	}
+	if err := q.SetLastRun(info); err != nil {
+		log.Warn().Err(err).Msg("could not record the run in the queue")
+	}
+	if o.metricsFile != "" {
+		if err := writeMetrics(o.metricsFile, collectMetrics(q.Path(), rep.account, counts, sum, info, rep.status, rep.saved, nil)); err != nil {
+			log.Warn().Err(err).Str("file", o.metricsFile).Msg("could not write metrics")
+		}
+	}
+	log.Info().
+		Str("outcome", string(sum.Stop)).Int("exit_code", code).
+		Int("sent", sum.Sent).Int("done", sum.Done).Int("failed", sum.Failed).Int("rate_limited", sum.RateLimited).
+		Int("total", counts.Total).Int("pending", counts.Pending).Int("done_total", counts.Done).
+		Int("skipped_total", counts.Skipped).Int("failed_total", counts.Failed).
+		Dur("elapsed", time.Since(start).Round(time.Millisecond)).
+		Msg("run summary")
+	fmt.Fprintf(e.stderr, "%s\n", msg)
+	switch code {
+	case exitOK:
+		return nil
+	case exitPerson:
+		hint := ""
+		var ae *worker.AccountError
+		if errors.As(sum.Err, &ae) {
+			hint = ae.Hint
+		}
+		return withExit(exitPerson, sum.Err, hint)
+	default:
+		return &quietExit{code: code}
+	}
+}
+
+// runOutcome maps a run's summary and the queue's counts to the exit code
+// and one line for a person.
+func runOutcome(sum worker.Summary, c queue.Counts) (int, string) {
+	left := fmt.Sprintf("%d done, %d skipped, %d failed, %d pending of %d", c.Done, c.Skipped, c.Failed, c.Pending, c.Total)
+	switch sum.Stop {
+	case worker.StopFinished:
+		if c.Failed > 0 {
+			return exitFailures, fmt.Sprintf("Finished with failures: %s. See them: bulkunfollow export --state failed", left)
+		}
+		if c.Pending > 0 {
+			return exitTempFail, fmt.Sprintf("Stopped with targets pending: %s. Run again to continue.", left)
+		}
+		return exitOK, fmt.Sprintf("Finished: %s.", left)
+	case worker.StopAccountError, worker.StopQuotaExhausted:
+		return exitPerson, fmt.Sprintf("Stopped: X refused the account or app (%v). %s; nothing was marked failed.", sum.Err, left)
+	case worker.StopCanceled:
+		return exitTempFail, fmt.Sprintf("Interrupted: %s. Run again to resume.", left)
+	case worker.StopDeadline:
+		return exitTempFail, fmt.Sprintf("Deadline reached: %s. Run again to resume.", left)
+	case worker.StopMaxReached:
+		return exitTempFail, fmt.Sprintf("--max reached: %s. Run again to continue.", left)
+	case worker.StopDailyCap:
+		return exitTempFail, fmt.Sprintf("Daily cap reached: %s. Run again tomorrow (or raise --daily-cap).", left)
+	default:
+		return exitTempFail, fmt.Sprintf("Stopped (%s): %s. Run again to resume.", sum.Stop, left)
+	}
+}
+
+// apiStop maps an API failure before the drain (who am I, handles,
+// following list) to an exit code: transient trouble is "run again" (75),
+// anything about credentials or the account needs a person (1).
+func apiStop(err error) error {
+	c := apiclient.Classify(err)
+	switch c {
+	case apiclient.ClassTransient, apiclient.ClassWindowLimited, apiclient.ClassCanceled:
+		return withExit(exitTempFail, err, "X could not be reached or asked us to wait; run again later")
+	}
+	hint := authHint(err)
+	var ae *apiclient.Error
+	if hint == "" && errors.As(err, &ae) {
+		hint = ae.Hint()
+	}
+	return withExit(exitPerson, err, hint)
+}
+
+// authHint says what to do about a credential problem.
+func authHint(err error) string {
+	switch {
+	case errors.Is(err, auth.ErrLoginRequired):
+		return "sign in again: bulkunfollow auth login"
+	case errors.Is(err, auth.ErrNoCredentials):
+		return "sign in with bulkunfollow auth login, or set BULKUNFOLLOW_ACCESS_TOKEN or the BULKUNFOLLOW_OAUTH1_* variables (docs/auth.md)"
+	case apiclient.Classify(err) == apiclient.ClassUnauthorized:
+		return "the token was refused: bulkunfollow auth login (or check BULKUNFOLLOW_ACCESS_TOKEN)"
+	}
+	return ""
+}
+
+// confirm asks a yes/no question on stderr and reads the answer from stdin.
+func confirm(e *env, question string) (bool, error) {
+	fmt.Fprint(e.stderr, question)
+	line, err := bufio.NewReader(e.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		fmt.Fprintln(e.stderr)
+		return false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
 }

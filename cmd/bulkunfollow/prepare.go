@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/bulkunfollow/bulkunfollow/apiclient"
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/queue/input"
+)
+
+// Skip reasons recorded in the queue (and shown by status/export).
+const (
+	reasonKept         = "kept"
+	reasonOwnAccount   = "own account"
+	reasonNotFollowing = "not following"
+	reasonNotFound     = "not found"
+)
+
+// lookupAPI is what preparation needs of the API client.
+type lookupAPI interface {
+	UsersByUsernames(ctx context.Context, names []string) ([]apiclient.User, []apiclient.NotFound, error)
+	WalkFollowing(ctx context.Context, userID string, fn func(apiclient.Page) error) error
+}
+
+// preparation is what run decides before sending anything: which @handles
+// resolve, which targets are kept, the account itself, or not followed.
+// With dry-run it is computed but not written.
+type preparation struct {
+	resolved      map[uint64]apiclient.User     // seq of an @handle target → its account
+	unknown       map[uint64]apiclient.NotFound // seq of an @handle target that did not resolve
+	skips         map[string][]uint64           // reason → pending targets to skip
+	toSend        int                           // pending targets that will be sent
+	following     int                           // size of the account's following list; -1 unread
+	prefilterNote string                        // why the prefilter did not run, if it did not
+}
+
+// saved is how many requests the prefilter saved.
+func (p *preparation) saved() int { return len(p.skips[reasonNotFollowing]) }
+
+// prepare resolves @handles, applies the keep-list, never sends the
+// account's own id, and (when prefilter is on) skips targets the account
+// does not follow. Unless dryRun, the decisions are written to the queue.
+func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api lookupAPI, me apiclient.User, keepFile string, prefilter, dryRun bool) (*preparation, error) {
+	p := &preparation{
+		resolved:  map[uint64]apiclient.User{},
+		unknown:   map[uint64]apiclient.NotFound{},
+		skips:     map[string][]uint64{},
+		following: -1,
+	}
+	if err := p.resolveHandles(ctx, log, q, api, dryRun); err != nil {
+		return nil, err
+	}
+	keep, err := readKeepList(ctx, log, api, keepFile)
+	if err != nil {
+		return nil, err
+	}
+	var followed map[uint64]bool
+	if prefilter {
+		followed, err = p.readFollowing(ctx, log, api, me.ID)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		p.prefilterNote = "turned off (--no-prefilter)"
+	}
+	var after uint64
+	for {
+		page, err := q.Pending(after, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("read pending targets: %w", err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, t := range page {
+			after = t.Seq
+			reason, send := p.decide(t, me, keep, followed)
+			if reason != "" {
+				p.skips[reason] = append(p.skips[reason], t.Seq)
+			}
+			if send {
+				p.toSend++
+			}
+		}
+	}
+	if dryRun {
+		return p, nil
+	}
+	for _, reason := range []string{reasonOwnAccount, reasonKept, reasonNotFollowing} {
+		seqs := p.skips[reason]
+		for len(seqs) > 0 {
+			n := min(len(seqs), 10000)
+			if _, err := q.MarkSkipped(seqs[:n], reason); err != nil {
+				return nil, fmt.Errorf("mark targets skipped (%s): %w", reason, err)
+			}
+			seqs = seqs[n:]
+		}
+	}
+	return p, nil
+}
+
+// decide returns why target t is skipped ("" if it is not) and whether it
+// will be sent.
+func (p *preparation) decide(t queue.Target, me apiclient.User, keep *keepList, followed map[uint64]bool) (reason string, send bool) {
+	id, username := t.ID, t.Username
+	if u, ok := p.resolved[t.Seq]; ok {
+		id, username = u.ID, u.Username
+	}
+	if id == "" {
+		return "", false // an @handle that did not resolve: failed, or dry-run
+	}
+	switch {
+	case id == me.ID:
+		return reasonOwnAccount, false
+	case keep.has(id, t.Handle, username):
+		return reasonKept, false
+	case followed != nil:
+		n, err := strconv.ParseUint(id, 10, 64)
+		if err == nil && !followed[n] {
+			return reasonNotFollowing, false
+		}
+	}
+	return "", true
+}
+
+// resolveHandles looks up every pending @handle with /2/users/by (100 per
+// call): found ones get their id, unknown ones fail as not found.
+func (p *preparation) resolveHandles(ctx context.Context, log zerolog.Logger, q *queue.Store, api lookupAPI, dryRun bool) error {
+	targets, err := q.Unresolved()
+	if err != nil {
+		return fmt.Errorf("read unresolved handles: %w", err)
+	}
+	if len(targets) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(targets))
+	for _, t := range targets {
+		names = append(names, t.Handle)
+	}
+	users, notFound, err := api.UsersByUsernames(ctx, names)
+	if err != nil {
+		return fmt.Errorf("resolve %d @handles: %w", len(names), err)
+	}
+	byName := map[string]apiclient.User{}
+	for _, u := range users {
+		byName[strings.ToLower(u.Username)] = u
+	}
+	missing := map[string]apiclient.NotFound{}
+	for _, nf := range notFound {
+		missing[strings.ToLower(nf.Username)] = nf
+	}
+	for _, t := range targets {
+		name := strings.ToLower(t.Handle)
+		if u, ok := byName[name]; ok {
+			p.resolved[t.Seq] = u
+			if !dryRun {
+				if err := q.Resolve(t.Seq, u.ID, u.Username); err != nil {
+					return fmt.Errorf("record @%s as %s: %w", t.Handle, u.ID, err)
+				}
+			}
+			continue
+		}
+		nf, ok := missing[name]
+		if !ok {
+			nf = apiclient.NotFound{Username: t.Handle, Detail: "X returned neither the user nor an error for it"}
+		}
+		p.unknown[t.Seq] = nf
+		if !dryRun {
+			res := queue.Result{State: queue.Failed, Reason: reasonNotFound, Err: errorInfo(nf), CountAttempt: true}
+			if err := q.Record(t.Seq, res); err != nil {
+				return fmt.Errorf("record @%s as not found: %w", t.Handle, err)
+			}
+		}
+	}
+	log.Info().Int("resolved", len(p.resolved)).Int("not_found", len(p.unknown)).Msg("resolved @handles")
+	return nil
+}
+
+// readFollowing reads the account's following list. A failure that is not
+// about the account only turns the prefilter off: unfollowing is idempotent,
+// so sending everything is still correct, just slower.
+func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api lookupAPI, userID string) (map[uint64]bool, error) {
+	followed := map[uint64]bool{}
+	err := api.WalkFollowing(ctx, userID, func(pg apiclient.Page) error {
+		for _, u := range pg.Users {
+			if n, err := strconv.ParseUint(u.ID, 10, 64); err == nil {
+				followed[n] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		if c := apiclient.Classify(err); c.StopsRun() || c == apiclient.ClassCanceled {
+			return nil, fmt.Errorf("read the following list: %w", err)
+		}
+		p.prefilterNote = "could not read the following list: " + err.Error()
+		log.Warn().Err(err).Msg("could not read the following list; every pending target will be sent")
+		return nil, nil
+	}
+	p.following = len(followed)
+	return followed, nil
+}
+
+// keepList is the set of accounts never to unfollow.
+type keepList struct {
+	ids     map[string]bool
+	handles map[string]bool // lowercased
+}
+
+func (k *keepList) has(id, handle, username string) bool {
+	if k == nil {
+		return false
+	}
+	return k.ids[id] || (handle != "" && k.handles[strings.ToLower(handle)]) ||
+		(username != "" && k.handles[strings.ToLower(username)])
+}
+
+// readKeepList reads --keep FILE (any import format) and resolves its
+// @handles to ids, so a kept account is recognised however it was listed.
+func readKeepList(ctx context.Context, log zerolog.Logger, api lookupAPI, path string) (*keepList, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, withExit(exitBadInput, fmt.Errorf("read keep-list: %w", err), "")
+	}
+	defer f.Close()
+	k := &keepList{ids: map[string]bool{}, handles: map[string]bool{}}
+	var names []string
+	err = input.Read(f, path, input.Auto, input.Options{}, func(e input.Entry) error {
+		if e.Handle != "" {
+			k.handles[strings.ToLower(e.Handle)] = true
+			names = append(names, e.Handle)
+		} else {
+			k.ids[strconv.FormatUint(e.ID, 10)] = true
+		}
+		return nil
+	})
+	var bad *input.InvalidError
+	if errors.As(err, &bad) {
+		return nil, withExit(exitBadInput, fmt.Errorf("keep-list: %w", err), "fix the listed lines of "+path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read keep-list: %w", err)
+	}
+	if len(names) > 0 {
+		users, notFound, err := api.UsersByUsernames(ctx, names)
+		if err != nil {
+			return nil, fmt.Errorf("resolve the keep-list's @handles: %w", err)
+		}
+		for _, u := range users {
+			k.ids[u.ID] = true
+		}
+		for _, nf := range notFound {
+			log.Warn().Str("handle", "@"+nf.Username).Msg("keep-list handle not found on X; kept by name only")
+		}
+	}
+	log.Info().Int("ids", len(k.ids)).Int("handles", len(k.handles)).Str("file", path).Msg("keep-list read")
+	return k, nil
+}
