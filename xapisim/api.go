@@ -82,7 +82,16 @@ func (s *Server) api(ep string, h func(r *http.Request, p principal) response) h
 	}
 }
 
-func (s *Server) decide(ep string, hdr http.Header, r *http.Request, body []byte, h func(*http.Request, principal) response) (resp response, drop bool) {
+// dropKind is how a dropped connection looks to the client.
+type dropKind uint8
+
+const (
+	noDrop      dropKind = iota
+	dropSilent           // closed before any byte of the response
+	dropPartial          // headers and half the body, then closed
+)
+
+func (s *Server) decide(ep string, hdr http.Header, r *http.Request, body []byte, h func(*http.Request, principal) response) (resp response, drop dropKind) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer func() {
@@ -96,7 +105,7 @@ func (s *Server) decide(ep string, hdr http.Header, r *http.Request, body []byte
 		case resp.status == http.StatusForbidden:
 			s.stats.Forbidden++
 		}
-		if drop {
+		if drop != noDrop {
 			s.stats.Dropped++
 		}
 	}()
@@ -113,11 +122,11 @@ func (s *Server) decide(ep string, hdr http.Header, r *http.Request, body []byte
 		switch {
 		case u < s.cfg.FailRate:
 			if s.rng.IntN(2) == 0 {
-				return problem(http.StatusInternalServerError, problemInternal()), false
+				return problem(http.StatusInternalServerError, problemInternal()), noDrop
 			}
-			return problem(http.StatusServiceUnavailable, problemUnavailable()), false
+			return problem(http.StatusServiceUnavailable, problemUnavailable()), noDrop
 		case u < s.cfg.FailRate+s.cfg.ResetRate:
-			drop = true
+			drop = dropSilent + dropKind(s.rng.IntN(2))
 		}
 	}
 
@@ -173,10 +182,13 @@ func (s *Server) decide(ep string, hdr http.Header, r *http.Request, body []byte
 	return h(r, p), drop
 }
 
-// write sends resp. With drop it sends the headers and half the body, then
-// drops the connection, as a reset in the middle of a response looks to a
+// write sends resp, or drops the connection: before any byte of the
+// response, or after the headers and half the body, as a reset looks to a
 // client.
-func (s *Server) write(w http.ResponseWriter, resp response, drop bool) {
+func (s *Server) write(w http.ResponseWriter, resp response, drop dropKind) {
+	if drop == dropSilent {
+		panic(http.ErrAbortHandler) // net/http closes the connection, logs nothing
+	}
 	body, err := json.Marshal(resp.body)
 	if err != nil {
 		panic(fmt.Sprintf("xapisim: encode response: %v", err)) // a bug in the simulator
@@ -188,7 +200,7 @@ func (s *Server) write(w http.ResponseWriter, resp response, drop bool) {
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(resp.status)
-	if drop {
+	if drop == dropPartial {
 		_, _ = w.Write(body[:len(body)/2])
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush()

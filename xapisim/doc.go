@@ -40,7 +40,8 @@
 //   - Faults are drawn from math/rand/v2 seeded with Config.Seed, one draw
 //     per API request: the same seed and request order give the same
 //     faults. A 500/503 takes no effect; a dropped connection happens after
-//     the request took effect (headers and half the body are sent). OAuth
+//     the request took effect (closed before any response byte, or after
+//     the headers and half the body, half of the time each). OAuth
 //     and /sim/stats endpoints never fault.
 //   - OAuth 2.0 authorization codes live Config.CodeLifetime (30 s) and are
 //     spent by the first exchange attempt, right or wrong. Refresh tokens

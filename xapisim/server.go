@@ -75,8 +75,9 @@ type Config struct {
 
 	// FailRate is the probability that an API request is answered 500 or
 	// 503 without taking effect. ResetRate is the probability that the
-	// connection is dropped after the request took effect (headers and
-	// part of the body sent, then the connection closed). Latency delays
+	// connection is dropped after the request took effect: half of the
+	// drops close it before any byte of the response, half after the
+	// headers and half the body. Latency delays
 	// every API response. Seed makes the fault sequence reproducible: the
 	// same seed and the same order of requests give the same faults.
 	FailRate, ResetRate float64
