@@ -60,7 +60,7 @@ Details: docs/simulator.md.`,
 	dailyLimit := fs.Int("daily-limit", 0, "unfollows per 24 hours, announced in x-user-limit-24hour-* headers (0: none)")
 	tokenLifetime := fs.Duration("token-lifetime", xapisim.DefaultTokenLifetime, "lifetime of issued OAuth 2.0 access tokens")
 	failRate := fs.Float64("fail-rate", 0, "probability (0-1) that an API request gets a 500 or 503 and takes no effect")
-	resetRate := fs.Float64("reset-rate", 0, "probability (0-1) that the connection drops mid-response after the request took effect")
+	resetRate := fs.Float64("reset-rate", 0, "probability (0-1) that the connection drops (before or in the middle of the response) after the request took effect")
 	latency := fs.Duration("latency", 0, "delay added to every API response")
 	seed := fs.Int64("seed", 1, "seed of the fault sequence (same seed and request order, same faults)")
 	skew := fs.Duration("skew", 0, "shift the server clock (Date header, reset times) by this much, e.g. -90s")
