@@ -41,6 +41,10 @@ type ImportOptions struct {
 	// BatchSize is the number of targets per transaction when writing into
 	// a copy; 0 means DefaultBatchSize.
 	BatchSize int
+	// BeforeWrite, if set, is called once everything is read and checked,
+	// just before the first write, with the summary of what will be
+	// written (for a progress message).
+	BeforeWrite func(ImportSummary)
 }
 
 // Import sizing defaults, measured with scripts/bench-import.sh (see
@@ -118,16 +122,27 @@ func (s *Store) Import(ctx context.Context, srcs []Source, opts ImportOptions) (
 			if err := p.classify(tx, &sum); err != nil {
 				return err
 			}
+			if sum.Added == 0 {
+				return errNothingToAdd // roll back: not even a new transaction id
+			}
+			if opts.BeforeWrite != nil {
+				opts.BeforeWrite(sum)
+			}
 			return p.write(ctx, func(fn func(tx *bbolt.Tx) error) error { return fn(tx) }, len(p.byOrd)+1, s.now())
 		})
+		if err == errNothingToAdd {
+			err = nil
+		}
 	} else {
-		err = s.importCopy(ctx, p, &sum, cmp.Or(opts.BatchSize, DefaultBatchSize))
+		err = s.importCopy(ctx, p, &sum, cmp.Or(opts.BatchSize, DefaultBatchSize), opts.BeforeWrite)
 	}
 	if err != nil {
 		return ImportSummary{Sources: sum.Sources, Read: sum.Read}, fmt.Errorf("import: %w", err)
 	}
 	return sum, nil
 }
+
+var errNothingToAdd = errors.New("nothing to add")
 
 // CheckImport reads srcs as Import does and reports what importing them
 // into an empty queue would do. It writes nothing.
@@ -149,11 +164,19 @@ func importTempPath(path string) string { return path + ".import.tmp" }
 // importCopy writes p into a copy of the queue in batches, then replaces
 // the queue with it. s.mu is held throughout, so no other change can slip
 // in between the copy and the rename.
-func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, batch int) (err error) {
+func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, batch int, before func(ImportSummary)) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.db == nil {
 		return ErrClosed
+	}
+	// s.mu is held: the file cannot change between this classification
+	// and the copy, so the plan holds for the copy too.
+	if err := s.db.View(func(tx *bbolt.Tx) error { return p.classify(tx, sum) }); err != nil {
+		return err
+	}
+	if sum.Added == 0 {
+		return nil
 	}
 	tmp := importTempPath(s.path)
 	os.Remove(tmp)
@@ -172,7 +195,14 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 		os.Remove(tmp)
 		return fmt.Errorf("copy queue: %w", err)
 	}
-	nd, err := openBolt(tmp, false, s.opts.Timeout)
+	// About 100 bytes per target on disk (docs/queue.md); map twice the
+	// expected size so the file never outgrows the map while writing.
+	fi, err := os.Stat(tmp)
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("copy queue: %w", err)
+	}
+	nd, err := openBoltSized(tmp, false, s.opts.Timeout, int(fi.Size())+sum.Added*200+(64<<20))
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("copy queue: %w", err)
@@ -186,8 +216,8 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 	// The copy is invisible until the rename: no fsync per batch, one at
 	// the end.
 	nd.NoSync, nd.NoGrowSync = true, true
-	if err := nd.View(func(tx *bbolt.Tx) error { return p.classify(tx, sum) }); err != nil {
-		return err
+	if before != nil {
+		before(*sum)
 	}
 	run := func(fn func(tx *bbolt.Tx) error) error { return nd.Update(fn) }
 	if err := p.write(ctx, run, batch, s.now()); err != nil {

@@ -183,11 +183,20 @@ func Open(path string, opts Options) (*Store, error) {
 // renaming a new one over it, and a process that opened the old file just
 // before must not end up holding a lock on an orphan.
 func openBolt(path string, readOnly bool, timeout time.Duration) (*bbolt.DB, error) {
+	return openBoltSized(path, readOnly, timeout, 0)
+}
+
+// openBoltSized is openBolt with an initial memory map of mmapSize bytes:
+// mapping the size a file will grow to up front saves bbolt from
+// remapping (and copying every node of the open transaction) as it grows.
+// Unused address space costs no memory.
+func openBoltSized(path string, readOnly bool, timeout time.Duration, mmapSize int) (*bbolt.DB, error) {
 	for attempt := 0; ; attempt++ {
 		var f *os.File
 		bo := &bbolt.Options{
-			Timeout:  timeout,
-			ReadOnly: readOnly,
+			Timeout:         timeout,
+			ReadOnly:        readOnly,
+			InitialMmapSize: mmapSize,
 			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
 				var err error
 				f, err = os.OpenFile(name, flag, perm)
@@ -322,4 +331,3 @@ func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
 	}
 	return err
 }
-

@@ -774,7 +774,9 @@ func TestSchemaAndForeignFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.update(func(tx *bbolt.Tx) error { return tx.Bucket(bSys).Put(kSchema, binary.AppendUvarint(nil, SchemaVersion+1)) })
+	s.update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bSys).Put(kSchema, binary.AppendUvarint(nil, SchemaVersion+1))
+	})
 	s.Close()
 	for _, ro := range []bool{false, true} {
 		_, err = Open(newer, Options{ReadOnly: ro})

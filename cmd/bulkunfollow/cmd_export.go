@@ -1,11 +1,197 @@
 package main
 
 import (
+	"bufio"
 	"context"
-	"errors"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
 )
 
-// TODO(bootstrap): replaced by the real command.
-func runExport(ctx context.Context, e *env, args []string) error {
-	return errors.New("export: not implemented yet")
+// exportColumns are the export's columns, in order (docs/queue.md).
+var exportColumns = []string{"id", "handle", "username", "state", "reason", "attempts", "finished_at", "status", "error_type", "detail"}
+
+// exportRow is one target in JSON Lines form. Keys are exportColumns.
+type exportRow struct {
+	ID         string  `json:"id"`
+	Handle     string  `json:"handle"`
+	Username   string  `json:"username"`
+	State      string  `json:"state"`
+	Reason     string  `json:"reason"`
+	Attempts   int     `json:"attempts"`
+	FinishedAt *string `json:"finished_at"`
+	Status     *int    `json:"status"`
+	ErrorType  string  `json:"error_type"`
+	Detail     string  `json:"detail"`
+}
+
+func newExportRow(t queue.Target) exportRow {
+	r := exportRow{ID: t.ID, Handle: t.Handle, Username: t.Username, State: t.State.String(), Reason: t.Reason, Attempts: t.Attempts}
+	if !t.FinishedAt.IsZero() {
+		s := t.FinishedAt.UTC().Format(time.RFC3339)
+		r.FinishedAt = &s
+	}
+	if t.Last != nil {
+		if t.Last.Status != 0 {
+			r.Status = &t.Last.Status
+		}
+		r.ErrorType, r.Detail = t.Last.Type, t.Last.Detail
+		if r.Detail == "" {
+			r.Detail = t.Last.Title
+		}
+	}
+	return r
+}
+
+func (r exportRow) csv() []string {
+	finished, status := "", ""
+	if r.FinishedAt != nil {
+		finished = *r.FinishedAt
+	}
+	if r.Status != nil {
+		status = strconv.Itoa(*r.Status)
+	}
+	return []string{r.ID, r.Handle, r.Username, r.State, r.Reason, strconv.Itoa(r.Attempts), finished, status, r.ErrorType, r.Detail}
+}
+
+func runExport(ctx context.Context, e *env, args []string) (err error) {
+	fs := e.newFlagSet("export", "", `
+Write every target with its state and outcome, in input order: the record of
+what was done, and the list to re-follow from. Columns: `+strings.Join(exportColumns, ", ")+`
+(docs/queue.md). CSV has a header row; JSON Lines has one object per target.
+With -o the file is written atomically (complete or not at all).`,
+		"bulkunfollow export -o unfollowed.csv --state done",
+		"bulkunfollow export --format jsonl --state failed | jq -r .detail",
+	)
+	queuePath := fs.queueFlag()
+	stateFlag := fs.String("state", "all", "only targets in this state: all, pending, done, skipped or failed")
+	format := fs.String("format", "", "csv or jsonl (default: from the -o file name, else csv)")
+	var out string
+	fs.StringVar(&out, "output", "", "write to this file instead of standard output")
+	fs.StringVar(&out, "o", "", "short for --output")
+	fs.withoutEnv("o")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if len(fs.Args()) > 0 {
+		return usageErrorf("export: unexpected argument %q", fs.Args()[0]).withHint("bulkunfollow export -o " + fs.Args()[0])
+	}
+	var state queue.State
+	if *stateFlag != "all" && *stateFlag != "" {
+		state, err = queue.ParseState(*stateFlag)
+		if err != nil {
+			return usageErrorf("export: --state: %v", err).withHint("bulkunfollow export --state failed")
+		}
+	}
+	f := strings.ToLower(*format)
+	if f == "" {
+		f = "csv"
+		if ext := strings.ToLower(filepath.Ext(out)); ext == ".jsonl" || ext == ".ndjson" {
+			f = "jsonl"
+		}
+	}
+	if f == "ndjson" {
+		f = "jsonl"
+	}
+	if f != "csv" && f != "jsonl" {
+		return usageErrorf("export: --format %q: want csv or jsonl", *format).withHint("bulkunfollow export --format jsonl")
+	}
+
+	s, err := openQueue(*queuePath, "export", true)
+	if err != nil {
+		return err
+	}
+	defer closeQueue(s, &err)
+
+	write := func(w io.Writer) error { return exportTo(ctx, s, w, state, f) }
+	if out == "" || out == "-" {
+		bw := bufio.NewWriter(e.stdout)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
+	if err := writeFileAtomically(out, write); err != nil {
+		return withExit(exitPerson, fmt.Errorf("export: %w", err), "")
+	}
+	return nil
+}
+
+// exportTo writes the targets in state (0 = all) to w as csv or jsonl.
+func exportTo(ctx context.Context, s *queue.Store, w io.Writer, state queue.State, format string) error {
+	var put func(exportRow) error
+	var flush func() error
+	if format == "csv" {
+		cw := csv.NewWriter(w)
+		if err := cw.Write(exportColumns); err != nil {
+			return err
+		}
+		put = func(r exportRow) error { return cw.Write(r.csv()) }
+		flush = func() error { cw.Flush(); return cw.Error() }
+	} else {
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		put = func(r exportRow) error { return enc.Encode(r) }
+		flush = func() error { return nil }
+	}
+	err := s.Export(state, func(t queue.Target) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return put(newExportRow(t))
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// writeFileAtomically writes path through a temporary file in the same
+// directory: fsync, rename over path, fsync of the directory. If write
+// fails, path is untouched.
+func writeFileAtomically(path string, write func(io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 256<<10)
+	if err := write(bw); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
 }

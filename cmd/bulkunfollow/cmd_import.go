@@ -3,9 +3,175 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/queue/input"
 )
 
-// TODO(bootstrap): replaced by the real command.
-func runImport(ctx context.Context, e *env, args []string) error {
-	return errors.New("import: not implemented yet")
+func runImport(ctx context.Context, e *env, args []string) (err error) {
+	fs := e.newFlagSet("import", "FILE...", `
+Load X account ids and @handles from lists into the queue, after the targets
+already there, in file order. Formats: CSV (header optional), plain text (one
+per line, # comments), JSON, JSON Lines and the X archive's following.js; see
+docs/input-formats.md. "-" reads standard input.
+
+All or nothing: every file is read and checked first; if any entry is invalid,
+each bad line is listed as FILE:LINE: reason, nothing is imported (exit 65) and
+the queue is unchanged. Duplicates collapse; importing the same list again
+changes nothing already finished. A killed import leaves the queue as it was.`,
+		"bulkunfollow import following.csv",
+		"bulkunfollow import --queue nightly.db --dry-run list-a.txt list-b.txt",
+		"jq -r '.data[].id' page.json | bulkunfollow import --format text -",
+	)
+	queuePath := fs.queueFlag()
+	format := fs.String("format", "auto", "input format: auto, csv, text, json, jsonl or archive")
+	dryRun := fs.Bool("dry-run", false, "read and check everything, report what would be imported, write nothing")
+	maxErrors := fs.Int("max-errors", input.DefaultMaxErrors, "bad lines to list before \"... and N more\" (all of them are counted)")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	files := fs.Args()
+	if len(files) == 0 {
+		return usageErrorf("import: no input file").withHint("bulkunfollow import list.csv", "bulkunfollow import --help")
+	}
+	f, err := input.ParseFormat(*format)
+	if err != nil {
+		return usageErrorf("import: --format: %v", err).withHint("bulkunfollow import --format csv list.csv")
+	}
+	if *maxErrors <= 0 {
+		return usageErrorf("import: --max-errors must be at least 1")
+	}
+
+	srcs, closeAll, err := openSources(e, files, f)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+
+	opts := queue.ImportOptions{
+		DryRun:    *dryRun,
+		MaxErrors: *maxErrors,
+		BeforeWrite: func(s queue.ImportSummary) {
+			if s.Added >= 10_000 {
+				fmt.Fprintf(e.stderr, "import: read %d entries; writing %d new targets...\n", s.Read, s.Added)
+			}
+		},
+	}
+	var sum queue.ImportSummary
+	var s *queue.Store
+	if *dryRun && !queueExists(*queuePath) {
+		sum, err = queue.CheckImport(ctx, srcs, opts)
+	} else {
+		s, err = openQueue(*queuePath, "import", *dryRun)
+		if err != nil {
+			return err
+		}
+		defer closeQueue(s, &err)
+		sum, err = s.Import(ctx, srcs, opts)
+	}
+	var inv *queue.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		for _, le := range inv.Errors {
+			fmt.Fprintln(e.stderr, le.Error())
+		}
+		if more := inv.Total - len(inv.Errors); more > 0 {
+			fmt.Fprintf(e.stderr, "... and %d more\n", more)
+		}
+		return withExit(exitBadInput,
+			fmt.Errorf("import: %s in the input: nothing imported, the queue is unchanged", countNoun(inv.Total, "invalid entry", "invalid entries")),
+			"fix or delete the lines listed above, then import again")
+	case errors.Is(err, context.Canceled):
+		return withExit(exitTempFail, fmt.Errorf("import: interrupted: nothing imported, the queue is unchanged"), "run the import again")
+	case err != nil:
+		var x *exitError
+		if errors.As(err, &x) {
+			return err
+		}
+		return withExit(exitPerson, err, "")
+	}
+	printImportSummary(e.stdout, *queuePath, sum)
+	if s != nil && !*dryRun {
+		if st, serr := s.Status(); serr == nil {
+			fmt.Fprintf(e.stdout, "Queue %s: %s\n", *queuePath, queueCountsLine(st))
+		}
+	}
+	return nil
+}
+
+// openSources opens every input ("-" is standard input, once) before
+// anything is read, so a mistyped name fails at once.
+func openSources(e *env, files []string, f input.Format) ([]queue.Source, func(), error) {
+	var srcs []queue.Source
+	var opened []*os.File
+	closeAll := func() {
+		for _, f := range opened {
+			f.Close()
+		}
+	}
+	stdin := false
+	for _, name := range files {
+		if name == "-" {
+			if stdin {
+				return nil, nil, usageErrorf(`import: "-" (standard input) given twice`)
+			}
+			stdin = true
+			srcs = append(srcs, queue.Source{Name: "<stdin>", R: e.stdin, Format: f})
+			continue
+		}
+		fh, err := os.Open(name)
+		if err != nil {
+			closeAll()
+			return nil, nil, usageErrorf("import: %v", err).withHint("check the file name", "bulkunfollow import --help")
+		}
+		if st, err := fh.Stat(); err == nil && st.IsDir() {
+			fh.Close()
+			closeAll()
+			return nil, nil, usageErrorf("import: %s is a directory", name)
+		}
+		opened = append(opened, fh)
+		srcs = append(srcs, queue.Source{Name: name, R: fh, Format: f})
+	}
+	return srcs, closeAll, nil
+}
+
+func printImportSummary(w io.Writer, queuePath string, s queue.ImportSummary) {
+	for _, src := range s.Sources {
+		fmt.Fprintf(w, "Read %s: %s (%s)\n", src.Name, countNoun(src.Entries, "entry", "entries"), src.Format)
+	}
+	verb := "Added"
+	if s.DryRun {
+		verb = "Dry run, nothing written. Would add"
+	}
+	added := fmt.Sprintf("%s %s", verb, countNoun(s.Added, "target", "targets"))
+	if s.AddedHandles > 0 {
+		added += fmt.Sprintf(" (%s to resolve at the next run)", countNoun(s.AddedHandles, "@handle", "@handles"))
+	}
+	fmt.Fprintln(w, added)
+	fmt.Fprintf(w, "  duplicate:        %d\n", s.Duplicate)
+	fmt.Fprintf(w, "  already pending:  %d\n", s.AlreadyPending)
+	fmt.Fprintf(w, "  already finished: %d\n", s.AlreadyFinished)
+}
+
+// countNoun formats n with the singular or plural noun.
+func countNoun(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// queueCountsLine is "N targets: P pending, D done, S skipped, F failed".
+func queueCountsLine(st queue.Status) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d pending", countNoun(st.Total, "target", "targets"), st.Pending)
+	if st.Unresolved > 0 {
+		fmt.Fprintf(&b, " (%s)", countNoun(st.Unresolved, "@handle unresolved", "@handles unresolved"))
+	}
+	fmt.Fprintf(&b, ", %d done, %d skipped, %d failed", st.Done, st.Skipped, st.Failed)
+	return b.String()
 }

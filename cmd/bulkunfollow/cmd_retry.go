@@ -2,10 +2,37 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 )
 
-// TODO(bootstrap): replaced by the real command.
-func runRetry(ctx context.Context, e *env, args []string) error {
-	return errors.New("retry: not implemented yet")
+func runRetry(ctx context.Context, e *env, args []string) (err error) {
+	fs := e.newFlagSet("retry", "", `
+Move every failed target back to pending, with its attempts reset, so the next
+"bulkunfollow run" tries it again. The last error is kept for reference
+(bulkunfollow export --state pending shows it).`,
+		"bulkunfollow retry && bulkunfollow run",
+		"bulkunfollow retry --queue nightly.db",
+	)
+	queuePath := fs.queueFlag()
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if len(fs.Args()) > 0 {
+		return usageErrorf("retry: unexpected argument %q", fs.Args()[0]).withHint("bulkunfollow retry --queue " + fs.Args()[0])
+	}
+	s, err := openQueue(*queuePath, "retry", false)
+	if err != nil {
+		return err
+	}
+	defer closeQueue(s, &err)
+	n, err := s.Retry()
+	if err != nil {
+		return withExit(exitPerson, err, "")
+	}
+	if n == 0 {
+		fmt.Fprintln(e.stdout, "No failed targets: nothing to retry.")
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "Moved %s back to pending. Next: bulkunfollow run\n", countNoun(n, "failed target", "failed targets"))
+	return nil
 }

@@ -2,10 +2,157 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
 )
 
-// TODO(bootstrap): replaced by the real command.
 func runStatus(ctx context.Context, e *env, args []string) error {
-	return errors.New("status: not implemented yet")
+	fs := e.newFlagSet("status", "", `
+Show the queue: targets per state, the account it belongs to, the run holding
+it (if any) and the last run. It works while a run is going: the figures then
+come from the run's last checkpoint. --json prints one JSON object whose
+schema is stable (docs/queue.md).`,
+		"bulkunfollow status",
+		"bulkunfollow status --queue nightly.db --json | jq .pending",
+	)
+	queuePath := fs.queueFlag()
+	asJSON := fs.Bool("json", false, "print one JSON object (stable schema, see docs/queue.md)")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if len(fs.Args()) > 0 {
+		return usageErrorf("status: unexpected argument %q", fs.Args()[0]).withHint("bulkunfollow status --queue " + fs.Args()[0])
+	}
+	st, err := queue.ReadStatus(*queuePath)
+	if err != nil {
+		return queueError(*queuePath, err)
+	}
+	if *asJSON {
+		b, err := json.Marshal(st)
+		if err != nil {
+			return fmt.Errorf("status: %w", err)
+		}
+		_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+		return err
+	}
+	printQueueStatus(e.stdout, st, time.Now())
+	return nil
+}
+
+// printQueueStatus writes st for a person.
+func printQueueStatus(w io.Writer, st queue.Status, now time.Time) {
+	fmt.Fprintf(w, "Queue:     %s\n", absPath(st.Queue))
+	if st.Account != nil {
+		fmt.Fprintf(w, "Account:   %s\n", queueAccountLabel(st.Account.ID, st.Account.Username))
+	} else {
+		fmt.Fprintf(w, "Account:   not bound yet (the first run binds it)\n")
+	}
+	fmt.Fprintf(w, "Targets:   %s\n", queueCountsLine(st))
+	if st.ActiveRun != nil {
+		who := "a run"
+		if st.ActiveRun.Command != "" {
+			who = `"bulkunfollow ` + st.ActiveRun.Command + `"`
+		}
+		fmt.Fprintf(w, "Now:       %s is using the queue (pid %d, since %s)\n", who, st.ActiveRun.PID, statusClock(st.ActiveRun.Since, now))
+	}
+	if st.FromSnapshot {
+		fmt.Fprintf(w, "           figures as of %s, its last checkpoint\n", statusClock(st.AsOf, now))
+	}
+	if r := st.LastRun; r != nil {
+		line := "started " + statusClock(r.Started, now)
+		if !r.Ended.IsZero() {
+			line += ", ended " + statusClock(r.Ended, now)
+		}
+		if r.Outcome != "" {
+			line += ", " + r.Outcome
+			if r.ExitCode != 0 {
+				line += fmt.Sprintf(" (exit %d)", r.ExitCode)
+			}
+		}
+		line += fmt.Sprintf(": %d sent, %d done, %d skipped, %d failed", r.Attempted, r.Done, r.Skipped, r.Failed)
+		fmt.Fprintf(w, "Last run:  %s\n", line)
+		if r.Message != "" {
+			fmt.Fprintf(w, "           %s\n", r.Message)
+		}
+	} else {
+		fmt.Fprintf(w, "Last run:  none yet\n")
+	}
+	if rl := rateLimitLine(st.RateLimit, now); rl != "" {
+		fmt.Fprintf(w, "Rate:      %s\n", rl)
+	}
+	switch {
+	case st.ActiveRun != nil:
+	case st.Pending > 0:
+		fmt.Fprintf(w, "Next:      bulkunfollow run\n")
+	case st.Failed > 0:
+		fmt.Fprintf(w, "Next:      bulkunfollow retry && bulkunfollow run   (to try the failed ones again)\n")
+	}
+}
+
+func queueAccountLabel(id, username string) string {
+	if username != "" {
+		return fmt.Sprintf("@%s (id %s)", username, id)
+	}
+	return "id " + id
+}
+
+// statusClock formats t in local time, with the date unless it is today.
+func statusClock(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if t.Year() == now.Year() && t.YearDay() == now.YearDay() {
+		return t.Format("15:04:05")
+	}
+	return t.Format("2006-01-02 15:04:05")
+}
+
+// rateLimitLine summarises the worker's persisted rate-limit state, read
+// leniently: it shows the fields it recognises (remaining, limit, a reset
+// time as RFC 3339 or epoch seconds) and nothing if it recognises none.
+func rateLimitLine(raw json.RawMessage, now time.Time) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	var reset time.Time
+	for _, k := range []string{"reset", "reset_at", "next_reset", "window_reset", "resume_at"} {
+		switch v := m[k].(type) {
+		case string:
+			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+				reset = t
+			}
+		case float64:
+			reset = time.Unix(int64(v), 0)
+		}
+		if !reset.IsZero() {
+			break
+		}
+	}
+	num := func(k string) (string, bool) {
+		if v, ok := m[k].(float64); ok {
+			return strconv.FormatInt(int64(v), 10), true
+		}
+		return "", false
+	}
+	line := ""
+	if rem, ok := num("remaining"); ok {
+		line = rem + " requests left in the window"
+		if lim, ok := num("limit"); ok {
+			line = rem + " of " + lim + " requests left in the window"
+		}
+	}
+	if !reset.IsZero() && reset.After(now) {
+		if line != "" {
+			line += ", "
+		}
+		line += fmt.Sprintf("next reset %s (in %s)", statusClock(reset, now), reset.Sub(now).Round(time.Second))
+	}
+	return line
 }
