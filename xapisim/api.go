@@ -1,7 +1,6 @@
 package xapisim
 
 import (
-	"crypto/subtle"
 	"encoding/base32"
 	"encoding/json"
 	"fmt"
@@ -259,7 +258,7 @@ func (s *Server) handleUnfollow(r *http.Request, p principal) response {
 				fmt.Sprintf("The `%s` path parameter value [%s] does not match ^[0-9]{1,19}$", pv[0], pv[1])))
 		}
 	}
-	if subtle.ConstantTimeCompare([]byte(source), []byte(p.userID)) != 1 {
+	if source != p.userID {
 		return problem(http.StatusBadRequest, problemInvalidRequest("source_user_id", source,
 			fmt.Sprintf("The `source_user_id` path parameter value [%s] must be the id of the authenticated user.", source)))
 	}

@@ -62,7 +62,8 @@ func (s *Server) AddClient(c Client) {
 }
 
 // IssueToken returns a new OAuth 2.0 access token for userID with every
-// scope, valid for TokenLifetime, as if the user had logged in.
+// scope, valid for TokenLifetime, as if the user had logged in. The user
+// must be known (AddUser) when the token is used, or the answer is 401.
 func (s *Server) IssueToken(userID string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,6 +1,7 @@
 package xapisim
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -217,15 +218,20 @@ func (s *Server) routes() {
 	s.mux = m
 }
 
-// AddUser makes an account known (or renames it). An empty username gets
-// a generated one ("u" and the id's last 14 digits).
+// AddUser makes an account known (or renames it). An empty username keeps
+// the known one, or gets a generated one ("u" and the id's last 14 digits).
 func (s *Server) AddUser(id, username string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.addUser(id, username, "")
 }
 
+// addUser adds or renames a user; empty fields keep what a known user has.
 func (s *Server) addUser(id, username, name string) {
+	if old, ok := s.users[id]; ok {
+		username = cmp.Or(username, old.Username)
+		name = cmp.Or(name, old.Name)
+	}
 	if username == "" {
 		username = "u" + id[max(0, len(id)-14):]
 	}
@@ -241,17 +247,29 @@ func (s *Server) addUser(id, username, name string) {
 }
 
 // SetFollowing replaces userID's following list with ids, in the order
-// given (the following endpoint lists them in this order; X lists the most
-// recent follow first). Ids not yet known become users.
+// given without repeats (the following endpoint lists them in this order;
+// X lists the most recent follow first). Ids not yet known become users.
 func (s *Server) SetFollowing(userID string, ids []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.setFollowing(userID, ids)
+}
+
+func (s *Server) setFollowing(userID string, ids []string) {
+	seen := make(map[string]bool, len(ids))
+	list := make([]string, 0, len(ids))
 	for _, id := range append([]string{userID}, ids...) {
 		if _, ok := s.users[id]; !ok {
 			s.addUser(id, "", "")
 		}
 	}
-	s.following[userID] = slices.Clone(ids)
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			list = append(list, id)
+		}
+	}
+	s.following[userID] = list
 }
 
 // Following returns userID's current following list.

@@ -123,7 +123,8 @@ func SampleUsers(n int) []User {
 	return users
 }
 
-// SeedFollowing adds users and makes userID follow exactly them, in order.
+// SeedFollowing adds users (with their usernames and names) and makes
+// userID follow exactly them, in order, without repeats.
 func (s *Server) SeedFollowing(userID string, users []User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -132,8 +133,5 @@ func (s *Server) SeedFollowing(userID string, users []User) {
 		s.addUser(u.ID, u.Username, u.Name)
 		ids[i] = u.ID
 	}
-	if _, ok := s.users[userID]; !ok {
-		s.addUser(userID, "", "")
-	}
-	s.following[userID] = ids
+	s.setFollowing(userID, ids)
 }

@@ -40,9 +40,13 @@ func TestSeedFollowing(t *testing.T) {
 	if users[0].ID == users[1].ID || len(users[2].ID) != 19 {
 		t.Fatalf("sample users %v", users)
 	}
-	sim.SeedFollowing(DefaultUserID, append(users, User{ID: "5"}))
+	sim.SeedFollowing(DefaultUserID, append(users, User{ID: "5"}, users[0]))
 	if got := sim.Following(DefaultUserID); len(got) != 4 || got[3] != "5" {
 		t.Fatalf("following %v", got)
+	}
+	sim.SeedFollowing("77", []User{{ID: DefaultUserID}})
+	if sim.users[DefaultUserID].Username != DefaultUsername {
+		t.Fatalf("seeding by id renamed the default user to %q", sim.users[DefaultUserID].Username)
 	}
 	if st := sim.Stats(); st.FollowingCount != 4 {
 		t.Fatalf("following_count %d", st.FollowingCount)
