@@ -148,6 +148,10 @@ func exitCode(err error) int {
 	if errors.As(err, &u) {
 		return exitUsage
 	}
+	var q *quietExit
+	if errors.As(err, &q) {
+		return q.code
+	}
 	var x *exitError
 	if errors.As(err, &x) {
 		return x.code

@@ -185,4 +185,3 @@ func serveLoopback(h http.Handler) (string, func(), error) {
 	}
 	return "http://" + ln.Addr().String(), stop, nil
 }
-

@@ -64,6 +64,9 @@ type runOptions struct {
 	// a label for the plan.
 	httpClient *http.Client
 	authLabel  string
+	// clock drives the worker, the API client's timestamps and the plan;
+	// nil is the system clock. Tests share a fake one with the simulator.
+	clock worker.Clock
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {
@@ -121,7 +124,10 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		return usageErrorf("run needs --yes when no one is at a terminal to confirm").
 			withHint("bulkunfollow run --yes", "bulkunfollow run --dry-run   # see the plan first")
 	}
-	start := time.Now()
+	if o.clock == nil {
+		o.clock = worker.SystemClock()
+	}
+	start := o.clock.Now()
 	var deadline time.Time
 	if o.deadline > 0 {
 		deadline = start.Add(o.deadline)
@@ -147,7 +153,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		}
 		label = string(id.Method) + " from " + id.Source
 	}
-	api := apiclient.New(hc, o.apiBaseURL, userAgent(), apiclient.WithTimeout(o.timeout))
+	api := apiclient.New(hc, o.apiBaseURL, userAgent(), apiclient.WithTimeout(o.timeout), apiclient.WithClock(o.clock.Now))
 
 	me, err := api.Me(ctx)
 	if err != nil {
@@ -184,7 +190,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return withExit(exitPerson, err, "")
 	}
-	pl := makePlan(me, q.Path(), counts, prep, lim, time.Now(), o, deadline)
+	pl := makePlan(me, q.Path(), counts, prep, lim, o.clock.Now(), o, deadline)
 	pl.print(e.stderr)
 
 	if o.dryRun {
@@ -219,6 +225,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		Jitter:         o.jitter,
 		RequestTimeout: o.timeout,
 		OnEvent:        display.event,
+		Clock:          o.clock,
 		Log:            log,
 	})
 	if err != nil {
@@ -254,7 +261,7 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 	}
 	code, msg := runOutcome(sum, counts)
 	info := queue.RunInfo{
-		PID: os.Getpid(), Started: start, Ended: time.Now(), Outcome: string(sum.Stop), ExitCode: code,
+		PID: os.Getpid(), Started: start, Ended: o.clock.Now(), Outcome: string(sum.Stop), ExitCode: code,
 		Attempted: sum.Sent, Done: sum.Done, Skipped: sum.Skipped, Failed: sum.Failed, Message: msg,
 	}
 	if err := q.SetLastRun(info); err != nil {
@@ -270,7 +277,7 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 		Int("sent", sum.Sent).Int("done", sum.Done).Int("failed", sum.Failed).Int("rate_limited", sum.RateLimited).
 		Int("total", counts.Total).Int("pending", counts.Pending).Int("done_total", counts.Done).
 		Int("skipped_total", counts.Skipped).Int("failed_total", counts.Failed).
-		Dur("elapsed", time.Since(start).Round(time.Millisecond)).
+		Str("elapsed", o.clock.Now().Sub(start).Round(time.Millisecond).String()).
 		Msg("run summary")
 	fmt.Fprintf(e.stderr, "%s\n", msg)
 	switch code {

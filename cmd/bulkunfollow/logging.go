@@ -54,4 +54,3 @@ func (lf logFlags) isJSON(e *env) bool {
 	f := strings.ToLower(*lf.format)
 	return f == "json" || ((f == "auto" || f == "") && !e.interactive)
 }
-

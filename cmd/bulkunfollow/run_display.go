@@ -26,6 +26,7 @@ type plan struct {
 	finish   time.Time         // estimated time of the last request of this run
 	rate     ratelimit.Rate    // the pace
 	status   ratelimit.Status  // the limiter now (restored window, daily use)
+	now      time.Time
 }
 
 // makePlan estimates the run: how many requests, and when the last one goes,
@@ -34,7 +35,7 @@ func makePlan(me apiclient.User, path string, c queue.Counts, p *preparation, li
 	pl := plan{
 		account: fmt.Sprintf("@%s (%s)", me.Username, me.ID),
 		queue:   path, counts: c, prep: p, send: p.toSend,
-		rate: o.rate, status: lim.Status(now),
+		rate: o.rate, status: lim.Status(now), now: now,
 	}
 	n := p.toSend
 	if o.max > 0 && o.max < n {
@@ -106,7 +107,7 @@ func (pl plan) print(w io.Writer) {
 	if pl.sendable < pl.send {
 		fmt.Fprintf(w, "; %d in this run (%s), the rest in later runs", pl.sendable, stopWords(pl.stopBy))
 	}
-	fmt.Fprintf(w, "\nFinish:   about %s (%s)\n", shortDuration(time.Until(pl.finish)), pl.finish.Local().Format("Mon 15:04"))
+	fmt.Fprintf(w, "\nFinish:   about %s (%s)\n", shortDuration(pl.finish.Sub(pl.now)), pl.finish.Local().Format("Mon 15:04"))
 }
 
 func stopWords(s worker.StopReason) string {
@@ -212,7 +213,7 @@ func (d *runDisplay) event(ev worker.Event) {
 	}
 	switch {
 	case ev.Kind == worker.EventWait && ev.Wait >= 5*time.Second:
-		d.log.Info().Str("why", string(ev.Why)).Time("until", ev.Until).Dur("wait", ev.Wait.Round(time.Second)).
+		d.log.Info().Str("why", string(ev.Why)).Time("until", ev.Until).Str("wait", ev.Wait.Round(time.Second).String()).
 			Int("sent", ev.Sent).Int("done", ev.Done).Int("failed", ev.Failed).
 			Int("finished", p.Finished).Int("total", p.Total).Msg("waiting")
 	case ev.Kind == worker.EventResult && ev.Outcome == worker.OutcomeFailed:
