@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -171,7 +172,7 @@ func reopen(t *testing.T, clock *fakeClock, path string) *queue.Store {
 		t.Fatalf("open queue: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := s.Check(); err != nil {
+		if err := s.Check(); err != nil && !errors.Is(err, queue.ErrClosed) {
 			t.Errorf("queue check: %v", err)
 		}
 		s.Close()

@@ -35,10 +35,12 @@ type Server struct {
 	dayEnd         time.Time
 	dayCount       int
 
-	Requests    int   // requests received
-	Rejected    int   // 429s answered
-	MaxInWindow int   // most requests accepted in one window
-	PerWindow   []int // accepted requests per window, in order
+	Requests    int         // requests received
+	Rejected    int         // 429s answered
+	MaxInWindow int         // most requests accepted in one window
+	PerWindow   []int       // accepted requests per window, in order
+	Starts      []time.Time // when each window began: its first request (server clock)
+	Ends        []time.Time // when each window really ended (server clock)
 }
 
 // Do handles one request that reaches the server at local time at and
@@ -55,6 +57,8 @@ func (s *Server) Do(sent, at, recv time.Time) (accepted bool, o ratelimit.Observ
 		s.end = s.announced.Add(s.LateEnd)
 		s.count = 0
 		s.PerWindow = append(s.PerWindow, 0)
+		s.Starts = append(s.Starts, now)
+		s.Ends = append(s.Ends, s.end)
 	}
 	if s.DayLimit > 0 && (s.dayEnd.IsZero() || !now.Before(s.dayEnd)) {
 		s.dayEnd = now.Add(24 * time.Hour).Truncate(time.Second)
