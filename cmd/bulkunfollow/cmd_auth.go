@@ -377,6 +377,10 @@ regenerate them on your app's "Keys and tokens" page.`,
 		}
 	} else {
 		c, err := store.Select(*account, "")
+		if errors.Is(err, auth.ErrNoCredentials) && *account == "" {
+			fmt.Fprintf(e.stderr, "No stored accounts in %s.\n", store.Path())
+			return nil
+		}
 		if err != nil {
 			var ae *auth.AccountError
 			if errors.As(err, &ae) && len(ae.Available) > 1 && ae.Wanted == "" {

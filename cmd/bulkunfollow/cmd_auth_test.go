@@ -179,6 +179,10 @@ func TestAuthLoginStatusLogout(t *testing.T) {
 				t.Errorf("revoked refresh token: token endpoint answered %d", st)
 			}
 
+			code, _, stderr = runCLI(t, environ, "", "auth", "logout")
+			if code != exitOK || !strings.Contains(stderr, "No stored accounts") {
+				t.Errorf("second logout: exit %d\n%s", code, stderr)
+			}
 			code, _, stderr = runCLI(t, environ, "", "auth", "status")
 			all.WriteString(stderr)
 			if code != exitPerson || !strings.Contains(stderr, "bulkunfollow auth login") {
