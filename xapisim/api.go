@@ -58,7 +58,7 @@ type response struct {
 	problem bool // application/problem+json
 }
 
-func ok(body any) response { return response{status: http.StatusOK, body: body} }
+func success(body any) response { return response{status: http.StatusOK, body: body} }
 
 func problem(status int, p map[string]any) response {
 	return response{status: status, body: p, problem: true}
@@ -263,19 +263,19 @@ func (s *Server) handleUnfollow(r *http.Request, p principal) response {
 			fmt.Sprintf("The `source_user_id` path parameter value [%s] must be the id of the authenticated user.", source)))
 	}
 	if _, known := s.users[target]; !known {
-		return ok(map[string]any{"errors": []any{notFoundError("id", target, "id")}})
+		return success(map[string]any{"errors": []any{notFoundError("id", target, "id")}})
 	}
 	list := s.following[source]
 	if i := slices.Index(list, target); i >= 0 {
 		s.following[source] = slices.Delete(list, i, i+1)
 		s.stats.Unfollowed++
 	}
-	return ok(map[string]any{"data": map[string]bool{"following": false}})
+	return success(map[string]any{"data": map[string]bool{"following": false}})
 }
 
 // handleMe is GET /2/users/me.
 func (s *Server) handleMe(_ *http.Request, p principal) response {
-	return ok(map[string]any{"data": *s.users[p.userID]})
+	return success(map[string]any{"data": *s.users[p.userID]})
 }
 
 // handleUsersBy is GET /2/users/by?usernames=a,b.
@@ -312,7 +312,7 @@ func (s *Server) handleUsersBy(r *http.Request, _ principal) response {
 	if len(errs) > 0 {
 		body["errors"] = errs
 	}
-	return ok(body)
+	return success(body)
 }
 
 // Pagination tokens are opaque to clients; here they encode an offset.
@@ -359,7 +359,7 @@ func (s *Server) handleFollowing(r *http.Request, _ principal) response {
 		offset = n
 	}
 	if _, known := s.users[id]; !known {
-		return ok(map[string]any{"errors": []any{notFoundError("id", id, "id")}})
+		return success(map[string]any{"errors": []any{notFoundError("id", id, "id")}})
 	}
 	list := s.following[id]
 	offset = min(offset, len(list))
@@ -379,5 +379,5 @@ func (s *Server) handleFollowing(r *http.Request, _ principal) response {
 	if len(data) > 0 {
 		body["data"] = data
 	}
-	return ok(body)
+	return success(body)
 }
