@@ -105,7 +105,6 @@ func Login(ctx context.Context, o LoginOptions) (Credential, error) {
 	}
 	callbacks := make(chan callback)
 	done := make(chan struct{})
-	defer close(done)
 	srv := &http.Server{Handler: callbackHandler(redirect.Path, callbacks, done), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer func() {
@@ -115,6 +114,9 @@ func Login(ctx context.Context, o LoginOptions) (Credential, error) {
 			_ = srv.Close()
 		}
 	}()
+	// Runs before the shutdown above: a late request stops waiting for
+	// Login at once instead of holding the shutdown up.
+	defer close(done)
 	o.Log.Debug().Str("listen", ln.Addr().String()).Msg("waiting for the OAuth redirect")
 
 	state, err := randomState()
