@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// ids1M returns n lines of unique-enough random 19-digit ids, formatted by line.
+// genLines returns header and then n random 19-digit ids, each formatted by line.
 func genLines(n int, header string, line func(b []byte, id uint64) []byte) []byte {
 	r := rand.New(rand.NewPCG(1, 2))
 	buf := make([]byte, 0, n*24+len(header))
