@@ -1,6 +1,26 @@
 // Package worker drains a queue: take the next pending target, wait for the
 // rate limiter, call the API, classify the outcome and checkpoint it.
 //
-// Guarantees: a result that arrived is always written, even while shutting
-// down; account-level errors stop the run and leave targets pending.
+// Guarantees:
+//   - Targets go in input order; the outcome follows DESIGN.md's table:
+//     following:false → done; not found → failed, no retry; window 429 →
+//     wait for the reset, no attempt counted; transient errors and a 200
+//     that still says following → retry with exponential backoff and full
+//     jitter, failed after Options.MaxAttempts; 401 (after the transport's
+//     refresh), 403/400 about the account or app, usage caps and credits →
+//     the run stops with the server's words and a hint, every target left
+//     pending (a 403/400 that names the target fails only that target).
+//   - A result that arrived is always written, even while shutting down:
+//     the request runs on a context detached from Run's (bounded by
+//     RequestTimeout, the deadline and Options.Abort) and the queue's
+//     writes take no context.
+//   - The limiter's state is written with every result (queue meta
+//     MetaKey, same transaction) and before every request, and restored
+//     when Run starts: restarts and crashes do not re-spend a window.
+//   - No wait is started that would end after Options.Deadline; no request
+//     is started at or after it.
+//   - A dry run sends nothing, writes nothing and sleeps not at all: it
+//     plans the drain on a copy of the limiter in simulated time.
+//   - Time comes from an injected Clock and randomness from an injected
+//     Rand, so tests run hours of simulated time in milliseconds.
 package worker
