@@ -7,9 +7,10 @@
 //     wait for the reset, no attempt counted; transient errors and a 200
 //     that still says following → retry with exponential backoff and full
 //     jitter, failed after Options.MaxAttempts; 401 (after the transport's
-//     refresh), 403/400 about the account or app, usage caps and credits →
-//     the run stops with the server's words and a hint, every target left
-//     pending (a 403/400 that names the target fails only that target).
+//     refresh), 403 / 400 invalid-request, usage caps and credits → the
+//     run stops with the server's words and a hint, every target left
+//     pending (a 403 that names the target fails only that target); other
+//     permanent refusals fail the target, and three in a row stop the run.
 //   - A result that arrived is always written, even while shutting down:
 //     the request runs on a context detached from Run's (bounded by
 //     RequestTimeout, the deadline and Options.Abort) and the queue's

@@ -130,7 +130,9 @@ func answer(clock *fakeClock, target, step string) (worker.Reply, error) {
 	case "403-target":
 		return worker.Reply{}, &worker.Failure{Kind: worker.Forbidden, Status: 403, Type: "about:blank", Title: "Forbidden", Detail: "You cannot unfollow user " + target + " at this time.", Obs: &obs}
 	case "400":
-		return worker.Reply{}, &worker.Failure{Kind: worker.Permanent, Status: 400, Type: "https://api.x.com/2/problems/invalid-request", Title: "Invalid Request", Detail: "The `id` query parameter value [999] must be the same as the authenticating user"}
+		return worker.Reply{}, &worker.Failure{Kind: worker.Forbidden, Status: 400, Type: "https://api.x.com/2/problems/invalid-request", Title: "Invalid Request", Detail: "The `id` query parameter value [999] must be the same as the authenticating user"}
+	case "409":
+		return worker.Reply{}, &worker.Failure{Kind: worker.Permanent, Status: 409, Title: "Conflict", Obs: &obs}
 	case "usage-cap":
 		o := obs
 		o.Remaining = 45

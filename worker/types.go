@@ -82,9 +82,9 @@ const (
 	Window                   // 429 window limit: snooze until the reset, no attempt counted
 	Quota                    // usage cap or credits depleted: stop the run
 	Unauthorized             // 401 after the transport's refresh: stop the run
-	Forbidden                // 403 about the account or app: stop the run
+	Forbidden                // 403 or 400 invalid-request: stop the run, unless the server names the target
 	NotFound                 // the target does not exist: failed, no retry
-	Permanent                // 400 and other refusals: stop, unless clearly about the target
+	Permanent                // any other refusal: failed, no retry (three in a row stop the run)
 	Canceled                 // the request's context ended
 )
 
@@ -180,10 +180,12 @@ func hint(f *Failure) string {
 		return "the app's pay-per-use credits are depleted: add credits in the developer portal, then run again"
 	case f.Kind == Quota:
 		return "the app or account has used its quota: run again after it resets"
+	case name == "invalid-request":
+		return "X rejected the request as invalid: the queue's source account may not be the logged-in one; check `bulkunfollow auth status`"
+	case f.Kind == Permanent:
+		return "several targets in a row were refused for a reason that is probably not about them: check the account, the app and --api-base-url, then `bulkunfollow retry` puts the failed ones back"
 	case f.Kind == Forbidden:
 		return "X refused unfollows for this account or app: check the app has Read and write permission (regenerate its tokens after changing it) and that the account is in good standing"
-	case f.Status == 400 || name == "invalid-request":
-		return "X rejected the request as invalid: the queue's source account may not be the logged-in one; check `bulkunfollow auth status`"
 	}
 	return "run again later; if it persists, check the account and the app in the developer portal"
 }

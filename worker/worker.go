@@ -86,10 +86,15 @@ func New(q Queue, api API, lim *ratelimit.Limiter, opts Options) (*Worker, error
 
 // run is one Run's bookkeeping.
 type run struct {
-	sum     Summary
-	cur     uint64 // seq of the target being worked on
-	started int    // distinct targets sent
+	sum       Summary
+	cur       uint64 // seq of the target being worked on
+	started   int    // distinct targets sent
+	permanent int    // consecutive Permanent failures
 }
+
+// permanentStreak is how many Permanent failures in a row stop the run:
+// the third target refused for an unknown reason is no longer a coincidence.
+const permanentStreak = 3
 
 // Run drains the queue until nothing is pending or a stop condition holds
 // (see StopReason). Account-level stops are reported in Summary.Err, not
@@ -284,6 +289,7 @@ func (w *Worker) call(ctx context.Context, t queue.Target) (Reply, bool, error) 
 // handle acts on one answer as DESIGN.md's outcome table says.
 func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, aborted bool, sent, recv time.Time) (StopReason, error) {
 	if callErr == nil {
+		r.permanent = 0
 		w.observe(recv, reply.Observation, sent, false)
 		if !reply.Following {
 			r.sum.Done++
@@ -334,12 +340,23 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 	case NotFound:
 		r.sum.Failed++
 		return "", w.record(r, t, queue.Result{State: queue.Failed, Reason: "not found", Err: f.info(), CountAttempt: true, At: recv}, OutcomeFailed, f)
-	case Forbidden, Permanent:
-		if aboutTarget(f, t.ID) {
-			r.sum.Failed++
-			return "", w.record(r, t, queue.Result{State: queue.Failed, Reason: refusal(f), Err: f.info(), CountAttempt: true, At: recv}, OutcomeFailed, f)
+	case Forbidden:
+		if !aboutTarget(f, t.ID) {
+			return w.stop(r, t, f, StopAccountError)
 		}
-		return w.stop(r, t, f, StopAccountError)
+		r.permanent = 0 // a refusal naming the target is no sign of a systemic problem
+		r.sum.Failed++
+		return "", w.record(r, t, queue.Result{State: queue.Failed, Reason: refusal(f), Err: f.info(), CountAttempt: true, At: recv}, OutcomeFailed, f)
+	case Permanent:
+		// Not retryable, and not known to be about the account: fail the
+		// target. Several in a row are about something else (the app, the
+		// configuration): stop before failing the whole queue.
+		r.permanent++
+		if r.permanent >= permanentStreak {
+			return w.stop(r, t, f, StopAccountError)
+		}
+		r.sum.Failed++
+		return "", w.record(r, t, queue.Result{State: queue.Failed, Reason: refusal(f), Err: f.info(), CountAttempt: true, At: recv}, OutcomeFailed, f)
 	case Unauthorized:
 		return w.stop(r, t, f, StopAccountError)
 	case Quota:

@@ -41,6 +41,7 @@ func TestOutcomes(t *testing.T) {
 		{"still following once", []string{"following", "ok"}, queue.Done, "unfollowed", 2, 2, worker.StopFinished, "", 0},
 		{"still following forever", []string{"following"}, queue.Failed, "still following", 5, 5, worker.StopFinished, "", 0},
 		{"403 about the target", []string{"403-target"}, queue.Failed, "refused: Forbidden", 1, 1, worker.StopFinished, "", 403},
+		{"permanent: failed, no retry", []string{"409"}, queue.Failed, "refused: Conflict", 1, 1, worker.StopFinished, "", 409},
 		{"401 after refresh: stop", []string{"401"}, queue.Pending, "", 1, 0, worker.StopAccountError, "auth login", 0},
 		{"403 suspended: stop", []string{"403-suspended"}, queue.Pending, "", 1, 0, worker.StopAccountError, "suspended", 0},
 		{"400 invalid request: stop", []string{"400"}, queue.Pending, "", 1, 0, worker.StopAccountError, "auth status", 0},
@@ -97,6 +98,27 @@ func TestOutcomes(t *testing.T) {
 				t.Errorf("summary %+v", sum)
 			}
 		})
+	}
+}
+
+// TestPermanentStreakStops: three targets in a row refused with permanent
+// errors are not a coincidence: the third stops the run and stays pending.
+func TestPermanentStreakStops(t *testing.T) {
+	clock := newClock()
+	q, _ := openQueue(t, clock, ids(6))
+	steps := map[string][]string{"1001": {"409"}, "1002": {"409"}, "1003": {"ok"}, "1004": {"409"}, "1005": {"409"}, "1006": {"409"}}
+	api := &fakeAPI{clock: clock, fn: script(clock, steps)}
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock})
+	sum, err := w.Run(context.Background())
+	var ae *worker.AccountError
+	if err != nil || sum.Stop != worker.StopAccountError || !errors.As(sum.Err, &ae) || !strings.Contains(ae.Hint, "retry") {
+		t.Fatalf("Run = %+v, %v", sum, err)
+	}
+	got := targets(t, q)
+	// 1001, 1002 failed; 1003 done resets the streak; 1004, 1005 failed;
+	// 1006 is the third in a row: pending.
+	if sum.Failed != 4 || sum.Done != 1 || got["1006"].State != queue.Pending || got["1005"].State != queue.Failed {
+		t.Fatalf("summary %+v; 1005 %s, 1006 %s", sum, got["1005"].State, got["1006"].State)
 	}
 }
 
