@@ -26,14 +26,15 @@ import (
 var runFlags = []string{
 	"queue", "api-base-url", "account", "rate", "daily-cap", "max", "deadline",
 	"jitter", "keep", "no-prefilter", "yes", "dry-run", "log-format",
-	"log-level", "metrics-file",
+	"log-level", "metrics-file", "config-dir", "max-attempts", "request-timeout",
 }
 
-// credentialEnv are the variables the auth package reads besides flags.
+// credentialEnv are the variables the auth package reads besides run's
+// flags (docs/auth.md).
 var credentialEnv = []string{
 	"BULKUNFOLLOW_OAUTH1_CONSUMER_KEY", "BULKUNFOLLOW_OAUTH1_CONSUMER_SECRET",
 	"BULKUNFOLLOW_OAUTH1_TOKEN", "BULKUNFOLLOW_OAUTH1_TOKEN_SECRET",
-	"BULKUNFOLLOW_ACCESS_TOKEN", "BULKUNFOLLOW_CLIENT_SECRET",
+	"BULKUNFOLLOW_ACCESS_TOKEN", "BULKUNFOLLOW_CLIENT_SECRET", "BULKUNFOLLOW_CLIENT_ID",
 }
 
 // recipeFiles are every file in this directory an operator copies.
