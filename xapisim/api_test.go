@@ -34,8 +34,9 @@ func TestWindowArithmetic(t *testing.T) {
 	sim.SetFollowing(DefaultUserID, []string{"11", "12", "13", "14", "15"})
 	tok := sim.IssueToken(DefaultUserID)
 	// The clock starts at 12:00:00.25; server time is 90 s ahead, so the
-	// first window ends at 12:02:30.25, rounded up to 12:02:31.
-	firstReset := time.Date(2026, 3, 1, 12, 2, 31, 0, time.UTC).Unix()
+	// first window is counted from the whole second 12:01:30 and ends at
+	// 12:02:30 (server time), 12:01:00 local.
+	firstReset := time.Date(2026, 3, 1, 12, 2, 30, 0, time.UTC).Unix()
 
 	steps := []struct {
 		advance   time.Duration
@@ -48,8 +49,8 @@ func TestWindowArithmetic(t *testing.T) {
 		{10 * time.Second, unfollowPath("12"), 200, 1, firstReset},
 		{10 * time.Second, unfollowPath("13"), 200, 0, firstReset},
 		{10 * time.Second, unfollowPath("14"), 429, 0, firstReset},
-		// 12:01:00.999 local is still the old window (ends 12:01:01 local).
-		{30*time.Second + 749*time.Millisecond, unfollowPath("14"), 429, 0, firstReset},
+		// 12:00:59.999 local is still the old window (ends 12:01:00 local).
+		{29*time.Second + 749*time.Millisecond, unfollowPath("14"), 429, 0, firstReset},
 		// At the announced second exactly, a new window opens, anchored now.
 		{time.Millisecond, unfollowPath("14"), 200, 2, firstReset + 60},
 	}
@@ -89,7 +90,7 @@ func TestWindowArithmetic(t *testing.T) {
 func TestDailyLimit(t *testing.T) {
 	sim, ts, clock := start(t, Config{UnfollowLimit: 2, Window: time.Minute, DailyUnfollowLimit: 3})
 	tok := sim.IssueToken(DefaultUserID)
-	dayReset := clock.Now().Add(24 * time.Hour).Truncate(time.Second).Add(time.Second).Unix()
+	dayReset := clock.Now().Truncate(time.Second).Add(24 * time.Hour).Unix()
 	want := []struct{ status, winRem, dayRem int }{{200, 1, 2}, {200, 0, 1}, {429, 0, 1}}
 	for i, w := range want {
 		r := do(t, ts, "DELETE", unfollowPath("5"), tok)

@@ -7,9 +7,12 @@ import (
 )
 
 // window is a fixed rate-limit window, anchored at the first request after
-// the previous window ended. Its end is a whole second, the one announced in
-// the reset header, so a client that waits until the announced second never
-// arrives early.
+// the previous window ended, counted in whole seconds as the reset header
+// is: a window of length L opened by a request at 12:00:07.4 runs from
+// 12:00:07 to 12:00:07+L, and that end is the second announced in the reset
+// header. A client that waits until the announced second never arrives
+// early, and one that sends right after it gets a full window of L, so a
+// drain at the server's pace takes exactly one window per limit.
 type window struct {
 	limit, count int
 	end          time.Time
@@ -29,7 +32,7 @@ func (s *Server) window(user, endpoint string, limit int, length time.Duration) 
 	if open {
 		s.stats.WindowResets++
 	}
-	w = &window{limit: limit, end: ceilSecond(now.Add(length))}
+	w = &window{limit: limit, end: ceilSecond(now.Truncate(time.Second).Add(length))}
 	s.windows[k] = w
 	return w
 }
