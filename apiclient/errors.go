@@ -194,6 +194,14 @@ func Classify(err error) Class {
 	return ClassPermanent
 }
 
+// needsPerson reports whether err says that only a person can fix it, as
+// the auth transport's errors do (a NeedsPerson method returning true).
+// apiclient does not import auth: the method is the contract.
+func needsPerson(err error) bool {
+	var np interface{ NeedsPerson() bool }
+	return errors.As(err, &np) && np.NeedsPerson()
+}
+
 // Class returns what the caller should do about e.
 func (e *Error) Class() Class {
 	if errors.Is(e.Err, context.Canceled) || errors.Is(e.Err, context.DeadlineExceeded) {
@@ -202,6 +210,12 @@ func (e *Error) Class() Class {
 	if e.Status == 0 {
 		if errors.Is(e.Err, ErrBadBaseURL) || errors.Is(e.Err, ErrInvalidID) {
 			return ClassPermanent
+		}
+		if needsPerson(e.Err) {
+			// The transport could not authenticate the request (a refused
+			// refresh token, no usable credential): a new login is needed,
+			// exactly as after a 401.
+			return ClassUnauthorized
 		}
 		return ClassTransient // connection refused/reset, EOF, our timeout
 	}

@@ -3,7 +3,9 @@ package apiclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -253,6 +255,29 @@ func TestProblemName(t *testing.T) {
 	for typ, want := range tests {
 		if got := (Problem{Type: typ}).Name(); got != want {
 			t.Errorf("Name(%q) = %q, want %q", typ, got, want)
+		}
+	}
+}
+
+// personErr stands for the auth transport's errors (a refused refresh
+// token): they have a NeedsPerson method.
+type personErr struct{ person bool }
+
+func (p personErr) Error() string     { return "log in again" }
+func (p personErr) NeedsPerson() bool { return p.person }
+
+func TestTransportErrorsNeedingAPerson(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want Class
+	}{
+		{personErr{true}, ClassUnauthorized},
+		{fmt.Errorf("refresh: %w", personErr{true}), ClassUnauthorized},
+		{personErr{false}, ClassTransient},
+	} {
+		e := &Error{Op: "unfollow 1", Err: &url.Error{Op: "Delete", URL: "http://x", Err: tt.err}}
+		if got := e.Class(); got != tt.want {
+			t.Errorf("Class(%v) = %v, want %v", tt.err, got, tt.want)
 		}
 	}
 }
