@@ -20,7 +20,7 @@ Move every failed target back to pending, with its attempts reset, so the next
 	if len(fs.Args()) > 0 {
 		return usageErrorf("retry: unexpected argument %q", fs.Args()[0]).withHint("bulkunfollow retry --queue " + fs.Args()[0])
 	}
-	s, err := openQueue(*queuePath, "retry", false)
+	s, err := openExistingQueue(*queuePath, "retry")
 	if err != nil {
 		return err
 	}

@@ -9,17 +9,26 @@ import (
 	"github.com/bulkunfollow/bulkunfollow/queue"
 )
 
-// openQueue opens the queue file for a command. command names the writer
-// in the queue's status snapshot and in the error another process gets
-// ("run", "import", ...); readOnly opens with a shared lock and fails if
-// the file does not exist. Failures come back mapped to exit codes with
-// a hint: queue in use → 75, missing/unreadable/newer queue → 1.
+// openQueue opens the queue file for a command, creating it unless
+// readOnly (a read-only open needs the file). command names the writer in
+// the queue's status snapshot and in the error another process gets ("run",
+// "import", ...). Failures come back mapped to exit codes with a hint:
+// queue in use → 75; missing, unreadable or newer queue → 1.
 func openQueue(path, command string, readOnly bool) (*queue.Store, error) {
 	s, err := queue.Open(path, queue.Options{ReadOnly: readOnly, Command: command})
 	if err != nil {
 		return nil, queueError(path, err)
 	}
 	return s, nil
+}
+
+// openExistingQueue opens an existing queue for writing (retry, run): a
+// missing file is an error, not a new empty queue.
+func openExistingQueue(path, command string) (*queue.Store, error) {
+	if !queueExists(path) {
+		return nil, queueError(path, fs.ErrNotExist)
+	}
+	return openQueue(path, command, false)
 }
 
 // queueError maps an error from opening or reading a queue to an exit code

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestExportCommand(t *testing.T) {
+	env, path := queueEnv(t)
+	seedQueue(t, path)
+
+	code, stdout, stderr := runCLI(t, env, "", "export")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"id", "handle", "username", "state", "reason", "attempts", "finished_at", "status", "error_type", "detail"},
+		{"1", "", "", "done", "unfollowed", "1", "2026-03-01T12:00:00Z", "", "", ""},
+		{"2", "", "", "failed", "not found", "1", "2026-03-01T12:00:00Z", "200", "https://api.twitter.com/2/problems/resource-not-found", "Could not find user with id: [2]."},
+	}
+	if len(rows) != 7 {
+		t.Fatalf("%d rows, want 7:\n%s", len(rows), stdout)
+	}
+	for i, w := range want {
+		if strings.Join(rows[i], "|") != strings.Join(w, "|") {
+			t.Errorf("row %d = %q, want %q", i, rows[i], w)
+		}
+	}
+	if r := rows[3]; r[3] != "skipped" || r[4] != "kept" || r[6] == "" {
+		t.Errorf("skipped row = %q", r)
+	}
+	if r := rows[6]; r[0] != "" || r[1] != "five" || r[3] != "pending" || r[6] != "" {
+		t.Errorf("handle row = %q", r)
+	}
+
+	code, stdout, _ = runCLI(t, env, "", "export", "--state", "failed", "--format", "jsonl")
+	if code != exitOK || strings.Count(stdout, "\n") != 1 {
+		t.Fatalf("exit %d, output %q", code, stdout)
+	}
+	var row map[string]any
+	if err := json.Unmarshal([]byte(stdout), &row); err != nil {
+		t.Fatal(err)
+	}
+	if row["id"] != "2" || row["status"] != 200.0 || row["state"] != "failed" || row["finished_at"] != "2026-03-01T12:00:00Z" || len(row) != 10 {
+		t.Errorf("jsonl row = %v", row)
+	}
+
+	out := filepath.Join(t.TempDir(), "pending.jsonl")
+	code, stdout, _ = runCLI(t, env, "", "export", "--state", "pending", "-o", out)
+	if code != exitOK || stdout != "" {
+		t.Fatalf("exit %d, stdout %q", code, stdout)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) != 3 || !strings.HasPrefix(lines[0], `{"id":"4"`) || !strings.Contains(lines[2], `"finished_at":null`) {
+		t.Errorf("-o pending.jsonl wrote:\n%s", b)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".*tmp*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+func TestExportUsage(t *testing.T) {
+	env, path := queueEnv(t)
+	seedQueue(t, path)
+	for _, args := range [][]string{{"--state", "finished"}, {"--format", "xml"}, {"stray"}} {
+		if code, _, _ := runCLI(t, env, "", append([]string{"export"}, args...)...); code != exitUsage {
+			t.Errorf("export %v: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+	// A failed export leaves an existing -o file alone.
+	out := writeFile(t, "keep.csv", "precious\n")
+	code, _, _ := runCLI(t, map[string]string{"BULKUNFOLLOW_QUEUE": path + ".missing"}, "", "export", "-o", out)
+	if b, _ := os.ReadFile(out); code != exitPerson || string(b) != "precious\n" {
+		t.Errorf("exit %d, file now %q", code, b)
+	}
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
+)
+
+// queueEnv returns an environment whose queue is a fresh path in a temp dir.
+func queueEnv(t *testing.T) (map[string]string, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "q.db")
+	return map[string]string{"BULKUNFOLLOW_QUEUE": path}, path
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func queueCounts(t *testing.T, path string) queue.Status {
+	t.Helper()
+	st, err := queue.ReadStatus(path)
+	if err != nil {
+		t.Fatalf("read status: %v", err)
+	}
+	return st
+}
+
+func TestImportCommand(t *testing.T) {
+	good := writeFile(t, "list.csv", "id,name\n123,a\n456,b\n123,a again\n")
+	handles := writeFile(t, "more.txt", "# people\n@Jack\n789\n")
+	bad := writeFile(t, "bad.txt", "1\n2\nfoo\n3\n1.23457E+18\n-5\n")
+	tests := []struct {
+		name       string
+		args       []string
+		stdin      string
+		code       int
+		stdout     []string
+		stderr     []string
+		wantTotal  int
+		noQueue    bool // the queue file must not exist afterwards
+		prepImport bool // import good first
+	}{
+		{name: "csv", args: []string{good}, code: exitOK, wantTotal: 2,
+			stdout: []string{"Read " + good + ": 3 entries (csv)", "Added 2 targets", "duplicate:        1", "2 targets: 2 pending"}},
+		{name: "two files and handles", args: []string{good, handles}, code: exitOK, wantTotal: 4,
+			stdout: []string{"Added 4 targets (1 @handle to resolve at the next run)", "(1 @handle unresolved)"}},
+		{name: "stdin", args: []string{"--format", "text", "-"}, stdin: "11\n22\n", code: exitOK, wantTotal: 2,
+			stdout: []string{"Read <stdin>: 2 entries (text)"}},
+		{name: "re-import", args: []string{good}, prepImport: true, code: exitOK, wantTotal: 2,
+			stdout: []string{"Added 0 targets", "already pending:  2"}},
+		{name: "invalid", args: []string{good, bad}, code: exitBadInput, noQueue: false, wantTotal: 0,
+			stderr: []string{bad + ":3: ", bad + ":5: ", bad + ":6: ", "3 invalid entries in the input: nothing imported, the queue is unchanged"}},
+		{name: "invalid, capped", args: []string{"--max-errors", "1", bad}, code: exitBadInput,
+			stderr: []string{bad + ":3: ", "... and 2 more"}},
+		{name: "dry run", args: []string{"--dry-run", good}, code: exitOK, noQueue: true,
+			stdout: []string{"Dry run, nothing written. Would add 2 targets"}},
+		{name: "no file", args: nil, code: exitUsage, noQueue: true, stderr: []string{"no input file"}},
+		{name: "missing file", args: []string{"nope.csv"}, code: exitUsage, noQueue: true, stderr: []string{"nope.csv"}},
+		{name: "bad format", args: []string{"--format", "xls", good}, code: exitUsage, noQueue: true, stderr: []string{"--format"}},
+		{name: "stdin twice", args: []string{"-", "-"}, code: exitUsage, noQueue: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, path := queueEnv(t)
+			if tt.prepImport {
+				if code, _, stderr := runCLI(t, env, "", "import", good); code != 0 {
+					t.Fatalf("first import: %d %s", code, stderr)
+				}
+			}
+			code, stdout, stderr := runCLI(t, env, tt.stdin, append([]string{"import"}, tt.args...)...)
+			if code != tt.code {
+				t.Fatalf("exit = %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout, stderr)
+			}
+			for _, s := range tt.stdout {
+				if !strings.Contains(stdout, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, stdout)
+				}
+			}
+			for _, s := range tt.stderr {
+				if !strings.Contains(stderr, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, stderr)
+				}
+			}
+			_, err := os.Stat(path)
+			if tt.noQueue {
+				if err == nil {
+					t.Error("queue file created")
+				}
+				return
+			}
+			if err == nil {
+				if st := queueCounts(t, path); st.Total != tt.wantTotal {
+					t.Errorf("queue has %d targets, want %d", st.Total, tt.wantTotal)
+				}
+			}
+		})
+	}
+}
+
+func TestImportQueueInUse(t *testing.T) {
+	env, path := queueEnv(t)
+	s, err := queue.Open(path, queue.Options{Command: "run"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	list := writeFile(t, "l.txt", "1\n")
+	code, _, stderr := runCLI(t, env, "", "import", list)
+	if code != exitTempFail {
+		t.Fatalf("exit = %d, want %d; stderr %s", code, exitTempFail, stderr)
+	}
+	want := fmt.Sprintf("queue %s is in use by another run (run, pid %d since ", path, os.Getpid())
+	if !strings.Contains(stderr, want) || !strings.Contains(stderr, "Hint:") {
+		t.Errorf("stderr = %q, want %q and a hint", stderr, want)
+	}
+}
+
+// TestImportKilled builds the binary, SIGKILLs an import of 300,000 ids
+// while it writes, and checks the queue: it must hold exactly what it held
+// before, or the whole import (if the kill came too late), never a part.
+func TestImportKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bulkunfollow")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	qpath := filepath.Join(dir, "q.db")
+	first := writeFile(t, "first.txt", "1\n2\n@three\n")
+	if out, err := exec.Command(bin, "import", "--queue", qpath, first).CombinedOutput(); err != nil {
+		t.Fatalf("first import: %v\n%s", err, out)
+	}
+	var big bytes.Buffer
+	r := rand.New(rand.NewPCG(7, 7))
+	const n = 300_000
+	for i := range n {
+		fmt.Fprintf(&big, "%d\n", uint64(1e18)+uint64(i)*1000+r.Uint64N(1000))
+	}
+	list := writeFile(t, "big.txt", big.String())
+
+	cmd := exec.Command(bin, "import", "--queue", qpath, list)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The import says "writing" once everything is read and checked, just
+	// before its first write: kill it then.
+	lines := bufio.NewScanner(stderr)
+	sawWriting := false
+	for lines.Scan() {
+		if strings.Contains(lines.Text(), "writing") {
+			sawWriting = true
+			break
+		}
+	}
+	killedAt := time.Now()
+	cmd.Process.Signal(syscall.SIGKILL)
+	go func() {
+		for lines.Scan() {
+		}
+	}()
+	err = cmd.Wait()
+	if !sawWriting {
+		t.Fatalf("import never said it was writing (exit %v)", err)
+	}
+	killed := false
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		killed = true
+	}
+	t.Logf("killed mid-import: %v (%v after the writing message)", killed, time.Since(killedAt))
+
+	s, err := queue.Open(qpath, queue.Options{})
+	if err != nil {
+		t.Fatalf("open after kill: %v", err)
+	}
+	defer s.Close()
+	if err := s.Check(); err != nil {
+		t.Fatalf("queue inconsistent after kill: %v", err)
+	}
+	c, _ := s.Counts()
+	switch c.Total {
+	case 3:
+		var keys []string
+		s.Export(0, func(tg queue.Target) error { keys = append(keys, tg.Key()); return nil })
+		if strings.Join(keys, " ") != "1 2 @three" {
+			t.Errorf("targets after kill = %v", keys)
+		}
+	case 3 + n:
+		if killed {
+			t.Log("the kill arrived after the import had completed")
+		}
+	default:
+		t.Fatalf("queue has %d targets after a killed import: want 3 (before) or %d (complete)", c.Total, 3+n)
+	}
+	if _, err := os.Stat(qpath + ".import.tmp"); err == nil {
+		t.Error("the killed import's copy is still there after a writable open")
+	}
+}
