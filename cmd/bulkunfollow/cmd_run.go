@@ -80,7 +80,7 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	queuePath := fs.queueFlag()
 	apiBase := fs.apiBaseURLFlag()
 	account := fs.accountFlag()
-	configDir := fs.String("config-dir", "", "credential store directory (default $XDG_CONFIG_HOME/bulkunfollow)")
+	configDir := fs.configDirFlag()
 	rate := fs.String("rate", ratelimit.DefaultRate.String(), "pace before the server's headers are known, as N/DURATION; the server's window governs after")
 	fs.IntVar(&o.dailyCap, "daily-cap", ratelimit.DefaultDailyCap, "most unfollow requests in any 24 hours (0 = no cap of ours; X's 24-hour headers still apply)")
 	fs.IntVar(&o.max, "max", 0, "send at most N requests in this run (0 = no limit)")
@@ -145,9 +145,9 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	hc, label := o.httpClient, o.authLabel
 	if hc == nil {
 		var id auth.Identity
-		hc, id, err = auth.HTTPClient(ctx, auth.Options{
-			Dir: o.configDir, Account: o.account, APIBaseURL: o.apiBaseURL, Getenv: e.getenv, Log: log,
-		})
+		opts := e.authOptions(o.configDir, o.account, o.apiBaseURL, log)
+		opts.Now = o.clock.Now
+		hc, id, err = auth.HTTPClient(ctx, opts)
 		if err != nil {
 			return withExit(exitPerson, fmt.Errorf("sign in: %w", err), authHint(err))
 		}
@@ -342,6 +342,12 @@ func apiStop(err error) error {
 
 // authHint says what to do about a credential problem.
 func authHint(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) && h.Hint() != "" {
+		if _, isAPI := h.(*apiclient.Error); !isAPI {
+			return h.Hint()
+		}
+	}
 	switch {
 	case errors.Is(err, auth.ErrLoginRequired):
 		return "sign in again: bulkunfollow auth login"
