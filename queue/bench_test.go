@@ -2,6 +2,7 @@ package queue
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -26,10 +27,12 @@ func benchCSV(n int) []byte {
 	return b.Bytes()
 }
 
-// BenchmarkImport imports 200k ids into a fresh queue (the copy path).
+var benchN = flag.Int("bench.n", 200_000, "ids BenchmarkImport imports")
+
+// BenchmarkImport imports -bench.n ids into a fresh queue (the copy path).
 // scripts/bench-import.sh measures the whole command on 1M ids.
 func BenchmarkImport(b *testing.B) {
-	data := benchCSV(200_000)
+	data := benchCSV(*benchN)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		path := filepath.Join(b.TempDir(), "q.db")
@@ -37,7 +40,7 @@ func BenchmarkImport(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := s.Import(b.Context(), []Source{{Name: "ids.csv", R: bytes.NewReader(data), Format: input.CSV}}, ImportOptions{}); err != nil {
+		if _, err := s.Import(b.Context(), []Source{{Name: "ids.csv", R: bytes.NewReader(data), Format: input.CSV}}, ImportOptions{BatchSize: 100000}); err != nil {
 			b.Fatal(err)
 		}
 		s.Close()

@@ -41,7 +41,8 @@ func checkInvariants(tx *bbolt.Tx) error {
 		}
 	}
 	var c Counts
-	want := map[string]map[uint64]bool{"pending": {}, "failed": {}, "unresolved": {}}
+	want := map[string]map[uint64]bool{"failed": {}, "unresolved": {}}
+	wantPending := map[uint64]bool{}
 	ids := tx.Bucket(bIDs)
 	handles := tx.Bucket(bHandles)
 	var maxSeq uint64
@@ -55,7 +56,7 @@ func checkInvariants(tx *bbolt.Tx) error {
 		}
 		c.add(&r, 1)
 		if r.state == Pending {
-			want["pending"][seq] = true
+			wantPending[seq] = true
 		}
 		if r.state == Failed {
 			want["failed"][seq] = true
@@ -102,6 +103,26 @@ func checkInvariants(tx *bbolt.Tx) error {
 		if n != len(set) {
 			fail("%s index has %d entries, want %d", name, n, len(set))
 		}
+	}
+	// Pending runs: ordered, disjoint, first <= last, exactly the pending targets.
+	n, prevLast := 0, uint64(0)
+	tx.Bucket(bPending).ForEach(func(k, v []byte) error {
+		first, last := binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(v)
+		if first > last || (n > 0 && first <= prevLast) {
+			fail("pending run %d..%d after %d", first, last, prevLast)
+			return nil
+		}
+		for s := first; s <= last; s++ {
+			n++
+			if !wantPending[s] {
+				fail("pending index lists target %d", s)
+			}
+		}
+		prevLast = last
+		return nil
+	})
+	if n != len(wantPending) {
+		fail("pending index has %d targets, want %d", n, len(wantPending))
 	}
 	ids.ForEach(func(k, v []byte) error {
 		r, err := getRec(tx, seqOf(v))

@@ -484,14 +484,14 @@ func (p *plan) write(ctx context.Context, run func(func(tx *bbolt.Tx) error) err
 	n := len(p.byOrd)
 	hi := 0 // next handle entry
 
-	// Targets, pending (and unresolved) entries, in input order.
+	// Targets (and unresolved entries), in input order.
 	for ord := 0; ord < n; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		err := run(func(tx *bbolt.Tx) error {
-			targets, pending, unresolved, handles := tx.Bucket(bTargets), tx.Bucket(bPending), tx.Bucket(bUnresolved), tx.Bucket(bHandles)
-			targets.FillPercent, pending.FillPercent, unresolved.FillPercent = 1, 1, 1
+			targets, unresolved, handles := tx.Bucket(bTargets), tx.Bucket(bUnresolved), tx.Bucket(bHandles)
+			targets.FillPercent, unresolved.FillPercent = 1, 1
 			arena := make([]byte, 0, batch*24)
 			var key [8]byte
 			for done := 0; ord < n && done < batch; ord++ {
@@ -514,9 +514,6 @@ func (p *plan) write(ctx context.Context, run func(func(tx *bbolt.Tx) error) err
 				start := len(arena)
 				arena = r.encode(arena)
 				if err := targets.Put(key[:], arena[start:len(arena):len(arena)]); err != nil {
-					return err
-				}
-				if err := pending.Put(key[:], empty); err != nil {
 					return err
 				}
 				if isHandle {
@@ -577,7 +574,14 @@ func (p *plan) write(ctx context.Context, run func(func(tx *bbolt.Tx) error) err
 				}
 			}
 		}
+		if kept == 0 {
+			return nil
+		}
 		if err := tx.Bucket(bTargets).SetSequence(base + uint64(kept)); err != nil {
+			return err
+		}
+		// The new targets are seqs base+1..base+kept: one pending run.
+		if err := pendingAdd(tx, base+1, base+uint64(kept)); err != nil {
 			return err
 		}
 		sys := tx.Bucket(bSys)

@@ -289,6 +289,22 @@ func compareModel(t *testing.T, step int, op string, q *testQueue, m *model) {
 	if err != nil || ok != (firstPending != 0) || next.Seq != firstPending {
 		t.Fatalf("step %d (%s): Next = %d, %v, %v; model %d", step, op, next.Seq, ok, err, firstPending)
 	}
+	for _, after := range []uint64{0, uint64(len(all) / 3), uint64(len(all) / 2)} {
+		var want []uint64
+		for i, mt := range m.targets {
+			if seq := uint64(i + 1); mt.state == Pending && seq > after && len(want) < 4 {
+				want = append(want, seq)
+			}
+		}
+		ps, err := q.Pending(after, 4)
+		var got []uint64
+		for _, tg := range ps {
+			got = append(got, tg.Seq)
+		}
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("step %d (%s): Pending(%d, 4) = %v, %v; model %v", step, op, after, got, err, want)
+		}
+	}
 	un, err := q.Unresolved()
 	var got []uint64
 	for _, tg := range un {

@@ -58,11 +58,20 @@ func put(tx *bbolt.Tx, seq uint64, old, nw *rec) error {
 		return err
 	}
 	was := func(f func(*rec) bool) bool { return old != nil && f(old) }
+	switch wasP, isP := old != nil && old.state == Pending, nw.state == Pending; {
+	case isP && !wasP:
+		if err := pendingAdd(tx, seq, seq); err != nil {
+			return err
+		}
+	case wasP && !isP:
+		if err := pendingDel(tx, seq); err != nil {
+			return err
+		}
+	}
 	for _, ix := range []struct {
 		name []byte
 		in   func(*rec) bool
 	}{
-		{bPending, func(r *rec) bool { return r.state == Pending }},
 		{bFailed, func(r *rec) bool { return r.state == Failed }},
 		{bUnresolved, (*rec).unresolved},
 	} {
@@ -186,7 +195,26 @@ func (s *Store) Next() (Target, bool, error) {
 // Pending returns up to limit pending targets with Seq > after, in input
 // order.
 func (s *Store) Pending(after uint64, limit int) ([]Target, error) {
-	return s.scanIndex(bPending, after, limit)
+	var out []Target
+	err := s.view(func(tx *bbolt.Tx) error {
+		var err error
+		pendingScan(tx, after, func(seq uint64) bool {
+			if limit >= 0 && len(out) >= limit {
+				return false
+			}
+			var r rec
+			if r, err = getRec(tx, seq); err != nil {
+				return false
+			}
+			out = append(out, r.target(seq))
+			return true
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read pending targets: %w", err)
+	}
+	return out, nil
 }
 
 // Unresolved returns the pending targets that are @handles awaiting an id,
@@ -408,10 +436,25 @@ func (s *Store) Export(state State, fn func(Target) error) error {
 	}
 	// Pending and failed targets have their own index; other states are
 	// filtered from the targets themselves.
+	if state == Pending {
+		for after := uint64(0); ; {
+			chunk, err := s.Pending(after, exportChunk)
+			if err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+			if len(chunk) == 0 {
+				return nil
+			}
+			for _, t := range chunk {
+				if err := fn(t); err != nil {
+					return err
+				}
+			}
+			after = chunk[len(chunk)-1].Seq
+		}
+	}
 	index, indexed := bTargets, false
 	switch state {
-	case Pending:
-		index, indexed = bPending, true
 	case Failed:
 		index, indexed = bFailed, true
 	}
