@@ -229,6 +229,9 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if orig, err := os.Stat(s.path); err == nil {
+		os.Chmod(tmp, orig.Mode().Perm()) // keep the queue's permissions
+	}
 	// The point of no return: rename is atomic. nd keeps the new file
 	// locked, the old db keeps the old one locked until it is closed.
 	if err := os.Rename(tmp, s.path); err != nil {
@@ -328,16 +331,18 @@ func (p *plan) classify(tx *bbolt.Tx, sum *ImportSummary) error {
 	n := len(p.byOrd)
 	p.drop = make([]uint64, (n+63)/64)
 	dropOrd := func(ord uint32) { p.drop[ord/64] |= 1 << (ord % 64) }
+	// Pending or finished is read from the (small) pending index, not from
+	// the targets: re-importing a big list touches only the id index.
+	var pending *bbolt.Bucket
+	if tx != nil {
+		pending = tx.Bucket(bPending)
+	}
 	existing := func(b *bbolt.Bucket, key []byte) (found bool, err error) {
 		v := b.Get(key)
 		if v == nil {
 			return false, nil
 		}
-		r, err := getRec(tx, seqOf(v))
-		if err != nil {
-			return true, err
-		}
-		if r.state == Pending {
+		if _, _, ok := pendingRun(pending, seqOf(v)); ok {
 			sum.AlreadyPending++
 		} else {
 			sum.AlreadyFinished++
