@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -16,6 +17,11 @@ import (
 // MetaKey is the queue meta key holding the limiter's state (JSON of
 // ratelimit.State), written with every result.
 const MetaKey = "ratelimit"
+
+// MetaSending is the queue meta key holding the seq (decimal) of the last
+// target whose request went out. If the process dies before the answer is
+// recorded, the next run knows that request may have taken effect.
+const MetaSending = "sending"
 
 // Defaults for Options.
 const (
@@ -197,6 +203,9 @@ func (w *Worker) step(ctx context.Context, r *run) (StopReason, error) {
 	// then restarts with the window already counting it.
 	if err := w.saveLimiter(); err != nil {
 		return "", err
+	}
+	if err := w.q.SetMeta(MetaSending, strconv.AppendUint(nil, t.Seq, 10)); err != nil {
+		return "", fmt.Errorf("save the target being sent: %w", err)
 	}
 	if t.Seq != r.cur {
 		r.cur = t.Seq

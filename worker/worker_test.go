@@ -441,6 +441,27 @@ func TestLimiterSavedBeforeSend(t *testing.T) {
 	}
 }
 
+// The target being sent is saved before its request goes out, so a run
+// after a crash knows which request may have taken effect unrecorded.
+func TestSendingSavedBeforeSend(t *testing.T) {
+	clock := newClock()
+	q := newMemQueue(ids(3))
+	api := &fakeAPI{clock: clock}
+	var seen []string
+	api.fn = func(_ context.Context, target string, n int) (worker.Reply, error) {
+		b, _ := q.Meta(worker.MetaSending)
+		seen = append(seen, string(b))
+		return answer(clock, target, "ok")
+	}
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock})
+	if _, err := w.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(seen, ","); got != "1,2,3" {
+		t.Errorf("saved target during each request = %q, want 1,2,3", got)
+	}
+}
+
 func TestUnresolvedHandleIsAnError(t *testing.T) {
 	clock := newClock()
 	q, _ := openQueue(t, clock, []string{"@jack"})

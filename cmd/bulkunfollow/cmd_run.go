@@ -108,6 +108,9 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	if o.dailyCap < 0 || o.max < 0 || o.deadline < 0 || o.jitter < 0 || o.maxAttempts < 1 || o.timeout <= 0 {
 		return usageErrorf("--daily-cap, --max, --deadline and --jitter must not be negative; --max-attempts and --request-timeout must be positive")
 	}
+	if err := metricsPathError(o.metricsFile); err != nil {
+		return err
+	}
 	o.rate, o.queuePath, o.apiBaseURL, o.account, o.configDir = r, *queuePath, *apiBase, *account, *configDir
 	o.prefilter = !*noPrefilter
 	return e.runJob(ctx, o)
@@ -217,6 +220,20 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	_ = q.SetLastRun(queue.RunInfo{PID: os.Getpid(), Started: start})
 
 	display := newRunDisplay(e, log, o, counts, pl.send)
+	if o.metricsFile != "" {
+		// A snapshot per window: the textfile collector sees a long run move.
+		display.onWindow = func(ev worker.Event) {
+			c, err := q.Counts()
+			if err != nil {
+				return
+			}
+			m := rep.metrics(c, worker.Summary{Sent: ev.Sent, Done: ev.Done, Failed: ev.Failed}, queue.RunInfo{Started: start}, ev.Limiter)
+			m.InProgress = true
+			if err := writeMetrics(o.metricsFile, m); err != nil {
+				log.Warn().Err(err).Str("file", o.metricsFile).Msg("could not write metrics")
+			}
+		}
+	}
 	w, err := worker.New(q, unfollowAPI{api}, lim, worker.Options{
 		Source:         me.ID,
 		MaxAttempts:    o.maxAttempts,
@@ -238,6 +255,31 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	}
 	rep.status = display.lastStatus()
 	return e.finishRun(rep, sum)
+}
+
+// metaLastSuccess is the queue meta key holding when a run last did its
+// work (exit 0, 3 or 75), for the "no success in 48 h" alert.
+const metaLastSuccess = "last_success"
+
+// metrics gathers what --metrics-file reports.
+func (rep runReport) metrics(c queue.Counts, sum worker.Summary, info queue.RunInfo, st ratelimit.Status) runMetrics {
+	m := runMetrics{
+		Queue: rep.q.Path(), Account: rep.account,
+		Pending: c.Pending, Done: c.Done, Skipped: c.Skipped, Failed: c.Failed,
+		RunStart: info.Started, Sent: sum.Sent, RateLimited: sum.RateLimited, Saved: rep.saved,
+		RunEnd: info.Ended, ExitCode: info.ExitCode,
+		DailyUsed: st.DailyUsed, DailyCap: st.DailyCap,
+	}
+	if raw, err := rep.q.Meta(metaLastSuccess); err == nil && len(raw) > 0 {
+		m.LastSuccess, _ = time.Parse(time.RFC3339Nano, string(raw))
+	}
+	if sum.Done > 0 {
+		m.LastUnfollow = sum.LastSend
+	}
+	if st.Limit > 0 && !st.Reset.IsZero() {
+		m.WindowKnown, m.WindowLimit, m.WindowRemaining, m.WindowReset = true, st.Limit, st.Remaining, st.Reset
+	}
+	return m
 }
 
 // runReport is what finishRun needs to record and report a run.
@@ -267,8 +309,13 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 	if err := q.SetLastRun(info); err != nil {
 		log.Warn().Err(err).Msg("could not record the run in the queue")
 	}
+	if code == exitOK || code == exitFailures || code == exitTempFail {
+		if err := q.SetMeta(metaLastSuccess, []byte(info.Ended.UTC().Format(time.RFC3339Nano))); err != nil {
+			log.Warn().Err(err).Msg("could not record the run in the queue")
+		}
+	}
 	if o.metricsFile != "" {
-		if err := writeMetrics(o.metricsFile, collectMetrics(q.Path(), rep.account, counts, sum, info, rep.status, rep.saved, nil)); err != nil {
+		if err := writeMetrics(o.metricsFile, rep.metrics(counts, sum, info, rep.status)); err != nil {
 			log.Warn().Err(err).Str("file", o.metricsFile).Msg("could not write metrics")
 		}
 	}

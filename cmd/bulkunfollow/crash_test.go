@@ -69,7 +69,9 @@ func TestCrashKillResume(t *testing.T) {
 	t.Logf("seed %d (kills %d)", seed, *crashKills)
 	rng := rand.New(rand.NewPCG(seed, 0))
 
-	const n, followed = 150, 130
+	// Enough targets that every kill lands while work remains.
+	followed := 40 * *crashKills
+	n := followed + followed/6
 	ks := &killSwitch{}
 	w := newWorld(t, xapisim.Config{UnfollowLimit: 100000}, n, followed, ks.wrap)
 	args := []string{"run", "--yes", "--daily-cap", "0", "--rate", "100000/1s", "--log-format", "json"}
@@ -95,7 +97,7 @@ func TestCrashKillResume(t *testing.T) {
 		if !byRequest {
 			// A kill at a random moment: startup, reading the following
 			// list, between requests, in the middle of a commit.
-			timer = time.AfterFunc(time.Duration(rng.IntN(150))*time.Millisecond, func() { _ = cmd.Process.Kill() })
+			timer = time.AfterFunc(time.Duration(rng.IntN(100))*time.Millisecond, func() { _ = cmd.Process.Kill() })
 		}
 		err := cmd.Wait()
 		if timer != nil {
@@ -117,6 +119,9 @@ func TestCrashKillResume(t *testing.T) {
 		t.Fatalf("run exited %v (not killed)", err)
 	}
 
+	if kills < *crashKills {
+		t.Errorf("only %d kills landed before the queue drained, want %d", kills, *crashKills)
+	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = w.env()
 	if out, err := cmd.CombinedOutput(); err != nil {

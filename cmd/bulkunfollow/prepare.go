@@ -13,6 +13,7 @@ import (
 	"github.com/bulkunfollow/bulkunfollow/apiclient"
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/queue/input"
+	"github.com/bulkunfollow/bulkunfollow/worker"
 )
 
 // Skip reasons recorded in the queue (and shown by status/export).
@@ -21,6 +22,11 @@ const (
 	reasonOwnAccount   = "own account"
 	reasonNotFollowing = "not following"
 	reasonNotFound     = "not found"
+	// reasonConfirmed finishes as done a target whose earlier request may
+	// have taken effect unrecorded (the run died while it was in flight, or
+	// an attempt failed in transit) and that the following list no longer
+	// holds: the request did its work.
+	reasonConfirmed = "unfollowed (confirmed by the following list)"
 )
 
 // lookupAPI is what preparation needs of the API client.
@@ -37,6 +43,7 @@ type preparation struct {
 	unknown       map[uint64]apiclient.NotFound // seq of an @handle target that did not resolve
 	skips         map[string][]uint64           // reason → pending targets to skip
 	toSend        int                           // pending targets that will be sent
+	confirmed     []uint64                      // pending targets found already unfollowed (reasonConfirmed)
 	following     int                           // size of the account's following list; -1 unread
 	prefilterNote string                        // why the prefilter did not run, if it did not
 }
@@ -70,6 +77,7 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api lookup
 	} else {
 		p.prefilterNote = "turned off (--no-prefilter)"
 	}
+	sending := sendingSeq(q)
 	var after uint64
 	for {
 		page, err := q.Pending(after, 1000)
@@ -82,6 +90,10 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api lookup
 		for _, t := range page {
 			after = t.Seq
 			reason, send := p.decide(t, me, keep, followed)
+			if reason == reasonNotFollowing && (t.Attempts > 0 || t.Seq == sending) {
+				p.confirmed = append(p.confirmed, t.Seq)
+				continue
+			}
 			if reason != "" {
 				p.skips[reason] = append(p.skips[reason], t.Seq)
 			}
@@ -92,6 +104,11 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api lookup
 	}
 	if dryRun {
 		return p, nil
+	}
+	for _, seq := range p.confirmed {
+		if err := q.Record(seq, queue.Result{State: queue.Done, Reason: reasonConfirmed}); err != nil {
+			return nil, fmt.Errorf("record target %d as unfollowed: %w", seq, err)
+		}
 	}
 	for _, reason := range []string{reasonOwnAccount, reasonKept, reasonNotFollowing} {
 		seqs := p.skips[reason]
@@ -104,6 +121,17 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api lookup
 		}
 	}
 	return p, nil
+}
+
+// sendingSeq is the target whose request was last sent (0 if unknown): if
+// the last run died before recording its answer, it may have taken effect.
+func sendingSeq(q *queue.Store) uint64 {
+	raw, err := q.Meta(worker.MetaSending)
+	if err != nil || len(raw) == 0 {
+		return 0
+	}
+	seq, _ := strconv.ParseUint(string(raw), 10, 64)
+	return seq
 }
 
 // decide returns why target t is skipped ("" if it is not) and whether it

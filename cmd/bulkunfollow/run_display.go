@@ -77,6 +77,9 @@ func (pl plan) print(w io.Writer) {
 	if n := len(p.resolved) + len(p.unknown); n > 0 {
 		fmt.Fprintf(w, "Handles:  %d resolved, %d not found on X\n", len(p.resolved), len(p.unknown))
 	}
+	if n := len(p.confirmed); n > 0 {
+		fmt.Fprintf(w, "Resumed:  %d already unfollowed by a request of an interrupted run\n", n)
+	}
 	if n := len(p.skips[reasonKept]); n > 0 {
 		fmt.Fprintf(w, "Kept:     %d on the keep-list\n", n)
 	}
@@ -136,6 +139,9 @@ type runDisplay struct {
 	status     ratelimit.Status
 	stopTicker chan struct{}
 	tickerDone chan struct{}
+	// onWindow, if set, is called when the run starts waiting for a window
+	// (or the daily cap): once per window.
+	onWindow func(worker.Event)
 }
 
 func newRunDisplay(e *env, log zerolog.Logger, o runOptions, c queue.Counts, toSend int) *runDisplay {
@@ -203,6 +209,9 @@ func (d *runDisplay) event(ev worker.Event) {
 	d.last = p
 	d.mu.Unlock()
 
+	if ev.Kind == worker.EventWait && ev.Wait >= 5*time.Second && d.onWindow != nil {
+		d.onWindow(ev)
+	}
 	if d.bar != nil {
 		if ev.Kind == worker.EventResult && ev.Outcome == worker.OutcomeFailed {
 			d.bar.Clear()
@@ -235,22 +244,4 @@ func (d *runDisplay) eta(now time.Time, sent int, st ratelimit.Status) time.Time
 	}
 	windows := (left - st.Remaining - 1) / st.Limit
 	return st.Reset.Add(time.Duration(windows) * d.per)
-}
-
-// collectMetrics gathers what --metrics-file reports.
-func collectMetrics(path string, account string, c queue.Counts, sum worker.Summary, info queue.RunInfo, st ratelimit.Status, saved int, last *queue.RunInfo) runMetrics {
-	m := runMetrics{
-		Queue: path, Account: account,
-		Pending: c.Pending, Done: c.Done, Skipped: c.Skipped, Failed: c.Failed,
-		RunStart: info.Started, Sent: sum.Sent, RateLimited: sum.RateLimited, Saved: saved,
-		RunEnd: info.Ended, ExitCode: info.ExitCode,
-		DailyUsed: st.DailyUsed, DailyCap: st.DailyCap,
-	}
-	if sum.Done > 0 {
-		m.LastUnfollow = sum.LastSend
-	}
-	if st.Limit > 0 && !st.Reset.IsZero() {
-		m.WindowKnown, m.WindowLimit, m.WindowRemaining, m.WindowReset = true, st.Limit, st.Remaining, st.Reset
-	}
-	return m
 }
