@@ -119,7 +119,17 @@ func runRun(ctx context.Context, e *env, args []string) error {
 // runJob is the main job: prepare, plan, confirm, drain, report. run and
 // demo both use it.
 func (e *env) runJob(ctx context.Context, o runOptions) error {
-	log, err := o.logFlags.logger(e)
+	// On a terminal the progress line and log lines share stderr: every
+	// log line first clears the progress line (the next redraw restores it).
+	var bar *progressBar
+	le := e
+	if e.interactive && !o.logFlags.isJSON(e) {
+		bar = newProgressBar(e.stderr, time.Now)
+		copied := *e
+		copied.stderr = barClearingWriter{bar: bar, w: e.stderr}
+		le = &copied
+	}
+	log, err := o.logFlags.logger(le)
 	if err != nil {
 		return err
 	}
@@ -219,7 +229,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	defer release()
 	_ = q.SetLastRun(queue.RunInfo{PID: os.Getpid(), Started: start})
 
-	display := newRunDisplay(e, log, o, counts, pl.send)
+	display := newRunDisplay(bar, log, o, counts, pl.send)
 	if o.metricsFile != "" {
 		// A snapshot per window: the textfile collector sees a long run move.
 		display.onWindow = func(ev worker.Event) {

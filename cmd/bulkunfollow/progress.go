@@ -104,3 +104,20 @@ func shortDuration(d time.Duration) string {
 		return fmt.Sprintf("%ds", s)
 	}
 }
+
+// barClearingWriter clears the progress line before every write, so log
+// lines never run into it.
+type barClearingWriter struct {
+	bar *progressBar
+	w   io.Writer
+}
+
+func (c barClearingWriter) Write(p []byte) (int, error) {
+	c.bar.mu.Lock()
+	defer c.bar.mu.Unlock()
+	if c.bar.shown {
+		fmt.Fprint(c.bar.w, "\r\033[K")
+		c.bar.shown = false
+	}
+	return c.w.Write(p)
+}

@@ -43,3 +43,20 @@ func TestShortDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestLogLinesClearTheProgressLine(t *testing.T) {
+	var out strings.Builder
+	bar := newProgressBar(&out, time.Now)
+	w := barClearingWriter{bar: bar, w: &out}
+	bar.Update(progress{Finished: 1, Total: 2, WindowLeft: -1})
+	if _, err := w.Write([]byte("a log line\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("another\n")); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if !strings.Contains(got, "1/2 finished\r\033[Ka log line\nanother\n") {
+		t.Errorf("output %q: a log line must start on a cleared line, once", got)
+	}
+}

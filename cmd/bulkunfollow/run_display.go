@@ -144,11 +144,12 @@ type runDisplay struct {
 	onWindow func(worker.Event)
 }
 
-func newRunDisplay(e *env, log zerolog.Logger, o runOptions, c queue.Counts, toSend int) *runDisplay {
+// newRunDisplay shows progress on bar, or as log lines when bar is nil.
+func newRunDisplay(bar *progressBar, log zerolog.Logger, o runOptions, c queue.Counts, toSend int) *runDisplay {
 	d := &runDisplay{log: log, total: c.Total, finished0: c.Done + c.Skipped + c.Failed, toSend: toSend, per: o.rate.Per}
 	d.last = progress{Finished: d.finished0, Total: d.total, WindowLeft: -1}
-	if e.interactive && !o.logFlags.isJSON(e) {
-		d.bar = newProgressBar(e.stderr, time.Now)
+	if bar != nil {
+		d.bar = bar
 		d.stopTicker, d.tickerDone = make(chan struct{}), make(chan struct{})
 		go d.tick()
 	}
