@@ -70,6 +70,15 @@ type runOptions struct {
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {
+	o, err := parseRunFlags(e, args)
+	if err != nil {
+		return err
+	}
+	return e.runJob(ctx, o)
+}
+
+// parseRunFlags reads run's flags and environment into runOptions.
+func parseRunFlags(e *env, args []string) (runOptions, error) {
 	fs := e.newFlagSet("run", "", runDescription,
 		"bulkunfollow run",
 		"bulkunfollow run --yes --deadline 50m --queue /var/lib/bulkunfollow/queue.db   # cron",
@@ -95,25 +104,25 @@ func runRun(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.metricsFile, "metrics-file", "", "write Prometheus metrics here (node_exporter textfile collector; name it *.prom)")
 	o.logFlags = fs.logFlags()
 	if err := fs.parse(args); err != nil {
-		return err
+		return o, err
 	}
 	if len(fs.Args()) > 0 {
-		return usageErrorf("run takes no file arguments (got %q)", fs.Args()[0]).
+		return o, usageErrorf("run takes no file arguments (got %q)", fs.Args()[0]).
 			withHint("bulkunfollow import "+strings.Join(fs.Args(), " "), "bulkunfollow run")
 	}
 	r, err := ratelimit.ParseRate(*rate)
 	if err != nil {
-		return usageErrorf("--rate %q: %v", *rate, err).withHint("--rate 50/15m")
+		return o, usageErrorf("--rate %q: %v", *rate, err).withHint("--rate 50/15m")
 	}
 	if o.dailyCap < 0 || o.max < 0 || o.deadline < 0 || o.jitter < 0 || o.maxAttempts < 1 || o.timeout <= 0 {
-		return usageErrorf("--daily-cap, --max, --deadline and --jitter must not be negative; --max-attempts and --request-timeout must be positive")
+		return o, usageErrorf("--daily-cap, --max, --deadline and --jitter must not be negative; --max-attempts and --request-timeout must be positive")
 	}
 	if err := metricsPathError(o.metricsFile); err != nil {
-		return err
+		return o, err
 	}
 	o.rate, o.queuePath, o.apiBaseURL, o.account, o.configDir = r, *queuePath, *apiBase, *account, *configDir
 	o.prefilter = !*noPrefilter
-	return e.runJob(ctx, o)
+	return o, nil
 }
 
 // runJob is the main job: prepare, plan, confirm, drain, report. run and
