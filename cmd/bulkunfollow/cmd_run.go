@@ -177,7 +177,8 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	}
 	api := apiclient.New(hc, o.apiBaseURL, userAgent(), apiclient.WithTimeout(o.timeout), apiclient.WithClock(o.clock.Now))
 
-	me, err := api.Me(ctx)
+	rd := reader{api: api, clock: o.clock, log: log, attempts: o.maxAttempts}
+	me, err := rd.me(ctx)
 	if err != nil {
 		return apiStop(fmt.Errorf("ask X who is signed in: %w", err))
 	}
@@ -190,7 +191,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	}
 	log.Info().Str("account", "@"+me.Username).Str("id", me.ID).Str("auth", label).Msg("signed in")
 
-	prep, err := prepare(ctx, log, q, api, me, o.keepFile, o.prefilter, o.dryRun)
+	prep, err := prepare(ctx, log, q, rd, me, o.keepFile, o.prefilter, o.dryRun)
 	if err != nil {
 		if exitCode(err) != exitPerson {
 			return err

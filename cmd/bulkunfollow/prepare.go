@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -31,8 +33,65 @@ const (
 
 // lookupAPI is what preparation needs of the API client.
 type lookupAPI interface {
+	Me(ctx context.Context) (apiclient.User, error)
 	UsersByUsernames(ctx context.Context, names []string) ([]apiclient.User, []apiclient.NotFound, error)
-	WalkFollowing(ctx context.Context, userID string, fn func(apiclient.Page) error) error
+	Following(ctx context.Context, userID, pageToken string) (apiclient.Page, error)
+}
+
+// reader makes preparation's read requests (who am I, handles, the
+// following list), trying each again when it fails transiently (5xx, a
+// dropped connection, a timeout): they are reads, safe to repeat, and one
+// 503 should not end a run that has not started. Waits are on the run's
+// clock, with exponential backoff and full jitter.
+type reader struct {
+	api      lookupAPI
+	clock    worker.Clock
+	log      zerolog.Logger
+	attempts int // tries per request; < 1 means 1
+}
+
+// readBackoffBase and readBackoffCap bound the wait between tries.
+const (
+	readBackoffBase = 2 * time.Second
+	readBackoffCap  = time.Minute
+)
+
+// do calls fn until it succeeds, fails for a reason other than a transient
+// one, or has been tried r.attempts times; it returns fn's last error.
+func (r reader) do(ctx context.Context, what string, fn func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil || attempt >= r.attempts || apiclient.Classify(err) != apiclient.ClassTransient {
+			return err
+		}
+		ceil := min(readBackoffCap, readBackoffBase<<min(attempt-1, 16))
+		d := time.Duration(rand.Int64N(int64(ceil) + 1))
+		r.log.Warn().Err(err).Str("request", what).Int("attempt", attempt).Dur("wait", d).Msg("request failed; trying again")
+		if err := r.clock.Sleep(ctx, d); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+}
+
+// me asks who is signed in.
+func (r reader) me(ctx context.Context) (apiclient.User, error) {
+	var u apiclient.User
+	err := r.do(ctx, "users/me", func() (err error) {
+		u, err = r.api.Me(ctx)
+		return err
+	})
+	return u, err
+}
+
+// usersBy resolves usernames.
+func (r reader) usersBy(ctx context.Context, names []string) ([]apiclient.User, []apiclient.NotFound, error) {
+	var users []apiclient.User
+	var nf []apiclient.NotFound
+	err := r.do(ctx, "users/by", func() (err error) {
+		users, nf, err = r.api.UsersByUsernames(ctx, names)
+		return err
+	})
+	return users, nf, err
 }
 
 // preparation is what run decides before sending anything: which @handles
@@ -54,7 +113,7 @@ func (p *preparation) saved() int { return len(p.skips[reasonNotFollowing]) }
 // prepare resolves @handles, applies the keep-list, never sends the
 // account's own id, and (when prefilter is on) skips targets the account
 // does not follow. Unless dryRun, the decisions are written to the queue.
-func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api lookupAPI, me apiclient.User, keepFile string, prefilter, dryRun bool) (*preparation, error) {
+func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader, me apiclient.User, keepFile string, prefilter, dryRun bool) (*preparation, error) {
 	p := &preparation{
 		resolved:  map[uint64]apiclient.User{},
 		unknown:   map[uint64]apiclient.NotFound{},
@@ -160,7 +219,7 @@ func (p *preparation) decide(t queue.Target, me apiclient.User, keep *keepList, 
 
 // resolveHandles looks up every pending @handle with /2/users/by (100 per
 // call): found ones get their id, unknown ones fail as not found.
-func (p *preparation) resolveHandles(ctx context.Context, log zerolog.Logger, q *queue.Store, api lookupAPI, dryRun bool) error {
+func (p *preparation) resolveHandles(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader, dryRun bool) error {
 	targets, err := q.Unresolved()
 	if err != nil {
 		return fmt.Errorf("read unresolved handles: %w", err)
@@ -172,7 +231,7 @@ func (p *preparation) resolveHandles(ctx context.Context, log zerolog.Logger, q 
 	for _, t := range targets {
 		names = append(names, t.Handle)
 	}
-	users, notFound, err := api.UsersByUsernames(ctx, names)
+	users, notFound, err := api.usersBy(ctx, names)
 	if err != nil {
 		return fmt.Errorf("resolve %d @handles: %w", len(names), err)
 	}
@@ -214,15 +273,14 @@ func (p *preparation) resolveHandles(ctx context.Context, log zerolog.Logger, q 
 // readFollowing reads the account's following list. A failure that is not
 // about the account only turns the prefilter off: unfollowing is idempotent,
 // so sending everything is still correct, just slower.
-func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api lookupAPI, userID string) (map[uint64]bool, error) {
+func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api reader, userID string) (map[uint64]bool, error) {
 	followed := map[uint64]bool{}
-	err := api.WalkFollowing(ctx, userID, func(pg apiclient.Page) error {
+	err := walkFollowing(ctx, api, userID, func(pg apiclient.Page) {
 		for _, u := range pg.Users {
 			if n, err := strconv.ParseUint(u.ID, 10, 64); err == nil {
 				followed[n] = true
 			}
 		}
-		return nil
 	})
 	if err != nil {
 		if c := apiclient.Classify(err); c.StopsRun() || c == apiclient.ClassCanceled {
@@ -234,6 +292,32 @@ func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api
 	}
 	p.following = len(followed)
 	return followed, nil
+}
+
+// walkFollowing calls fn with every page of userID's following list,
+// trying each page again when it fails transiently.
+func walkFollowing(ctx context.Context, api reader, userID string, fn func(apiclient.Page)) error {
+	seen := map[string]bool{}
+	token := ""
+	for {
+		var pg apiclient.Page
+		err := api.do(ctx, "following", func() (err error) {
+			pg, err = api.api.Following(ctx, userID, token)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		fn(pg)
+		if pg.NextToken == "" {
+			return nil
+		}
+		if seen[pg.NextToken] {
+			return fmt.Errorf("following %s: %w", userID, apiclient.ErrPaginationLoop)
+		}
+		seen[pg.NextToken] = true
+		token = pg.NextToken
+	}
 }
 
 // keepList is the set of accounts never to unfollow.
@@ -252,7 +336,7 @@ func (k *keepList) has(id, handle, username string) bool {
 
 // readKeepList reads --keep FILE (any import format) and resolves its
 // @handles to ids, so a kept account is recognised however it was listed.
-func readKeepList(ctx context.Context, log zerolog.Logger, api lookupAPI, path string) (*keepList, error) {
+func readKeepList(ctx context.Context, log zerolog.Logger, api reader, path string) (*keepList, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -280,7 +364,7 @@ func readKeepList(ctx context.Context, log zerolog.Logger, api lookupAPI, path s
 		return nil, fmt.Errorf("read keep-list: %w", err)
 	}
 	if len(names) > 0 {
-		users, notFound, err := api.UsersByUsernames(ctx, names)
+		users, notFound, err := api.usersBy(ctx, names)
 		if err != nil {
 			return nil, fmt.Errorf("resolve the keep-list's @handles: %w", err)
 		}
