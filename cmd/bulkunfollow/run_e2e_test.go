@@ -1,0 +1,455 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/auth"
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/xapisim"
+)
+
+// simClock is the fake clock a test shares between the simulator and the
+// runs: every wait (the limiter's, a backoff, the simulator's latency)
+// advances it at once, so hours of pacing take milliseconds.
+type simClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newSimClock() *simClock {
+	// A sub-second start exercises whole-second resets.
+	return &simClock{now: time.Date(2026, 3, 2, 9, 0, 0, 250_000_000, time.UTC)}
+}
+
+func (c *simClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *simClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.Advance(d)
+	return nil
+}
+
+func (c *simClock) Advance(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// e2e is a world (simulator, account, queue) on a fake clock, and the
+// environment a run there sees.
+type e2e struct {
+	*world
+	clock   *simClock
+	environ map[string]string
+	notify  func(chan<- os.Signal)
+}
+
+// newE2E starts a world on a fake clock: n targets in the queue, the first
+// followed of them followed by the account. Tokens live 1000 hours unless
+// cfg says otherwise (runs here cross simulated days).
+func newE2E(t *testing.T, cfg xapisim.Config, n, followed int, wrap func(http.Handler) http.Handler) *e2e {
+	t.Helper()
+	clk := newSimClock()
+	cfg.Now, cfg.Sleep = clk.Now, clk.Sleep
+	if cfg.TokenLifetime == 0 {
+		cfg.TokenLifetime = 1000 * time.Hour
+	}
+	w := newWorld(t, cfg, n, followed, wrap)
+	w.queue = moveTo(t, w.queue, fastTempDir(t))
+	return &e2e{world: w, clock: clk, environ: map[string]string{
+		"BULKUNFOLLOW_ACCESS_TOKEN": w.token,
+		"BULKUNFOLLOW_API_BASE_URL": w.srv.URL,
+		"BULKUNFOLLOW_QUEUE":        w.queue,
+		"BULKUNFOLLOW_CONFIG_DIR":   filepath.Join(filepath.Dir(w.queue), "config"),
+		"BULKUNFOLLOW_LOG_FORMAT":   "json",
+	}}
+}
+
+// fastTempDir is a temporary directory on tmpfs when there is one: a
+// result costs the queue several fsyncs, which on a disk would make these
+// tests take seconds for nothing they check.
+func fastTempDir(t *testing.T) string {
+	t.Helper()
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		if dir, err := os.MkdirTemp("/dev/shm", "bulkunfollow-e2e-"); err == nil {
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			return dir
+		}
+	}
+	return t.TempDir()
+}
+
+// moveTo copies file into dir and returns its new path.
+func moveTo(t *testing.T, file, dir string) string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := filepath.Join(dir, filepath.Base(file))
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	return to
+}
+
+// run runs "bulkunfollow run ARGS" (args without "run") in-process on the fake clock and returns
+// the exit code and stderr.
+func (x *e2e) run(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	e := &env{
+		stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
+		getenv: func(k string) string { return x.environ[k] },
+		notify: x.notify,
+	}
+	o, err := parseRunFlags(e, args)
+	if err == nil {
+		o.clock = x.clock
+		err = e.runJob(context.Background(), o)
+	}
+	code := e.report(err)
+	return code, out.String() + errOut.String()
+}
+
+// cli runs any other command line in the world's environment.
+func (x *e2e) cli(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	return runCLI(t, x.environ, "", args...)
+}
+
+// states returns every target of the queue in input order, after a
+// consistency check.
+func (x *e2e) states(t *testing.T) []queue.Target {
+	t.Helper()
+	q, err := queue.Open(x.queue, queue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if err := q.Check(); err != nil {
+		t.Fatalf("queue check: %v", err)
+	}
+	var all []queue.Target
+	err = q.Export(0, func(tg queue.Target) error {
+		all = append(all, tg)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+// importList adds lines (ids or @handles) to the queue.
+func (x *e2e) importList(t *testing.T, lines []string) {
+	t.Helper()
+	q, err := queue.Open(x.queue, queue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	src := queue.Source{Name: "more.txt", R: strings.NewReader(strings.Join(lines, "\n") + "\n")}
+	if _, err := q.Import(context.Background(), []queue.Source{src}, queue.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// onDelete wraps a simulator handler: fn runs before the n-th DELETE
+// (1-based) is served, once for each n in at.
+func onDelete(fn func(n int), at ...int) func(http.Handler) http.Handler {
+	var mu sync.Mutex
+	count := 0
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodDelete {
+				mu.Lock()
+				count++
+				n := count
+				mu.Unlock()
+				for _, a := range at {
+					if a == n {
+						fn(n)
+					}
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+}
+
+// login signs in to the simulator with auth.Login (OAuth 2.0 + PKCE, the
+// consent page approving at once) and stores the credential in dir.
+func login(t *testing.T, sim *xapisim.Server, base, dir string, now func() time.Time) auth.Credential {
+	t.Helper()
+	const clientID = "e2e-client"
+	cred, err := auth.Login(context.Background(), auth.LoginOptions{
+		ClientID:    clientID,
+		APIBaseURL:  base,
+		RedirectURI: "http://127.0.0.1:0/callback",
+		Timeout:     20 * time.Second,
+		Now:         now,
+		OpenBrowser: func(_ context.Context, authURL string) error {
+			u, err := url.Parse(authURL)
+			if err != nil {
+				return err
+			}
+			sim.AddClient(xapisim.Client{ID: clientID, RedirectURIs: []string{u.Query().Get("redirect_uri")}})
+			go func() {
+				if resp, err := http.Get(authURL); err == nil { // follows the redirect to the listener
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}()
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	if err := auth.NewStore(dir, now).Put(context.Background(), cred); err != nil {
+		t.Fatal(err)
+	}
+	return cred
+}
+
+// wantCounts checks the queue's counts.
+func wantCounts(t *testing.T, x *e2e, want queue.Counts) {
+	t.Helper()
+	got := x.counts(t)
+	if got != want {
+		t.Errorf("counts = %+v, want %+v", got, want)
+	}
+}
+
+// TestRunFaults: 10% 503s, 3% dropped connections (after the server
+// applied the request, or half-way through the answer), latency, and an
+// OAuth 2.0 token living 10 minutes during a run of about an hour: the run
+// finishes with every target done, none failed, exit 0.
+func TestRunFaults(t *testing.T) {
+	const n = 200
+	x := newE2E(t, xapisim.Config{Latency: 300 * time.Millisecond, TokenLifetime: 10 * time.Minute, Seed: 11, AutoApprove: true}, n, n, nil)
+	dir := x.environ["BULKUNFOLLOW_CONFIG_DIR"]
+	login(t, x.sim, x.srv.URL, dir, x.clock.Now)
+	// The login signs in as the simulator's default account: it follows
+	// the targets.
+	x.sim.SetFollowing(xapisim.DefaultUserID, x.targets)
+	delete(x.environ, "BULKUNFOLLOW_ACCESS_TOKEN")
+	x.sim.SetFaultRates(0.10, 0.03)
+
+	start := x.clock.Now()
+	code, out := x.run(t, "--yes")
+	st := x.sim.Stats()
+	elapsed := x.clock.Now().Sub(start)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0\n%s", code, out)
+	}
+	wantCounts(t, x, queue.Counts{Total: n, Done: n})
+	if left := x.sim.Following(xapisim.DefaultUserID); len(left) != 0 {
+		t.Errorf("still following %d", len(left))
+	}
+	retries := st.UnfollowCalls - n
+	t.Logf("faults: %d DELETEs for %d targets (%d retries), %d 5xx served, %d connections dropped, %d 401s, %d token refreshes, %d 429s, simulated %s",
+		st.UnfollowCalls, n, retries, st.Served5xx, st.Dropped, st.Unauthorized, st.Refreshes, st.RateLimited, elapsed.Round(time.Second))
+	if st.Served5xx == 0 || st.Dropped == 0 || st.Refreshes < 3 {
+		t.Errorf("the faults did not happen: %d 5xx, %d drops, %d refreshes", st.Served5xx, st.Dropped, st.Refreshes)
+	}
+	if st.RateLimited != 0 {
+		t.Errorf("%d 429s", st.RateLimited)
+	}
+}
+
+// TestRunPrefilter: with 40% of the targets not followed, the DELETEs are
+// exactly the followed targets, and the plan says how many requests the
+// following list saved; --no-prefilter sends every target.
+func TestRunPrefilter(t *testing.T) {
+	const n, followed = 100, 60
+	t.Run("on", func(t *testing.T) {
+		x := newE2E(t, xapisim.Config{}, n, followed, nil)
+		code, out := x.run(t, "--yes")
+		if code != exitOK {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		st := x.sim.Stats()
+		if st.UnfollowCalls != followed {
+			t.Errorf("%d DELETEs, want %d (the followed targets)", st.UnfollowCalls, followed)
+		}
+		for _, id := range x.targets[followed:] {
+			if st.UnfollowCallsByTarget[id] != 0 {
+				t.Errorf("not-followed target %s was sent", id)
+			}
+		}
+		if !strings.Contains(out, "Saved:    40 requests") {
+			t.Errorf("the plan does not report 40 saved requests:\n%s", out)
+		}
+		wantCounts(t, x, queue.Counts{Total: n, Done: followed, Skipped: n - followed})
+		for i, tg := range x.states(t) {
+			want := queue.Result{State: queue.Done, Reason: "unfollowed"}
+			if i >= followed {
+				want = queue.Result{State: queue.Skipped, Reason: reasonNotFollowing}
+			}
+			if tg.ID != x.targets[i] || tg.State != want.State || tg.Reason != want.Reason {
+				t.Errorf("target %d %s: %s %q, want %s %q", i, tg.ID, tg.State, tg.Reason, want.State, want.Reason)
+			}
+		}
+		t.Logf("prefilter: %d DELETEs for %d targets (%d followed), %d following-list calls", st.UnfollowCalls, n, followed, st.Calls["following"])
+	})
+	t.Run("off", func(t *testing.T) {
+		x := newE2E(t, xapisim.Config{}, n, followed, nil)
+		code, out := x.run(t, "--yes", "--no-prefilter")
+		if code != exitOK {
+			t.Fatalf("exit %d\n%s", code, out)
+		}
+		st := x.sim.Stats()
+		if st.UnfollowCalls != n || st.Calls["following"] != 0 {
+			t.Errorf("--no-prefilter: %d DELETEs, %d following-list calls; want %d and 0", st.UnfollowCalls, st.Calls["following"], n)
+		}
+		wantCounts(t, x, queue.Counts{Total: n, Done: n})
+	})
+}
+
+// TestRunKeepAndOwnAccount: --keep with ids and @handles (of targets
+// listed by id and by handle) skips them as "kept" and never sends them;
+// the account's own id in the queue is never sent.
+func TestRunKeepAndOwnAccount(t *testing.T) {
+	const n = 30
+	x := newE2E(t, xapisim.Config{}, n, n, nil)
+	// Named accounts: two listed in the queue by handle, one by id.
+	x.sim.AddUser(x.targets[3], "keep_by_name")
+	x.sim.AddUser(x.targets[4], "listed_handle")
+	extra := "1700000000000099999"
+	x.sim.AddUser(extra, "kept_handle")
+	x.sim.SetFollowing(worldUser, append(append([]string{}, x.targets...), extra))
+	x.importList(t, []string{"@kept_handle", "@Listed_Handle", worldUser})
+
+	keep := filepath.Join(t.TempDir(), "keep.txt")
+	// targets[0] and [1] by id, targets[3] by its handle, @kept_handle
+	// (queued by handle) and targets[4] (queued as @listed_handle) by id.
+	body := fmt.Sprintf("# never unfollow\n%s\n%s\n@Keep_By_Name\n@kept_handle\n%s\n", x.targets[0], x.targets[1], x.targets[4])
+	if err := os.WriteFile(keep, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out := x.run(t, "--yes", "--keep", keep)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	st := x.sim.Stats()
+	kept := map[string]bool{x.targets[0]: true, x.targets[1]: true, x.targets[3]: true, x.targets[4]: true, extra: true}
+	for id := range kept {
+		if st.UnfollowCallsByTarget[id] != 0 {
+			t.Errorf("kept %s was sent %d times", id, st.UnfollowCallsByTarget[id])
+		}
+	}
+	keptSeen := map[string]bool{}
+	for _, tg := range x.states(t) {
+		switch {
+		case kept[tg.ID] && tg.Reason == "duplicate of "+tg.ID:
+			// @listed_handle: the import collapsed it into the queued id.
+		case kept[tg.ID]:
+			keptSeen[tg.ID] = true
+			if tg.State != queue.Skipped || tg.Reason != reasonKept {
+				t.Errorf("kept %s (@%s): %s %q, want skipped %q", tg.ID, tg.Handle, tg.State, tg.Reason, reasonKept)
+			}
+		case tg.ID == worldUser:
+			if tg.State != queue.Skipped || tg.Reason != reasonOwnAccount {
+				t.Errorf("own account: %s %q, want skipped %q", tg.State, tg.Reason, reasonOwnAccount)
+			}
+		case tg.State != queue.Done:
+			t.Errorf("target %s (@%s): %s %q, want done", tg.ID, tg.Handle, tg.State, tg.Reason)
+		}
+	}
+	if len(keptSeen) != len(kept) {
+		t.Errorf("kept targets seen %v, want all of %v", keptSeen, kept)
+	}
+	if st.UnfollowCallsByTarget[worldUser] != 0 {
+		t.Errorf("the account's own id was sent")
+	}
+	// Sent: the 30 ids but the four kept; @listed_handle resolves to the
+	// kept targets[4], @kept_handle is kept, the own id is skipped.
+	wantSent := n - 4
+	if st.UnfollowCalls != wantSent {
+		t.Errorf("%d DELETEs, want %d", st.UnfollowCalls, wantSent)
+	}
+	if !strings.Contains(out, "Kept:     ") {
+		t.Errorf("plan does not report the kept accounts:\n%s", out)
+	}
+	if following := x.sim.Following(worldUser); len(following) != len(kept) {
+		t.Errorf("following %d after the run, want the %d kept", len(following), len(kept))
+	}
+}
+
+// TestRunHandles: 150 @handles (130 known, 20 unknown) resolve with
+// /2/users/by in batches of 100; the unknown ones fail "not found" with
+// the server's detail, the rest are unfollowed; exit 3.
+func TestRunHandles(t *testing.T) {
+	x := newE2E(t, xapisim.Config{}, 0, 0, nil)
+	var lines, follow []string
+	for i := range 150 {
+		name := fmt.Sprintf("handle_%03d", i)
+		if i%15 == 7 || i >= 140 { // 10 + 10 unknown
+			lines = append(lines, "@"+name)
+			continue
+		}
+		id := fmt.Sprintf("%d", int64(1710000000000000000)+int64(i))
+		x.sim.AddUser(id, name)
+		follow = append(follow, id)
+		lines = append(lines, "@"+strings.ToUpper(name[:1])+name[1:]) // case differs from X's
+	}
+	x.sim.SetFollowing(worldUser, follow)
+	x.importList(t, lines)
+
+	code, out := x.run(t, "--yes")
+	if code != exitFailures {
+		t.Fatalf("exit %d, want %d\n%s", code, exitFailures, out)
+	}
+	st := x.sim.Stats()
+	unknown := 150 - len(follow)
+	if st.Calls["users_by"] != 2 {
+		t.Errorf("%d /2/users/by calls for 150 handles, want 2", st.Calls["users_by"])
+	}
+	if st.UnfollowCalls != len(follow) {
+		t.Errorf("%d DELETEs, want %d", st.UnfollowCalls, len(follow))
+	}
+	wantCounts(t, x, queue.Counts{Total: 150, Done: len(follow), Failed: unknown})
+	failed := 0
+	for _, tg := range x.states(t) {
+		key := "@" + tg.Handle
+		if tg.State != queue.Failed {
+			continue
+		}
+		failed++
+		want := fmt.Sprintf("Could not find user with usernames: [%s].", strings.ToLower(tg.Handle))
+		if tg.Reason != reasonNotFound || tg.Last == nil || !strings.EqualFold(tg.Last.Detail, want) {
+			t.Errorf("%s: %q %+v, want %q with detail %q", key, tg.Reason, tg.Last, reasonNotFound, want)
+		}
+	}
+	if failed != unknown {
+		t.Errorf("%d failed, want %d", failed, unknown)
+	}
+	if !strings.Contains(out, fmt.Sprintf("Handles:  %d resolved, %d not found on X", len(follow), unknown)) {
+		t.Errorf("plan:\n%s", out)
+	}
+}
