@@ -22,7 +22,8 @@ import (
 //     the same entries, without errors.
 func checkInvariants(t *testing.T, data []byte, name string, f Format, write func([]Entry) []byte) {
 	t.Helper()
-	lines := bytes.Count(data, []byte{'\n'}) + 1
+	// Lines end in LF, or in CR in a file without LF (old Mac files).
+	lines := max(bytes.Count(data, []byte{'\n'}), bytes.Count(data, []byte{'\r'})) + 1
 	var got []Entry
 	err := Read(bytes.NewReader(data), name, f, Options{MaxErrors: -1}, func(e Entry) error {
 		got = append(got, e)
@@ -131,7 +132,7 @@ func writeArchive(es []Entry) []byte {
 			id := strconv.FormatUint(e.ID, 10)
 			b.WriteString("\n  {\n    \"following\" : {\n      \"accountId\" : \"" + id + "\",\n      \"userLink\" : \"https://twitter.com/intent/user?user_id=" + id + "\"\n    }\n  }")
 		} else {
-			b.WriteString("\n  {\"following\" : {\"userLink\" : \"https://twitter.com/" + e.Handle + "\"}}")
+			b.WriteString("\n  {\"following\" : {\"userLink\" : \"https://twitter.com/intent/user?screen_name=" + e.Handle + "\"}}")
 		}
 	}
 	b.WriteString("\n]")
@@ -151,6 +152,8 @@ func FuzzCSV(f *testing.F) {
 		"id,username\n,jack\n1.23457E+18,x\n-5,y\n12345678901234567890,z\n",
 		"userLink\nhttps://twitter.com/intent/user?user_id=12\n", "a\tb\n12\t@x\n", "\"12\n",
 		"# c\n@jack\nhttps://x.com/jill\n=\"123\"\n",
+		"\xff\xfei\x00d\x00\r\x00\n\x001\x002\x00\r\x00\n\x00", "\xfe\xff\x00i\x00d\x00\n\x00\xd8\x3d", "id\r12\r13.0\r",
+		"PK\x03\x04\x14\x00", "1\x00\x002\x00\x00", "Twitter ID;Name\n\u200b12;a\n",
 	)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkInvariants(t, data, "f.csv", CSV, writeLines("id\n"))
@@ -162,6 +165,7 @@ func FuzzText(f *testing.F) {
 	addSeeds(f,
 		"", "12\n13\n", "# list\n12 # x\n\n@jack\n", "\ufeff12\r\n13\r\n", "jack\n-1\n0\n007\n",
 		"https://x.com/jack\nhttps://twitter.com/intent/user?user_id=12\n", "\u00a012\u00a0\n", "1,234\n1.5e3\n",
+		"\"12\",\n'@jack',\n\"\"\n", "12\r13\r", "\xff\xfe1\x00\n\x00", "https://x.com/jack/media\n12.0\n",
 	)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkInvariants(t, data, "f.txt", Text, writeLines(""))
@@ -174,6 +178,8 @@ func FuzzJSON(f *testing.F) {
 		`{"data":[{"id":"12","username":"a"}],"meta":{"result_count":1}}`, `{"meta":{}}`,
 		`[{"id":1.5e18},{"user_id":"12"},{"x":{"accountId":"13"}},null,[1],{"id":{}}]`,
 		`["\u0031\ud83d\ude00\ud800x"]`, `[1,`, `{"data":{"id":"12"}}`, `[12] x`, "\ufeff[\r\n\"12\"\r\n]",
+		`{"ids":[12,"13"],"next_cursor":0,"next_cursor_str":"0"}`, `{"users":[{"id":12,"id_str":"12"}]}`,
+		`["12",{"id":"13",},]`, `{"errors":[{"title":"x"}]}`, "\xff\xfe[\x00]\x00",
 	)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkInvariants(t, data, "f.json", JSON, writeJSON)
@@ -183,7 +189,7 @@ func FuzzJSON(f *testing.F) {
 func FuzzJSONL(f *testing.F) {
 	addSeeds(f,
 		"", "\"12\"\n13\n{\"id\":\"14\"}\n", "@jack\n[1]\n{\"id\":1e3}\n", "\ufeff12\r\n\r\n{\"username\":\"x\"}\r\n",
-		"{\"id\":\n\"12\"}\n", "1 2\n",
+		"{\"id\":\n\"12\"}\n", "1 2\n", "{\"id_str\":\"12\"},\n\"13\",\n",
 	)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkInvariants(t, data, "f.jsonl", JSONL, writeJSONL)

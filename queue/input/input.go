@@ -142,13 +142,14 @@ type Options struct {
 
 // Info describes what ReadInfo read.
 type Info struct {
-	Format  Format   // the format used (detected or given)
-	Comma   rune     // CSV: the field separator used
-	Header  []string // CSV: the header row, nil when the file has none
-	Column  string   // CSV: header name of the column read ("" without a header)
-	Lines   int      // lines read
-	Entries int      // valid entries passed to fn
-	Invalid int      // bad entries (InvalidError.Total)
+	Format   Format   // the format used (detected or given)
+	Encoding string   // "" (UTF-8), or UTF16LE/UTF16BE when decoded from UTF-16 with a byte order mark
+	Comma    rune     // CSV: the field separator used
+	Header   []string // CSV: the header row, nil when the file has none
+	Column   string   // CSV: header name of the column read ("" without a header)
+	Lines    int      // lines read
+	Entries  int      // valid entries passed to fn
+	Invalid  int      // bad entries (InvalidError.Total)
 }
 
 // Read streams every valid entry of r to fn, in file order. name is used in
@@ -173,15 +174,25 @@ func ReadInfo(r io.Reader, name string, f Format, opts Options, fn func(Entry) e
 		max = DefaultMaxErrors
 	}
 	s := &sink{file: name, fn: fn, max: max}
-	br := bufio.NewReaderSize(r, 64<<10)
 	info := Info{Format: f}
+	br, enc, err := prepare(bufio.NewReaderSize(r, 64<<10))
+	var se *structError
+	if errors.As(err, &se) {
+		s.bad(se.line, se.reason)
+		s.stopped = true
+		info.Invalid = s.total
+		return info, &InvalidError{File: name, Errors: s.errs, Total: s.total, Stopped: true}
+	}
+	if err != nil {
+		return info, fmt.Errorf("read %s: %w", name, err)
+	}
+	info.Encoding = enc
 	if f == Auto {
 		var err error
 		if info.Format, err = detect(br, name); err != nil {
 			return info, fmt.Errorf("read %s: %w", name, err)
 		}
 	}
-	var err error
 	switch info.Format {
 	case CSV:
 		err = readCSV(br, name, s, &info)
@@ -195,7 +206,6 @@ func ReadInfo(r io.Reader, name string, f Format, opts Options, fn func(Entry) e
 		return info, fmt.Errorf("read %s: unknown format %q", name, string(f))
 	}
 	info.Entries, info.Invalid = s.entries, s.total
-	var se *structError
 	var fe fnError
 	switch {
 	case err == nil:

@@ -199,6 +199,23 @@ func (p *jsonParser) expect(want string, what string) (byte, error) {
 	return 0, p.errorf(p.line, "found "+strconv.QuoteRune(rune(c))+" "+what)
 }
 
+// closeOrComma consumes the ',' or the closing bracket that follows an
+// element or an object value and returns the closing bracket when the
+// array or object ends. A comma right before the closing bracket (as
+// JavaScript allows, and people leave when editing a list by hand) is
+// accepted: it loses nothing.
+func (p *jsonParser) closeOrComma(closing byte, what string) (byte, error) {
+	c, err := p.expect(","+string(closing), what)
+	if err != nil || c == closing {
+		return c, err
+	}
+	if n, err := p.peek(); err == nil && n == closing {
+		p.read()
+		return closing, nil
+	}
+	return c, nil
+}
+
 // element parses one value. Objects keep the fields that can name an
 // account (and, one level down, those of nested objects); arrays and other
 // fields are skipped. The result is valid until the next call.
@@ -298,7 +315,7 @@ func (p *jsonParser) object(level int, keep bool) ([]jfield, error) {
 		if v.kind != jNone && keep {
 			tmp = append(tmp, jfield{key: name, val: v})
 		}
-		if c, err := p.expect(",}", "after an object value (want ',' or '}')"); err != nil {
+		if c, err := p.closeOrComma('}', "after an object value (want ',' or '}')"); err != nil {
 			return nil, err
 		} else if c == '}' {
 			if !keep {
@@ -410,7 +427,7 @@ func (p *jsonParser) skipArray() error {
 		if _, err := p.value(maxDepth, false); err != nil {
 			return err
 		}
-		if c, err := p.expect(",]", "after an array element (want ',' or ']')"); err != nil {
+		if c, err := p.closeOrComma(']', "after an array element (want ',' or ']')"); err != nil {
 			return err
 		} else if c == ']' {
 			return nil
@@ -671,6 +688,15 @@ func entryOfFields(fields []jfield) (Entry, int, string, bool) {
 				case v.long:
 					return Entry{}, v.line, "field " + strconv.Quote(f.key) + " is longer than " + strconv.Itoa(maxKeptValue) + " characters", true
 				}
+				if want == "id" && kind == jsonNumber {
+					// API v1.1 objects carry both "id" (a number) and
+					// "id_str". A file that went through JavaScript or
+					// Python floats has the number rounded above 2^53 and
+					// the string intact: the string wins.
+					if s, ok := stringField(fields, "idstr"); ok {
+						v, kind = s, plainValue
+					}
+				}
 				e, reason := parseValue(v.text, kind)
 				return e, v.line, reason, true
 			}
@@ -684,6 +710,16 @@ func entryOfFields(fields []jfield) (Entry, int, string, bool) {
 		}
 	}
 	return Entry{}, 0, "", false
+}
+
+// stringField returns the kept string field key of fields.
+func stringField(fields []jfield, key string) (jvalue, bool) {
+	for _, f := range fields {
+		if f.key == key && f.val.kind == jString && !f.val.long {
+			return f.val, true
+		}
+	}
+	return jvalue{}, false
 }
 
 func emitValue(s *sink, v jvalue) error {
@@ -780,7 +816,7 @@ func (p *jsonParser) array(s *sink) error {
 		if err := emitValue(s, v); err != nil {
 			return err
 		}
-		if c, err := p.expect(",]", "after an array element (want ',' or ']')"); err != nil {
+		if c, err := p.closeOrComma(']', "after an array element (want ',' or ']')"); err != nil {
 			return err
 		} else if c == ']' {
 			return nil
@@ -788,8 +824,8 @@ func (p *jsonParser) array(s *sink) error {
 	}
 }
 
-// topObject reads a top-level object (after its '{'): a "data" array is
-// streamed; a "data" object or the object itself names one account; an X
+// topObject reads a top-level object (after its '{'): a "data" array (or
+// API v1.1's "ids" or "users") is streamed; a "data" object or the object itself names one account; an X
 // API response with "meta" and no "data" (an empty page) has no entries.
 func (p *jsonParser) topObject(s *sink) error {
 	if err := p.enter(); err != nil {
@@ -798,7 +834,7 @@ func (p *jsonParser) topObject(s *sink) error {
 	defer func() { p.depth-- }()
 	start := p.line
 	var fields []jfield
-	sawData, sawMeta := false, false
+	sawData, sawMeta, sawErrors, problemKeys := false, false, false, 0
 	c, err := p.peek()
 	if err != nil {
 		return p.ioErr(err, "in an object")
@@ -820,7 +856,15 @@ func (p *jsonParser) topObject(s *sink) error {
 		if !long {
 			name = canonKey(key)
 		}
-		isData, isMeta := string(key) == "data", string(key) == "meta"
+		// "data": X API v2. "ids" and "users": API v1.1 friends/ids,
+		// followers/ids (with or without stringify_ids) and friends/list.
+		isData := string(key) == "data" || string(key) == "ids" || string(key) == "users"
+		isMeta := string(key) == "meta" || string(key) == "next_cursor" || string(key) == "next_cursor_str"
+		sawErrors = sawErrors || string(key) == "errors"
+		switch string(key) {
+		case "title", "detail", "type", "status":
+			problemKeys++
+		}
 		p.arena = p.arena[:kstart]
 		if _, err := p.expect(":", "after an object key"); err != nil {
 			return err
@@ -855,7 +899,7 @@ func (p *jsonParser) topObject(s *sink) error {
 				fields = append(fields, jfield{key: name, val: v})
 			}
 		}
-		if c, err := p.expect(",}", "after an object value (want ',' or '}')"); err != nil {
+		if c, err := p.closeOrComma('}', "after an object value (want ',' or '}')"); err != nil {
 			return err
 		} else if c == '}' {
 			break
@@ -869,6 +913,9 @@ func (p *jsonParser) topObject(s *sink) error {
 	}
 	if sawMeta {
 		return nil // an X API page without results
+	}
+	if sawErrors || problemKeys >= 2 {
+		return &structError{start, "this is an X API error response (\"errors\" and no \"data\"): it lists no accounts; fetch the page again and save the response that has \"data\""}
 	}
 	return p.errorf(start, "object has neither a \"data\" array nor an id field")
 }
@@ -906,6 +953,12 @@ func readJSONL(br *bufio.Reader, s *sink, info *Info) error {
 			return err
 		}
 		p.skipSpace()
+		if c, err := p.read(); err == nil && c == ',' {
+			// A trailing comma: lines cut out of a JSON array.
+			p.skipSpace()
+		} else if err == nil {
+			p.unread()
+		}
 		if _, err := p.read(); err != io.EOF {
 			s.bad(lr.line, "invalid JSON: more than one value on the line")
 			continue

@@ -58,6 +58,9 @@ func parseSlow(b []byte, kind valueKind) (Entry, string) {
 		return Entry{}, "empty value: expected an id (1–19 digits) or @handle"
 	}
 	if kind == jsonNumber {
+		if e, reason, ok := wholeFloat(s); ok {
+			return e, reason
+		}
 		return Entry{}, jsonNumberReason(s)
 	}
 	// Excel's way of forcing text: ="123".
@@ -74,6 +77,9 @@ func parseSlow(b []byte, kind valueKind) (Entry, string) {
 	case hasURLPrefix(s):
 		return parseURL(s)
 	}
+	if e, reason, ok := wholeFloat(s); ok {
+		return e, reason
+	}
 	if r := numberShapeReason(s); r != "" {
 		return Entry{}, r
 	}
@@ -87,6 +93,37 @@ func parseSlow(b []byte, kind valueKind) (Entry, string) {
 		return Entry{}, quote(s) + " is not a valid username: usernames are 1–15 letters, digits or _"
 	}
 	return Entry{}, quote(s) + " is not an id (1–19 digits) or @handle"
+}
+
+// maxExactFloat is 2^53: every whole number up to it survives a trip
+// through a float64 (a spreadsheet cell, a pandas column with gaps, a
+// JSON number parsed by JavaScript or Python) unchanged.
+const maxExactFloat = 1 << 53
+
+// wholeFloat handles a whole number written as a float, "1234.0" (or
+// "1234,00", the decimal comma of many locales): pandas writes a column
+// of ids that way as soon as one cell is empty, and spreadsheets do when
+// a column is formatted as a number with decimals. Up to 2^53 the value is
+// exact and is accepted; above it, the tool that wrote it held it in a
+// float64 and may have changed the last digits, so it is rejected. ok is
+// false when s does not have that shape.
+func wholeFloat(s string) (e Entry, reason string, ok bool) {
+	sep := strings.IndexAny(s, ".,")
+	if sep <= 0 || sep == len(s)-1 || strings.Trim(s[sep+1:], "0") != "" {
+		return Entry{}, "", false
+	}
+	whole := s[:sep]
+	if !allDigits(whole) || whole[0] == '0' || len(whole) > MaxIDDigits {
+		return Entry{}, "", false
+	}
+	id, err := strconv.ParseUint(whole, 10, 64)
+	if err != nil {
+		return Entry{}, "", false
+	}
+	if id > maxExactFloat {
+		return Entry{}, quote(s) + " was stored as a floating-point number, which keeps only 15–17 digits: this id's last digits may be wrong; format the column as Text (or write ids as strings) and export again", true
+	}
+	return Entry{ID: id}, "", true
 }
 
 // digitsReason explains why a string of digits is not an id.
@@ -177,9 +214,20 @@ var reservedPaths = map[string]bool{
 	"compose": true, "share": true, "hashtag": true, "tos": true, "privacy": true, "account": true,
 }
 
+// profileTabs are the pages of a profile (x.com/NAME/TAB): they name the
+// account as surely as x.com/NAME does. Other second segments (status/ID,
+// lists/ID ...) name something else.
+var profileTabs = map[string]bool{
+	"with_replies": true, "media": true, "likes": true, "followers": true, "following": true,
+	"verified_followers": true, "followers_you_follow": true, "highlights": true, "articles": true,
+	"affiliates": true, "superfollows": true, "photo": true, "header_photo": true, "lists": true,
+	"creator-subscriptions": true,
+}
+
 // parseURL accepts profile URLs: x.com/NAME, twitter.com/NAME (any of the
 // www./mobile. hosts, http or https), twitter.com/intent/user?user_id=ID
-// (the archive's userLink), intent/user?screen_name=NAME and x.com/i/user/ID.
+// (the archive's userLink), intent/user?screen_name=NAME, x.com/i/user/ID
+// and a profile's tabs (x.com/NAME/media, /followers, ...).
 func parseURL(s string) (Entry, string) {
 	bad := quote(s) + " is not a profile URL: expected https://x.com/NAME or https://twitter.com/intent/user?user_id=ID"
 	raw := s
@@ -216,7 +264,7 @@ func parseURL(s string) (Entry, string) {
 			return Entry{}, bad
 		}
 		return e, ""
-	case len(segs) == 1 && segs[0] != "" && !reservedPaths[strings.ToLower(segs[0])]:
+	case (len(segs) == 1 || len(segs) == 2 && profileTabs[strings.ToLower(segs[1])]) && segs[0] != "" && !reservedPaths[strings.ToLower(segs[0])]:
 		name := strings.TrimPrefix(segs[0], "@")
 		if !validHandle(name) {
 			return Entry{}, quote(s) + " does not name a valid username: usernames are 1–15 letters, digits or _"
@@ -287,29 +335,74 @@ func quote(s string) string {
 	return strconv.Quote(s)
 }
 
-// trimSpace trims ASCII white space and no-break spaces (U+00A0), which
-// spreadsheets like to leave around numbers.
+// trimSpace trims ASCII white space, no-break spaces (U+00A0), which
+// spreadsheets like to leave around numbers, and the invisible characters
+// that text copied from web pages and chat apps carries along: zero-width
+// spaces and joiners (U+200B–U+200D), direction marks (U+200E, U+200F),
+// the word joiner (U+2060), a byte order mark left in the middle of a file
+// by concatenating files (U+FEFF), the narrow no-break space (U+202F) and
+// the ideographic space (U+3000).
 func trimSpace(b []byte) []byte {
 	for len(b) > 0 {
-		switch {
-		case b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n' || b[0] == '\v' || b[0] == '\f':
+		if c := b[0]; c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' {
 			b = b[1:]
-		case len(b) >= 2 && b[0] == 0xC2 && b[1] == 0xA0:
-			b = b[2:]
-		default:
-			goto right
+			continue
 		}
+		n := invisiblePrefix(b)
+		if n == 0 {
+			break
+		}
+		b = b[n:]
 	}
-right:
-	for n := len(b); n > 0; n = len(b) {
-		switch {
-		case b[n-1] == ' ' || b[n-1] == '\t' || b[n-1] == '\r' || b[n-1] == '\n' || b[n-1] == '\v' || b[n-1] == '\f':
+	for len(b) > 0 {
+		n := len(b)
+		if c := b[n-1]; c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' {
 			b = b[:n-1]
-		case n >= 2 && b[n-2] == 0xC2 && b[n-1] == 0xA0:
-			b = b[:n-2]
-		default:
-			return b
+			continue
 		}
+		k := invisibleSuffix(b)
+		if k == 0 {
+			break
+		}
+		b = b[:n-k]
 	}
 	return b
+}
+
+// invisiblePrefix returns the length of the invisible or space character
+// (see trimSpace) that b starts with, or 0.
+func invisiblePrefix(b []byte) int {
+	switch {
+	case len(b) >= 2 && b[0] == 0xC2 && b[1] == 0xA0:
+		return 2
+	case len(b) >= 3 && invisible3(b[0], b[1], b[2]):
+		return 3
+	}
+	return 0
+}
+
+// invisibleSuffix is invisiblePrefix at the end of b.
+func invisibleSuffix(b []byte) int {
+	n := len(b)
+	switch {
+	case n >= 2 && b[n-2] == 0xC2 && b[n-1] == 0xA0:
+		return 2
+	case n >= 3 && invisible3(b[n-3], b[n-2], b[n-1]):
+		return 3
+	}
+	return 0
+}
+
+func invisible3(a, b, c byte) bool {
+	switch {
+	case a == 0xE2 && b == 0x80: // U+2000 block
+		return c >= 0x8B && c <= 0x8F || c == 0xAF // U+200B–U+200F, U+202F
+	case a == 0xE2 && b == 0x81:
+		return c == 0xA0 // U+2060
+	case a == 0xEF && b == 0xBB:
+		return c == 0xBF // U+FEFF
+	case a == 0xE3 && b == 0x80:
+		return c == 0x80 // U+3000
+	}
+	return false
 }
