@@ -167,7 +167,7 @@ func hint(f *Failure) string {
 	name := problemName(f.Type)
 	switch {
 	case f.Kind == Unauthorized:
-		return "X refused the credentials even after a token refresh: run `bulkunfollow auth login` again (or check the OAuth 1.0a access token and secret)"
+		return "X refused the credentials (expired or revoked; a stored login is refreshed first): run `bulkunfollow auth login` again, or set a new BULKUNFOLLOW_ACCESS_TOKEN (with OAuth 1.0a keys, regenerate the access token and secret)"
 	case name == "unsupported-authentication":
 		return "an app-only bearer token cannot unfollow: log in as the account with `bulkunfollow auth login`, or use its OAuth 1.0a access token"
 	case name == "client-forbidden":

@@ -376,7 +376,8 @@ func runOutcome(sum worker.Summary, c queue.Counts) (int, string) {
 		}
 		return exitOK, fmt.Sprintf("Finished: %s.", left)
 	case worker.StopAccountError, worker.StopQuotaExhausted:
-		return exitPerson, fmt.Sprintf("Stopped: X refused the account or app (%v). %s; nothing was marked failed.", sum.Err, left)
+		// The error and its hint follow on their own lines.
+		return exitPerson, fmt.Sprintf("Stopped: X refused the account or app. %s; nothing was marked failed.", left)
 	case worker.StopCanceled:
 		return exitTempFail, fmt.Sprintf("Interrupted: %s. Run again to resume.", left)
 	case worker.StopDeadline:
