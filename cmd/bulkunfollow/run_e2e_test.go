@@ -253,7 +253,14 @@ func TestRunFaults(t *testing.T) {
 	const n = 200
 	x := newE2E(t, xapisim.Config{Latency: 300 * time.Millisecond, TokenLifetime: 10 * time.Minute, Seed: 11, AutoApprove: true}, n, n, nil)
 	dir := x.environ["BULKUNFOLLOW_CONFIG_DIR"]
-	login(t, x.sim, x.srv.URL, dir, x.clock.Now)
+	cred := login(t, x.sim, x.srv.URL, dir, x.clock.Now)
+	// The stored expiry is wrong (as if X shortened the lifetime): the
+	// first expiry is found by a 401 mid-run, refreshed and the request
+	// sent again; later ones are refreshed ahead of time.
+	cred.Expiry = x.clock.Now().Add(1000 * time.Hour)
+	if err := auth.NewStore(dir, x.clock.Now).Put(context.Background(), cred); err != nil {
+		t.Fatal(err)
+	}
 	// The login signs in as the simulator's default account: it follows
 	// the targets.
 	x.sim.SetFollowing(xapisim.DefaultUserID, x.targets)
@@ -274,8 +281,8 @@ func TestRunFaults(t *testing.T) {
 	retries := st.UnfollowCalls - n
 	t.Logf("faults: %d DELETEs for %d targets (%d retries), %d 5xx served, %d connections dropped, %d 401s, %d token refreshes, %d 429s, simulated %s",
 		st.UnfollowCalls, n, retries, st.Served5xx, st.Dropped, st.Unauthorized, st.Refreshes, st.RateLimited, elapsed.Round(time.Second))
-	if st.Served5xx == 0 || st.Dropped == 0 || st.Refreshes < 3 {
-		t.Errorf("the faults did not happen: %d 5xx, %d drops, %d refreshes", st.Served5xx, st.Dropped, st.Refreshes)
+	if st.Served5xx == 0 || st.Dropped == 0 || st.Refreshes < 3 || st.Unauthorized == 0 {
+		t.Errorf("the faults did not happen: %d 5xx, %d drops, %d refreshes, %d 401s", st.Served5xx, st.Dropped, st.Refreshes, st.Unauthorized)
 	}
 	if st.RateLimited != 0 {
 		t.Errorf("%d 429s", st.RateLimited)
@@ -452,4 +459,142 @@ func TestRunHandles(t *testing.T) {
 	if !strings.Contains(out, fmt.Sprintf("Handles:  %d resolved, %d not found on X", len(follow), unknown)) {
 		t.Errorf("plan:\n%s", out)
 	}
+}
+
+// stopCheck runs once and checks an account-level stop: exit 1, the
+// server's words and a hint on stderr, nothing failed, every target not
+// done still pending.
+func stopCheck(t *testing.T, x *e2e, n int, words ...string) (done int) {
+	t.Helper()
+	code, out := x.run(t, "--yes")
+	if code != exitPerson {
+		t.Fatalf("exit %d, want %d\n%s", code, exitPerson, out)
+	}
+	for _, w := range words {
+		if !strings.Contains(out, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, out)
+		}
+	}
+	if !strings.Contains(out, "\nHint:  ") {
+		t.Errorf("no hint:\n%s", out)
+	}
+	c := x.counts(t)
+	if c.Failed != 0 || c.Done+c.Pending != n || c.Total != n {
+		t.Errorf("counts after the stop %+v: want none failed, the rest of %d pending", c, n)
+	}
+	return c.Done
+}
+
+// TestRunAccountStops: usage cap, credits, suspension, an app not enrolled
+// in a project, and a token that is no longer accepted — each before the
+// run and from the 21st request on — stop the run with exit 1, the
+// server's reason and a hint; no target fails, the rest stay pending, and
+// a run after the cause is gone finishes.
+func TestRunAccountStops(t *testing.T) {
+	const n, flipAt = 60, 21
+	modes := []struct {
+		mode  xapisim.Mode
+		words []string
+	}{
+		{xapisim.ModeUsageCap, []string{"Usage cap exceeded: Monthly product cap", "usage cap"}},
+		{xapisim.ModeCredits, []string{"does not have any credits", "credits"}},
+		{xapisim.ModeSuspended, []string{"The user used for authentication is suspended", "suspended"}},
+		{xapisim.ModeClientNotEnrolled, []string{"attached to a Project", "Project"}},
+	}
+	for _, m := range modes {
+		for _, mid := range []bool{false, true} {
+			name := fmt.Sprintf("%s/before", m.mode)
+			if mid {
+				name = fmt.Sprintf("%s/mid-run", m.mode)
+			}
+			t.Run(name, func(t *testing.T) {
+				var sim *xapisim.Server
+				var wrap func(http.Handler) http.Handler
+				if mid {
+					wrap = onDelete(func(int) { sim.SetMode(m.mode) }, flipAt)
+				}
+				x := newE2E(t, xapisim.Config{}, n, n, wrap)
+				sim = x.sim
+				if !mid {
+					x.sim.SetMode(m.mode)
+				}
+				done := stopCheck(t, x, n, m.words...)
+				wantDone := 0
+				if mid {
+					wantDone = flipAt - 1
+				}
+				if done != wantDone {
+					t.Errorf("%d done before the stop, want %d", done, wantDone)
+				}
+				x.sim.SetMode(xapisim.ModeNormal)
+				if code, out := x.run(t, "--yes"); code != exitOK {
+					t.Fatalf("run after the mode cleared: exit %d\n%s", code, out)
+				}
+				wantCounts(t, x, queue.Counts{Total: n, Done: n})
+				if st := x.sim.Stats(); st.UnfollowCalls != n+btoi(mid) {
+					t.Errorf("%d DELETEs, want %d (one refused)", st.UnfollowCalls, n+btoi(mid))
+				}
+			})
+		}
+	}
+
+	// A ready token (BULKUNFOLLOW_ACCESS_TOKEN) cannot be refreshed: once
+	// it expires, X answers 401.
+	t.Run("expired env token/before", func(t *testing.T) {
+		x := newE2E(t, xapisim.Config{TokenLifetime: time.Hour}, n, n, nil)
+		x.clock.Advance(2 * time.Hour)
+		stopCheck(t, x, n, "401", "Unauthorized", "bulkunfollow auth login")
+		if st := x.sim.Stats(); st.UnfollowCalls != 0 {
+			t.Errorf("%d DELETEs with an expired token", st.UnfollowCalls)
+		}
+		x.environ["BULKUNFOLLOW_ACCESS_TOKEN"] = x.sim.IssueToken(worldUser)
+		if code, out := x.run(t, "--yes"); code != exitOK {
+			t.Fatalf("run with a new token: exit %d\n%s", code, out)
+		}
+		wantCounts(t, x, queue.Counts{Total: n, Done: n})
+	})
+	t.Run("expired env token/mid-run", func(t *testing.T) {
+		// 50 at once, 50 after the first reset (15 min), then the token
+		// (20 min) has expired before the third window.
+		const n = 120
+		x := newE2E(t, xapisim.Config{TokenLifetime: 20 * time.Minute}, n, n, nil)
+		if done := stopCheck(t, x, n, "401", "Unauthorized", "bulkunfollow auth login"); done != 100 {
+			t.Errorf("%d done before the token expired, want 100", done)
+		}
+		x.environ["BULKUNFOLLOW_ACCESS_TOKEN"] = x.sim.IssueToken(worldUser)
+		if code, out := x.run(t, "--yes"); code != exitOK {
+			t.Fatalf("run with a new token: exit %d\n%s", code, out)
+		}
+		wantCounts(t, x, queue.Counts{Total: n, Done: n})
+	})
+	// A stored OAuth 2.0 login whose grant is revoked (the person removed
+	// the app's access): the refresh after the 401 is refused too.
+	t.Run("revoked login/mid-run", func(t *testing.T) {
+		var cred auth.Credential
+		var revokeErr error
+		wrap := onDelete(func(int) { revokeErr = auth.Revoke(context.Background(), cred, nil, "") }, flipAt)
+		x := newE2E(t, xapisim.Config{AutoApprove: true}, n, n, wrap)
+		dir := x.environ["BULKUNFOLLOW_CONFIG_DIR"]
+		cred = login(t, x.sim, x.srv.URL, dir, x.clock.Now)
+		x.sim.SetFollowing(xapisim.DefaultUserID, x.targets)
+		delete(x.environ, "BULKUNFOLLOW_ACCESS_TOKEN")
+		if done := stopCheck(t, x, n, "auth login"); done != flipAt-1 {
+			t.Errorf("%d done before the revocation, want %d", done, flipAt-1)
+		}
+		if revokeErr != nil {
+			t.Fatalf("revoke: %v", revokeErr)
+		}
+		login(t, x.sim, x.srv.URL, dir, x.clock.Now)
+		if code, out := x.run(t, "--yes"); code != exitOK {
+			t.Fatalf("run after a new login: exit %d\n%s", code, out)
+		}
+		wantCounts(t, x, queue.Counts{Total: n, Done: n})
+	})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
