@@ -267,6 +267,9 @@ func (s *Server) handleUnfollow(r *http.Request, p principal) response {
 	}
 	list := s.following[source]
 	if i := slices.Index(list, target); i >= 0 {
+		if s.sticky[target] {
+			return success(map[string]any{"data": map[string]bool{"following": true}})
+		}
 		s.following[source] = slices.Delete(list, i, i+1)
 		s.stats.Unfollowed++
 	}

@@ -36,7 +36,9 @@
 //   - Users exist if and only if they were added (AddUser, SetFollowing,
 //     SeedFollowing). Unfollowing an unknown id answers 200 with a
 //     resource-not-found entry in "errors"; unfollowing a known account
-//     that is not followed answers 200 {"data":{"following":false}}.
+//     that is not followed answers 200 {"data":{"following":false}}. A
+//     followed target made sticky (SetSticky) answers
+//     {"data":{"following":true}} and stays followed.
 //   - Faults are drawn from math/rand/v2 seeded with Config.Seed, one draw
 //     per API request: the same seed and request order give the same
 //     faults. A 500/503 takes no effect; a dropped connection happens after

@@ -128,6 +128,7 @@ type Server struct {
 	users     map[string]*User // by id
 	byName    map[string]*User // by lower-case username
 	following map[string][]string
+	sticky    map[string]bool // targets whose unfollow does not take
 	windows   map[windowKey]*window
 	tokens    map[string]*token // access and refresh tokens
 	clients   map[string]Client
@@ -160,6 +161,7 @@ func New(cfg Config) *Server {
 		users:     map[string]*User{},
 		byName:    map[string]*User{},
 		following: map[string][]string{},
+		sticky:    map[string]bool{},
 		windows:   map[windowKey]*window{},
 		tokens:    map[string]*token{},
 		clients:   map[string]Client{},
@@ -277,6 +279,19 @@ func (s *Server) Following(userID string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.following[userID])
+}
+
+// SetSticky makes unfollowing the given target ids not take effect: a
+// DELETE for one of them that the source follows answers 200
+// {"data":{"following":true}} and the follow stays, as X does when it did
+// not apply the request. nil clears the list.
+func (s *Server) SetSticky(ids []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sticky = map[string]bool{}
+	for _, id := range ids {
+		s.sticky[id] = true
+	}
 }
 
 // SetMode switches the simulator into m for every later request.
