@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -597,4 +598,37 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestRunStillFollowing: X answers 200 following:true for two targets
+// every time. They are retried (--max-attempts, default 5) and end failed
+// "still following"; the rest are done; exit 3.
+func TestRunStillFollowing(t *testing.T) {
+	const n = 40
+	x := newE2E(t, xapisim.Config{}, n, n, nil)
+	sticky := []string{x.targets[5], x.targets[30]}
+	x.sim.SetSticky(sticky)
+	code, out := x.run(t, "--yes")
+	if code != exitFailures {
+		t.Fatalf("exit %d, want %d\n%s", code, exitFailures, out)
+	}
+	wantCounts(t, x, queue.Counts{Total: n, Done: n - 2, Failed: 2})
+	st := x.sim.Stats()
+	for _, tg := range x.states(t) {
+		if !slices.Contains(sticky, tg.ID) {
+			if tg.State != queue.Done || st.UnfollowCallsByTarget[tg.ID] != 1 {
+				t.Errorf("%s: %s after %d DELETEs, want done after 1", tg.ID, tg.State, st.UnfollowCallsByTarget[tg.ID])
+			}
+			continue
+		}
+		if tg.State != queue.Failed || tg.Reason != "still following" || tg.Attempts != 5 || st.UnfollowCallsByTarget[tg.ID] != 5 {
+			t.Errorf("sticky %s: %s %q, %d attempts, %d DELETEs; want failed \"still following\" after 5", tg.ID, tg.State, tg.Reason, tg.Attempts, st.UnfollowCallsByTarget[tg.ID])
+		}
+	}
+	if st.RateLimited != 0 {
+		t.Errorf("%d 429s", st.RateLimited)
+	}
+	if !strings.Contains(out, "export --state failed") {
+		t.Errorf("no pointer to the failed targets:\n%s", out)
+	}
 }
