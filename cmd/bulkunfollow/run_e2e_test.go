@@ -3,11 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -631,4 +634,132 @@ func TestRunStillFollowing(t *testing.T) {
 	if !strings.Contains(out, "export --state failed") {
 		t.Errorf("no pointer to the failed targets:\n%s", out)
 	}
+}
+
+// TestRunQueueInUse: while the built binary drains the queue (waiting for
+// the next window after spending this one), a second run and an import
+// fail at once with exit 75, and status (text and JSON) answers from the
+// run's last checkpoint: the run's pid and start, the counts, the window's
+// reset. The run then stops on SIGINT with exit 75.
+func TestRunQueueInUse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary; skipped in -short")
+	}
+	bin := builtBinary(t)
+	const n, limit = 30, 5
+	w := newWorld(t, xapisim.Config{UnfollowLimit: limit}, n, n, nil)
+	cmd := exec.Command(bin, "run", "--yes", "--log-format", "json")
+	cmd.Env = w.env()
+	var childErr bytes.Buffer
+	cmd.Stderr = &childErr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+
+	// Wait (bounded) until the child has spent the window and recorded it.
+	var st queue.Status
+	for i := 0; ; i++ {
+		var err error
+		st, err = queue.ReadStatus(w.queue)
+		if err == nil && st.FromSnapshot && st.Done == limit && len(st.RateLimit) > 0 {
+			break
+		}
+		if i == 3000 {
+			t.Fatalf("the child did not reach the window's end: %+v, %v\n%s", st, err, childErr.String())
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("the child exited early: %v\n%s", err, childErr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	environ := map[string]string{}
+	for _, kv := range w.env() {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "BULKUNFOLLOW_") {
+			environ[k] = v
+		}
+	}
+	calls := w.sim.Stats().UnfollowCalls
+
+	for _, args := range [][]string{{"run", "--yes"}, {"import", writeList(t, "1700000000000099999")}} {
+		start := time.Now()
+		code, _, stderr := runCLI(t, environ, "", args...)
+		took := time.Since(start)
+		t.Logf("%s on a queue in use: exit %d after %s", args[0], code, took.Round(time.Millisecond))
+		if code != exitTempFail || !strings.Contains(stderr, "in use") {
+			t.Errorf("%s: exit %d, want %d with \"in use\"\n%s", args[0], code, exitTempFail, stderr)
+		}
+		if took > 10*time.Second { // the lock timeout is 1 s; this only guards against waiting forever
+			t.Errorf("%s took %s to give up", args[0], took)
+		}
+	}
+	if got := w.sim.Stats().UnfollowCalls; got != calls {
+		t.Errorf("a refused command sent %d DELETEs", got-calls)
+	}
+
+	code, stdout, stderr := runCLI(t, environ, "", "status")
+	pid := cmd.Process.Pid
+	for _, want := range []string{
+		fmt.Sprintf(`"bulkunfollow run" is using the queue (pid %d, since `, pid),
+		"its last checkpoint",
+		fmt.Sprintf("%d pending", n-limit), fmt.Sprintf("%d done", limit),
+	} {
+		if code != exitOK || !strings.Contains(stdout, want) {
+			t.Errorf("status: exit %d, lacks %q\n%s%s", code, want, stdout, stderr)
+		}
+	}
+	code, stdout, stderr = runCLI(t, environ, "", "status", "--json")
+	var js struct {
+		Pending, Done int
+		FromSnapshot  bool `json:"from_snapshot"`
+		ActiveRun     *struct {
+			PID   int
+			Since time.Time
+		} `json:"active_run"`
+		RateLimit struct {
+			Window *struct {
+				Limit, Remaining int
+				Reset            time.Time
+			}
+		} `json:"ratelimit"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &js); code != exitOK || err != nil {
+		t.Fatalf("status --json: exit %d, %v\n%s%s", code, err, stdout, stderr)
+	}
+	if js.ActiveRun == nil || js.ActiveRun.PID != pid || js.ActiveRun.Since.IsZero() || !js.FromSnapshot ||
+		js.Done != limit || js.Pending != n-limit {
+		t.Errorf("status --json: %s", stdout)
+	}
+	if win := js.RateLimit.Window; win == nil || win.Limit != limit || win.Remaining != 0 || !win.Reset.After(time.Now()) {
+		t.Errorf("status --json does not show the spent window and its reset: %s", stdout)
+	}
+
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := <-exited
+	exited <- err // for the cleanup
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitTempFail {
+		t.Fatalf("interrupted run: %v, want exit %d\n%s", err, exitTempFail, childErr.String())
+	}
+	if c := w.counts(t); c.Done != limit || c.Pending != n-limit {
+		t.Errorf("after the interrupt: %+v", c)
+	}
+}
+
+// writeList writes lines to a file in a temporary directory.
+func writeList(t *testing.T, lines ...string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "list.txt")
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
