@@ -11,9 +11,11 @@ import (
 
 // Column names, normalised by normName, in order of preference. A target
 // column wins over a generic one: in a log with user_id (who) and
-// target_user_id (whom), the target is the account to unfollow.
+// target_user_id (whom), the target is the account to unfollow. rest_id
+// beats id: in X's GraphQL user objects (saved by browser tools) "id" is
+// an opaque base64 key and "rest_id" the account id.
 var (
-	idColumns     = []string{"targetuserid", "targetid", "id", "userid", "accountid", "idstr", "twitterid", "xid"}
+	idColumns     = []string{"targetuserid", "targetid", "restid", "id", "userid", "accountid", "idstr", "twitterid", "twitteruserid", "xid", "useridstr"}
 	handleColumns = []string{"targetusername", "username", "screenname", "handle", "twitterhandle", "xhandle"}
 	urlColumns    = []string{"userlink", "profileurl", "url", "link", "profile"}
 )
@@ -274,10 +276,17 @@ func readCSV(br *bufio.Reader, name string, s *sink, info *Info) error {
 			continue
 		}
 		lineNo := lr.line
-		if first && !sawSep && len(t) == 5 && strings.EqualFold(string(t[:4]), "sep=") {
-			// Excel's separator hint: "sep=;".
-			sawSep, comma = true, t[4]
-			continue
+		if first && !sawSep && len(t) >= 4 && len(t) <= 5 && strings.EqualFold(string(t[:4]), "sep=") {
+			// Excel's separator hint: "sep=;" (or "sep=" and a tab, which
+			// trimming took away).
+			if len(t) == 5 {
+				sawSep, comma = true, t[4]
+				continue
+			}
+			if bytes.Contains(bytes.ToLower(line), []byte("sep=\t")) {
+				sawSep, comma = true, '\t'
+				continue
+			}
 		}
 		if first {
 			first = false

@@ -2,6 +2,7 @@ package input
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -283,15 +284,55 @@ func formatByName(name string) Format {
 
 // detect picks the format by extension, else by looking at the start of the
 // content (without consuming it).
+//
+// A text file (.txt) that is a table is read as CSV: Excel's "Text (Tab
+// delimited)" and "Unicode Text" save a sheet as a .txt with tabs, and
+// any .txt whose first line names a known column (id, Twitter ID,
+// username ...) has a header, which a one-per-line list never has.
 func detect(br *bufio.Reader, name string) (Format, error) {
-	if f := formatByName(name); f != Auto {
+	f := formatByName(name)
+	if f != Auto && f != Text {
 		return f, nil
 	}
 	head, err := br.Peek(sniffSize)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return Auto, err
 	}
+	if f == Text {
+		if tabular(head) {
+			return CSV, nil
+		}
+		return Text, nil
+	}
 	return sniff(head), nil
+}
+
+// tabular reports whether the first meaningful line of a text file is a
+// table row: it has a tab before any comment, or it is a header naming a
+// known column.
+func tabular(head []byte) bool {
+	rest := trimBOM(head)
+	for len(rest) > 0 {
+		var line []byte
+		line, rest = cutLine(rest)
+		if i := bytes.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		t := trimSpace(line)
+		if len(t) == 0 {
+			continue
+		}
+		if bytes.IndexByte(t, '\t') >= 0 {
+			return true
+		}
+		comma := csvDelimiter(t)
+		if comma == 0 {
+			comma = ','
+		}
+		_, ok := pickColumns(splitSimple(t, comma))
+		return ok
+	}
+	return false
 }
 
 const sniffSize = 16 << 10

@@ -915,7 +915,7 @@ func (p *jsonParser) topObject(s *sink) error {
 		return nil // an X API page without results
 	}
 	if sawErrors || problemKeys >= 2 {
-		return &structError{start, "this is an X API error response (\"errors\" and no \"data\"): it lists no accounts; fetch the page again and save the response that has \"data\""}
+		return &structError{start, "this is an X API error response (no \"data\"): it lists no accounts; fetch the page again and save a response that has \"data\""}
 	}
 	return p.errorf(start, "object has neither a \"data\" array nor an id field")
 }
