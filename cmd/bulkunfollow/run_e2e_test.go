@@ -763,3 +763,104 @@ func writeList(t *testing.T, lines ...string) string {
 	}
 	return p
 }
+
+// TestRunStops: --deadline, --max, our daily cap and X's 24-hour limit
+// each stop the run cleanly with exit 75 (no 429, nothing lost: every
+// DELETE sent is a target done), and the next run continues.
+func TestRunStops(t *testing.T) {
+	t.Run("deadline", func(t *testing.T) {
+		// 50 at once, 50 after the reset at 15 min; the next window opens
+		// after 30 min, past the 20-minute deadline: no wait is started.
+		const n = 120
+		x := newE2E(t, xapisim.Config{}, n, n, nil)
+		start := x.clock.Now()
+		code, out := x.run(t, "--yes", "--deadline", "20m")
+		if code != exitTempFail || !strings.Contains(out, "Deadline reached") {
+			t.Fatalf("exit %d, want %d (deadline)\n%s", code, exitTempFail, out)
+		}
+		if !strings.Contains(out, "100 in this run (--deadline)") {
+			t.Errorf("the plan does not foresee the deadline:\n%s", out)
+		}
+		if took := x.clock.Now().Sub(start); took >= 20*time.Minute {
+			t.Errorf("the run ended %s after its start, past the deadline", took)
+		}
+		wantCounts(t, x, queue.Counts{Total: n, Done: 100, Pending: 20})
+		if st := x.sim.Stats(); st.UnfollowCalls != 100 || st.RateLimited != 0 {
+			t.Errorf("%d DELETEs, %d 429s; want 100 and none", st.UnfollowCalls, st.RateLimited)
+		}
+		if code, out := x.run(t, "--yes"); code != exitOK {
+			t.Fatalf("next run: exit %d\n%s", code, out)
+		}
+		wantCounts(t, x, queue.Counts{Total: n, Done: n})
+		if st := x.sim.Stats(); st.UnfollowCalls != n || st.RateLimited != 0 {
+			t.Errorf("%d DELETEs, %d 429s; want %d and none", st.UnfollowCalls, st.RateLimited, n)
+		}
+	})
+	t.Run("max", func(t *testing.T) {
+		const n = 30
+		x := newE2E(t, xapisim.Config{}, n, n, nil)
+		code, out := x.run(t, "--yes", "--max", "7")
+		if code != exitTempFail || !strings.Contains(out, "--max reached") || !strings.Contains(out, "7 in this run (--max)") {
+			t.Fatalf("exit %d, want %d (--max)\n%s", code, exitTempFail, out)
+		}
+		wantCounts(t, x, queue.Counts{Total: n, Done: 7, Pending: n - 7})
+		if st := x.sim.Stats(); st.UnfollowCalls != 7 {
+			t.Errorf("%d DELETEs, want 7", st.UnfollowCalls)
+		}
+	})
+	t.Run("daily cap 400", func(t *testing.T) {
+		const n = 450
+		x := newE2E(t, xapisim.Config{}, n, n, nil)
+		start := x.clock.Now()
+		code, out := x.run(t, "--yes")
+		if code != exitTempFail || !strings.Contains(out, "Daily cap reached") || !strings.Contains(out, "400 in this run (daily cap)") {
+			t.Fatalf("exit %d, want %d (daily cap)\n%s", code, exitTempFail, out)
+		}
+		took := x.clock.Now().Sub(start)
+		wantCounts(t, x, queue.Counts{Total: n, Done: 400, Pending: 50})
+		// Later the same day: nothing is sent.
+		x.clock.Advance(6 * time.Hour)
+		if code, out := x.run(t, "--yes"); code != exitTempFail || !strings.Contains(out, "Daily cap reached") {
+			t.Fatalf("same day: exit %d\n%s", code, out)
+		}
+		if st := x.sim.Stats(); st.UnfollowCalls != 400 || st.RateLimited != 0 {
+			t.Errorf("%d DELETEs, %d 429s; want 400 and none", st.UnfollowCalls, st.RateLimited)
+		}
+		// The next day (24 h after the first request) the rest goes.
+		x.clock.Advance(start.Add(24*time.Hour + time.Minute).Sub(x.clock.Now()))
+		if code, out := x.run(t, "--yes"); code != exitOK {
+			t.Fatalf("next day: exit %d\n%s", code, out)
+		}
+		wantCounts(t, x, queue.Counts{Total: n, Done: n})
+		st := x.sim.Stats()
+		if st.UnfollowCalls != n || st.RateLimited != 0 {
+			t.Errorf("%d DELETEs, %d 429s; want %d and none", st.UnfollowCalls, st.RateLimited, n)
+		}
+		t.Logf("daily cap: 400 sent in %s (simulated), the last 50 the next day; %d DELETEs, %d 429s", took.Round(time.Second), st.UnfollowCalls, st.RateLimited)
+	})
+	t.Run("X's 24-hour limit", func(t *testing.T) {
+		const n, day = 100, 60
+		x := newE2E(t, xapisim.Config{DailyUnfollowLimit: day}, n, n, nil)
+		start := x.clock.Now()
+		code, out := x.run(t, "--yes", "--daily-cap", "0")
+		if code != exitTempFail || !strings.Contains(out, "Daily cap reached") {
+			t.Fatalf("exit %d, want %d (X's 24-hour limit)\n%s", code, exitTempFail, out)
+		}
+		wantCounts(t, x, queue.Counts{Total: n, Done: day, Pending: n - day})
+		if st := x.sim.Stats(); st.UnfollowCalls != day || st.RateLimited != 0 {
+			t.Errorf("%d DELETEs, %d 429s; want %d and none", st.UnfollowCalls, st.RateLimited, day)
+		}
+		// A restart before X's 24 hours are over sends nothing.
+		if code, out := x.run(t, "--yes", "--daily-cap", "0"); code != exitTempFail {
+			t.Fatalf("same day: exit %d\n%s", code, out)
+		}
+		x.clock.Advance(start.Add(24*time.Hour + time.Minute).Sub(x.clock.Now()))
+		if code, out := x.run(t, "--yes", "--daily-cap", "0"); code != exitOK {
+			t.Fatalf("next day: exit %d\n%s", code, out)
+		}
+		wantCounts(t, x, queue.Counts{Total: n, Done: n})
+		if st := x.sim.Stats(); st.UnfollowCalls != n || st.RateLimited != 0 {
+			t.Errorf("%d DELETEs, %d 429s; want %d and none", st.UnfollowCalls, st.RateLimited, n)
+		}
+	})
+}
