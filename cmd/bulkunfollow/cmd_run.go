@@ -158,7 +158,9 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	if !queueExists(o.queuePath) {
 		return queueError(o.queuePath, fs.ErrNotExist)
 	}
-	q, err := openQueue(o.queuePath, "run", false)
+	// A dry run opens the queue read-only: it changes nothing, not even
+	// bbolt's transaction counter.
+	q, err := openQueue(o.queuePath, "run", o.dryRun)
 	if err != nil {
 		return err
 	}
@@ -182,7 +184,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return apiStop(fmt.Errorf("ask X who is signed in: %w", err))
 	}
-	if err := q.BindAccount(me.ID, me.Username); err != nil {
+	if err := bindAccount(q, me, o.dryRun); err != nil {
 		var mm *queue.AccountMismatchError
 		if errors.As(err, &mm) {
 			return withExit(exitPerson, err, "use the credentials of the account this queue belongs to (--account), or another --queue")
@@ -275,6 +277,22 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	}
 	rep.status = display.lastStatus()
 	return e.finishRun(rep, sum)
+}
+
+// bindAccount binds the queue to the signed-in account; a dry run only
+// checks that the queue is not bound to another one.
+func bindAccount(q *queue.Store, me apiclient.User, dryRun bool) error {
+	if !dryRun {
+		return q.BindAccount(me.ID, me.Username)
+	}
+	id, name, err := q.Account()
+	if err != nil {
+		return err
+	}
+	if id != "" && id != me.ID {
+		return &queue.AccountMismatchError{BoundID: id, BoundUsername: name, ID: me.ID, Username: me.Username}
+	}
+	return nil
 }
 
 // metaLastSuccess is the queue meta key holding when a run last did its
