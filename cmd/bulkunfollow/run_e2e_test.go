@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -861,6 +862,143 @@ func TestRunStops(t *testing.T) {
 		wantCounts(t, x, queue.Counts{Total: n, Done: n})
 		if st := x.sim.Stats(); st.UnfollowCalls != n || st.RateLimited != 0 {
 			t.Errorf("%d DELETEs, %d 429s; want %d and none", st.UnfollowCalls, st.RateLimited, n)
+		}
+	})
+}
+
+// queueImage is what a queue holds, for comparing before and after.
+type queueImage struct {
+	bytes   []byte
+	targets []queue.Target
+	counts  queue.Counts
+	account [2]string
+	meta    map[string]string
+	lastRun string
+}
+
+// image reads the queue without changing it (read-only: a writable open
+// commits a transaction).
+func (x *e2e) image(t *testing.T) queueImage {
+	t.Helper()
+	var img queueImage
+	var err error
+	if img.bytes, err = os.ReadFile(x.queue); err != nil {
+		t.Fatal(err)
+	}
+	q, err := queue.Open(x.queue, queue.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if err := q.Check(); err != nil {
+		t.Fatalf("queue check: %v", err)
+	}
+	if img.counts, err = q.Counts(); err != nil {
+		t.Fatal(err)
+	}
+	err = q.Export(0, func(tg queue.Target) error {
+		img.targets = append(img.targets, tg)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.account[0], img.account[1], err = q.Account(); err != nil {
+		t.Fatal(err)
+	}
+	img.meta = map[string]string{}
+	for _, k := range []string{"ratelimit", "sending", metaLastSuccess} {
+		v, err := q.Meta(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img.meta[k] = string(v)
+	}
+	st, err := q.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.LastRun != nil {
+		b, _ := json.Marshal(st.LastRun)
+		img.lastRun = string(b)
+	}
+	return img
+}
+
+// TestRunConfirmation: without a terminal and without --yes, run refuses
+// before any request (exit 2); --dry-run prints the plan, sends nothing
+// and leaves the queue as it was, byte for byte.
+func TestRunConfirmation(t *testing.T) {
+	t.Run("no --yes", func(t *testing.T) {
+		x := newE2E(t, xapisim.Config{}, 10, 10, nil)
+		code, out := x.run(t)
+		if code != exitUsage || !strings.Contains(out, "--yes") {
+			t.Fatalf("exit %d, want %d naming --yes\n%s", code, exitUsage, out)
+		}
+		if st := x.sim.Stats(); len(st.Calls) != 0 {
+			t.Errorf("requests were made: %v", st.Calls)
+		}
+		wantCounts(t, x, queue.Counts{Total: 10, Pending: 10})
+	})
+	t.Run("dry run", func(t *testing.T) {
+		// Handles to resolve (one unknown), a keep-list, the account
+		// itself, not-followed targets, and a half-done earlier run.
+		const n, followed = 80, 60
+		x := newE2E(t, xapisim.Config{}, n, followed, nil)
+		x.sim.AddUser("1710000000000000001", "known_handle")
+		x.importList(t, []string{"@known_handle", "@nobody_here", worldUser})
+		if code, out := x.run(t, "--yes", "--max", "10"); code != exitTempFail {
+			t.Fatalf("first run: exit %d\n%s", code, out)
+		}
+		x.importList(t, []string{"@known_handle_2"})
+		x.sim.AddUser("1710000000000000002", "known_handle_2")
+		keep := writeList(t, x.targets[20], "@known_handle_2")
+		before := x.image(t)
+		calls := x.sim.Stats().UnfollowCalls
+
+		code, out := x.run(t, "--dry-run", "--keep", keep)
+		if code != exitOK {
+			t.Fatalf("dry run: exit %d\n%s", code, out)
+		}
+		for _, want := range []string{"Plan:     unfollow 49 accounts", "Kept:     2 on the keep-list", "Dry run: nothing was sent and the queue is unchanged."} {
+			if !strings.Contains(out, want) {
+				t.Errorf("dry run output lacks %q:\n%s", want, out)
+			}
+		}
+		if got := x.sim.Stats().UnfollowCalls; got != calls {
+			t.Errorf("the dry run sent %d DELETEs", got-calls)
+		}
+		after := x.image(t)
+		if !bytes.Equal(before.bytes, after.bytes) {
+			t.Errorf("the queue file changed (%d bytes before, %d after)", len(before.bytes), len(after.bytes))
+		}
+		before.bytes, after.bytes = nil, nil
+		if !reflect.DeepEqual(before, after) {
+			t.Errorf("the queue changed:\nbefore %+v\nafter  %+v", before, after)
+		}
+	})
+	t.Run("dry run on an unbound queue", func(t *testing.T) {
+		x := newE2E(t, xapisim.Config{}, 10, 10, nil)
+		before := x.image(t)
+		if code, out := x.run(t, "--dry-run"); code != exitOK {
+			t.Fatalf("dry run: exit %d\n%s", code, out)
+		}
+		after := x.image(t)
+		if !bytes.Equal(before.bytes, after.bytes) || after.account != before.account {
+			t.Errorf("the dry run changed the queue (account %v → %v)", before.account, after.account)
+		}
+		// Bound to another account: the dry run refuses as a run would.
+		q, err := queue.Open(x.queue, queue.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = q.BindAccount("42", "someone_else")
+		q.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, out := x.run(t, "--dry-run"); code != exitPerson || !strings.Contains(out, "someone_else") {
+			t.Errorf("dry run on another account's queue: exit %d\n%s", code, out)
 		}
 	})
 }
