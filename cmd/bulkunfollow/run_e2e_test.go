@@ -1002,3 +1002,46 @@ func TestRunConfirmation(t *testing.T) {
 		}
 	})
 }
+
+// TestRunSignal: SIGINT while the 30th request is in flight: the run lets
+// it finish, records its answer, stops with exit 75; the next run resumes
+// inside the same window without a 429.
+func TestRunSignal(t *testing.T) {
+	const n, at = 100, 30
+	var mu sync.Mutex
+	var sigs chan<- os.Signal
+	wrap := onDelete(func(int) {
+		mu.Lock()
+		defer mu.Unlock()
+		sigs <- os.Interrupt
+	}, at)
+	x := newE2E(t, xapisim.Config{}, n, n, wrap)
+	x.notify = func(ch chan<- os.Signal) {
+		mu.Lock()
+		defer mu.Unlock()
+		sigs = ch
+	}
+	code, out := x.run(t, "--yes")
+	if code != exitTempFail || !strings.Contains(out, "Interrupted") {
+		t.Fatalf("exit %d, want %d (interrupted)\n%s", code, exitTempFail, out)
+	}
+	st := x.sim.Stats()
+	c := x.counts(t)
+	// The signal lands while request 30 is in flight; the run may not
+	// notice before the next one goes, never later than that.
+	if st.UnfollowCalls < at || st.UnfollowCalls > at+1 || c.Done != st.UnfollowCalls || c.Pending != n-c.Done || c.Failed != 0 {
+		t.Fatalf("after SIGINT: %d DELETEs, counts %+v; want %d or %d DELETEs, each recorded done", st.UnfollowCalls, c, at, at+1)
+	}
+	if tg := x.states(t)[at-1]; tg.State != queue.Done {
+		t.Errorf("the request in flight (target %s) was not recorded: %s", tg.ID, tg.State)
+	}
+	if code, out := x.run(t, "--yes"); code != exitOK {
+		t.Fatalf("resumed run: exit %d\n%s", code, out)
+	}
+	wantCounts(t, x, queue.Counts{Total: n, Done: n})
+	end := x.sim.Stats()
+	if end.UnfollowCalls != n || end.RateLimited != 0 {
+		t.Errorf("%d DELETEs, %d 429s; want %d and none", end.UnfollowCalls, end.RateLimited, n)
+	}
+	t.Logf("SIGINT during request %d: stopped after %d DELETEs (%d done); resumed: %d DELETEs in all, %d 429s", at, st.UnfollowCalls, c.Done, end.UnfollowCalls, end.RateLimited)
+}
