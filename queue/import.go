@@ -57,9 +57,10 @@ const (
 
 // SourceSummary is what was read from one source.
 type SourceSummary struct {
-	Name    string
-	Format  input.Format
-	Entries int // valid entries
+	Name     string
+	Format   input.Format
+	Encoding string // "" (UTF-8) or the encoding decoded (input.UTF16LE, input.UTF16BE)
+	Entries  int    // valid entries
 }
 
 // ImportSummary reports what an import did (or, with DryRun, would do).
@@ -143,6 +144,48 @@ func (s *Store) Import(ctx context.Context, srcs []Source, opts ImportOptions) (
 }
 
 var errNothingToAdd = errors.New("nothing to add")
+
+// DiscardIfEmpty closes s and deletes its file and status snapshot if the
+// queue holds nothing: no target and no bound account. It reports whether
+// it did. An import into a queue it had to create uses it after failing,
+// so that a rejected first import leaves no file behind, as if it had
+// never run. The file is removed while the lock is still held, so no other
+// process can be using it; if the queue is not empty (another process
+// filled it first), s stays open and nothing is deleted.
+func (s *Store) DiscardIfEmpty() (bool, error) {
+	if s.opts.ReadOnly {
+		return false, nil
+	}
+	c, err := s.Counts()
+	if err != nil {
+		return false, err
+	}
+	id, _, err := s.Account()
+	if err != nil {
+		return false, err
+	}
+	if c.Total != 0 || id != "" {
+		return false, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return false, ErrClosed
+	}
+	rmErr := os.Remove(s.path) // while locked (some systems refuse: retried after Close)
+	cerr := s.db.Close()
+	s.db = nil
+	if rmErr != nil && !errors.Is(rmErr, os.ErrNotExist) {
+		if rmErr = os.Remove(s.path); rmErr != nil {
+			return false, fmt.Errorf("discard queue: %w", rmErr)
+		}
+	}
+	os.Remove(statusPath(s.path))
+	if cerr != nil {
+		return true, fmt.Errorf("discard queue: %w", cerr)
+	}
+	return true, nil
+}
 
 // CheckImport reads srcs as Import does and reports what importing them
 // into an empty queue would do. It writes nothing.
@@ -302,7 +345,7 @@ func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*plan,
 			p.byOrd = append(p.byOrd, e.ID)
 			return nil
 		})
-		sum.Sources = append(sum.Sources, SourceSummary{Name: src.Name, Format: info.Format, Entries: info.Entries})
+		sum.Sources = append(sum.Sources, SourceSummary{Name: src.Name, Format: info.Format, Encoding: info.Encoding, Entries: info.Entries})
 		sum.Read += info.Entries
 		var ie *input.InvalidError
 		switch {
