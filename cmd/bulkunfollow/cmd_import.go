@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
@@ -51,6 +53,9 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 		return err
 	}
 	defer closeAll()
+	if err := checkQueueNotInput(*queuePath, srcs); err != nil {
+		return err
+	}
 
 	opts := queue.ImportOptions{
 		DryRun:    *dryRun,
@@ -66,12 +71,18 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 	if *dryRun && !queueExists(*queuePath) {
 		sum, err = queue.CheckImport(ctx, srcs, opts)
 	} else {
+		created := !*dryRun && !queueExists(*queuePath)
 		s, err = openQueue(*queuePath, "import", *dryRun)
 		if err != nil {
 			return err
 		}
 		defer closeQueue(s, &err)
 		sum, err = s.Import(ctx, srcs, opts)
+		if err != nil && created {
+			// A rejected first import leaves no queue file behind: the
+			// queue is unchanged, it still does not exist.
+			s.DiscardIfEmpty()
+		}
 	}
 	var inv *queue.InvalidError
 	switch {
@@ -126,12 +137,16 @@ func openSources(e *env, files []string, f input.Format) ([]queue.Source, func()
 		fh, err := os.Open(name)
 		if err != nil {
 			closeAll()
-			return nil, nil, usageErrorf("import: %v", err).withHint("check the file name", "bulkunfollow import --help")
+			hint := "check the file name; nothing was imported"
+			if errors.Is(err, fs.ErrPermission) {
+				hint = "check the file's permissions; nothing was imported"
+			}
+			return nil, nil, withExit(exitBadInput, fmt.Errorf("import: cannot read input: %w", err), hint)
 		}
 		if st, err := fh.Stat(); err == nil && st.IsDir() {
 			fh.Close()
 			closeAll()
-			return nil, nil, usageErrorf("import: %s is a directory", name)
+			return nil, nil, withExit(exitBadInput, fmt.Errorf("import: %s is a directory, not a list", name), dirHint(name))
 		}
 		opened = append(opened, fh)
 		srcs = append(srcs, queue.Source{Name: name, R: fh, Format: f})
@@ -139,9 +154,46 @@ func openSources(e *env, files []string, f input.Format) ([]queue.Source, func()
 	return srcs, closeAll, nil
 }
 
+// dirHint suggests the list inside a directory given as input: the X
+// archive's data/following.js when it is there.
+func dirHint(dir string) string {
+	for _, rel := range []string{"following.js", filepath.Join("data", "following.js")} {
+		p := filepath.Join(dir, rel)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return "name the file inside it, e.g.: bulkunfollow import " + p
+		}
+	}
+	return "name the files inside it (e.g. " + filepath.Join(dir, "*.csv") + "); nothing was imported"
+}
+
+// checkQueueNotInput refuses a queue path that names one of the inputs:
+// opening it as a queue would fail at best, and a 0-byte list would be
+// turned into a queue file.
+func checkQueueNotInput(queuePath string, srcs []queue.Source) error {
+	qs, err := os.Stat(queuePath)
+	if err != nil {
+		return nil
+	}
+	for _, src := range srcs {
+		fh, ok := src.R.(*os.File)
+		if !ok {
+			continue
+		}
+		if st, err := fh.Stat(); err == nil && os.SameFile(qs, st) {
+			return usageErrorf("import: the queue %s is also an input file; nothing was imported", queuePath).
+				withHint("the queue is the file bulkunfollow keeps its state in: give it another name, e.g. --queue unfollow.db")
+		}
+	}
+	return nil
+}
+
 func printImportSummary(w io.Writer, queuePath string, s queue.ImportSummary) {
 	for _, src := range s.Sources {
-		fmt.Fprintf(w, "Read %s: %s (%s)\n", src.Name, countNoun(src.Entries, "entry", "entries"), src.Format)
+		format := src.Format.String()
+		if src.Encoding != "" {
+			format += ", " + src.Encoding
+		}
+		fmt.Fprintf(w, "Read %s: %s (%s)\n", src.Name, countNoun(src.Entries, "entry", "entries"), format)
 	}
 	verb := "Added"
 	if s.DryRun {

@@ -71,7 +71,7 @@ func TestImportCommand(t *testing.T) {
 		{name: "dry run", args: []string{"--dry-run", good}, code: exitOK, noQueue: true,
 			stdout: []string{"Dry run, nothing written. Would add 2 targets"}},
 		{name: "no file", args: nil, code: exitUsage, noQueue: true, stderr: []string{"no input file"}},
-		{name: "missing file", args: []string{"nope.csv"}, code: exitUsage, noQueue: true, stderr: []string{"nope.csv"}},
+		{name: "missing file", args: []string{"nope.csv"}, code: exitBadInput, noQueue: true, stderr: []string{"nope.csv"}},
 		{name: "bad format", args: []string{"--format", "xls", good}, code: exitUsage, noQueue: true, stderr: []string{"--format"}},
 		{name: "stdin twice", args: []string{"-", "-"}, code: exitUsage, noQueue: true},
 	}
