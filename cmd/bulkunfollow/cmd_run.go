@@ -339,7 +339,7 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 	if cerr != nil {
 		return withExit(exitPerson, cerr, "")
 	}
-	code, msg := runOutcome(sum, counts)
+	code, msg := runOutcome(sum, counts, rep.status)
 	info := queue.RunInfo{
 		PID: os.Getpid(), Started: start, Ended: o.clock.Now(), Outcome: string(sum.Stop), ExitCode: code,
 		Attempted: sum.Sent, Done: sum.Done, Skipped: sum.Skipped, Failed: sum.Failed, Message: msg,
@@ -381,8 +381,9 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 }
 
 // runOutcome maps a run's summary and the queue's counts to the exit code
-// and one line for a person.
-func runOutcome(sum worker.Summary, c queue.Counts) (int, string) {
+// and one line for a person. st is the limiter when the run stopped: it
+// tells our daily cap from X's 24-hour limit, and when either frees up.
+func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status) (int, string) {
 	left := fmt.Sprintf("%d done, %d skipped, %d failed, %d pending of %d", c.Done, c.Skipped, c.Failed, c.Pending, c.Total)
 	switch sum.Stop {
 	case worker.StopFinished:
@@ -403,7 +404,14 @@ func runOutcome(sum worker.Summary, c queue.Counts) (int, string) {
 	case worker.StopMaxReached:
 		return exitTempFail, fmt.Sprintf("--max reached: %s. Run again to continue.", left)
 	case worker.StopDailyCap:
-		return exitTempFail, fmt.Sprintf("Daily cap reached: %s. Run again tomorrow (or raise --daily-cap).", left)
+		when := "tomorrow"
+		if !st.Until.IsZero() {
+			when = "after " + st.Until.Local().Format("Mon 15:04")
+		}
+		if st.Why == ratelimit.ReasonServerDaily {
+			return exitTempFail, fmt.Sprintf("X's 24-hour unfollow limit reached: %s. Run again %s.", left, when)
+		}
+		return exitTempFail, fmt.Sprintf("Daily cap reached (%d in 24 hours): %s. Run again %s (or raise --daily-cap).", st.DailyCap, left, when)
 	default:
 		return exitTempFail, fmt.Sprintf("Stopped (%s): %s. Run again to resume.", sum.Stop, left)
 	}

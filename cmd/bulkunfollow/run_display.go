@@ -88,7 +88,7 @@ func (pl plan) print(w io.Writer) {
 	}
 	switch {
 	case p.following >= 0:
-		fmt.Fprintf(w, "Saved:    %d requests: not in your following list (%d accounts)\n", p.saved(), p.following)
+		fmt.Fprintf(w, "Saved:    %d requests: targets you do not follow (your following list has %d accounts)\n", p.saved(), p.following)
 	case p.prefilterNote != "":
 		fmt.Fprintf(w, "Prefilter: %s\n", p.prefilterNote)
 	}

@@ -814,7 +814,8 @@ func TestRunStops(t *testing.T) {
 		x := newE2E(t, xapisim.Config{}, n, n, nil)
 		start := x.clock.Now()
 		code, out := x.run(t, "--yes")
-		if code != exitTempFail || !strings.Contains(out, "Daily cap reached") || !strings.Contains(out, "400 in this run (daily cap)") {
+		if code != exitTempFail || !strings.Contains(out, "Daily cap reached (400 in 24 hours)") || !strings.Contains(out, "400 in this run (daily cap)") ||
+			!strings.Contains(out, "Run again after ") {
 			t.Fatalf("exit %d, want %d (daily cap)\n%s", code, exitTempFail, out)
 		}
 		took := x.clock.Now().Sub(start)
@@ -844,8 +845,8 @@ func TestRunStops(t *testing.T) {
 		x := newE2E(t, xapisim.Config{DailyUnfollowLimit: day}, n, n, nil)
 		start := x.clock.Now()
 		code, out := x.run(t, "--yes", "--daily-cap", "0")
-		if code != exitTempFail || !strings.Contains(out, "Daily cap reached") {
-			t.Fatalf("exit %d, want %d (X's 24-hour limit)\n%s", code, exitTempFail, out)
+		if code != exitTempFail || !strings.Contains(out, "X's 24-hour unfollow limit reached") || strings.Contains(out, "raise --daily-cap") {
+			t.Fatalf("exit %d, want %d (X's 24-hour limit, not ours)\n%s", code, exitTempFail, out)
 		}
 		wantCounts(t, x, queue.Counts{Total: n, Done: day, Pending: n - day})
 		if st := x.sim.Stats(); st.UnfollowCalls != day || st.RateLimited != 0 {
