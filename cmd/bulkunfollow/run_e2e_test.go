@@ -574,27 +574,44 @@ func TestRunAccountStops(t *testing.T) {
 	})
 	// A stored OAuth 2.0 login whose grant is revoked (the person removed
 	// the app's access): the refresh after the 401 is refused too.
-	t.Run("revoked login/mid-run", func(t *testing.T) {
-		var cred auth.Credential
-		var revokeErr error
-		wrap := onDelete(func(int) { revokeErr = auth.Revoke(context.Background(), cred, nil, "") }, flipAt)
-		x := newE2E(t, xapisim.Config{AutoApprove: true}, n, n, wrap)
-		dir := x.environ["BULKUNFOLLOW_CONFIG_DIR"]
-		cred = login(t, x.sim, x.srv.URL, dir, x.clock.Now)
-		x.sim.SetFollowing(xapisim.DefaultUserID, x.targets)
-		delete(x.environ, "BULKUNFOLLOW_ACCESS_TOKEN")
-		if done := stopCheck(t, x, n, "auth login"); done != flipAt-1 {
-			t.Errorf("%d done before the revocation, want %d", done, flipAt-1)
+	for _, mid := range []bool{false, true} {
+		name := "revoked login/before"
+		if mid {
+			name = "revoked login/mid-run"
 		}
-		if revokeErr != nil {
-			t.Fatalf("revoke: %v", revokeErr)
-		}
-		login(t, x.sim, x.srv.URL, dir, x.clock.Now)
-		if code, out := x.run(t, "--yes"); code != exitOK {
-			t.Fatalf("run after a new login: exit %d\n%s", code, out)
-		}
-		wantCounts(t, x, queue.Counts{Total: n, Done: n})
-	})
+		t.Run(name, func(t *testing.T) {
+			var cred auth.Credential
+			var revokeErr error
+			revoke := func(int) { revokeErr = auth.Revoke(context.Background(), cred, nil, "") }
+			var wrap func(http.Handler) http.Handler
+			if mid {
+				wrap = onDelete(revoke, flipAt)
+			}
+			x := newE2E(t, xapisim.Config{AutoApprove: true}, n, n, wrap)
+			dir := x.environ["BULKUNFOLLOW_CONFIG_DIR"]
+			cred = login(t, x.sim, x.srv.URL, dir, x.clock.Now)
+			x.sim.SetFollowing(xapisim.DefaultUserID, x.targets)
+			delete(x.environ, "BULKUNFOLLOW_ACCESS_TOKEN")
+			if !mid {
+				revoke(0)
+			}
+			wantDone := 0
+			if mid {
+				wantDone = flipAt - 1
+			}
+			if done := stopCheck(t, x, n, "auth login"); done != wantDone {
+				t.Errorf("%d done before the revocation, want %d", done, wantDone)
+			}
+			if revokeErr != nil {
+				t.Fatalf("revoke: %v", revokeErr)
+			}
+			login(t, x.sim, x.srv.URL, dir, x.clock.Now)
+			if code, out := x.run(t, "--yes"); code != exitOK {
+				t.Fatalf("run after a new login: exit %d\n%s", code, out)
+			}
+			wantCounts(t, x, queue.Counts{Total: n, Done: n})
+		})
+	}
 }
 
 func btoi(b bool) int {
