@@ -884,8 +884,8 @@ func TestRunStops(t *testing.T) {
 	})
 }
 
-// queueImage is what a queue holds, for comparing before and after.
-type queueImage struct {
+// dryRunImage is what a queue holds, for comparing before and after.
+type dryRunImage struct {
 	bytes   []byte
 	targets []queue.Target
 	counts  queue.Counts
@@ -896,9 +896,9 @@ type queueImage struct {
 
 // image reads the queue without changing it (read-only: a writable open
 // commits a transaction).
-func (x *e2e) image(t *testing.T) queueImage {
+func (x *e2e) image(t *testing.T) dryRunImage {
 	t.Helper()
-	var img queueImage
+	var img dryRunImage
 	var err error
 	if img.bytes, err = os.ReadFile(x.queue); err != nil {
 		t.Fatal(err)
