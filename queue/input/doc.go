@@ -18,6 +18,11 @@
 //     whole input. Only a structural error (broken JSON, a quote that never
 //     closes) ends reading early, and it is reported the same way.
 //   - An empty or header-only input is not an error: fn is never called.
+//   - Line numbers are physical lines, also in UTF-16 input (decoded when
+//     it has a byte order mark) and in files with CR-only line ends. A file
+//     that is not a list (a ZIP/.xlsx, .xls, gzip, PDF, binary, UTF-16
+//     without byte order mark) is refused at line 1 with what to do,
+//     whatever the format asked for.
 //   - Read holds no shared state: concurrent calls are safe.
 //
 // docs/input-formats.md describes the formats for users.
