@@ -205,9 +205,21 @@ func (p *jsonParser) expect(want string, what string) (byte, error) {
 // JavaScript allows, and people leave when editing a list by hand) is
 // accepted: it loses nothing.
 func (p *jsonParser) closeOrComma(closing byte, what string) (byte, error) {
-	c, err := p.expect(","+string(closing), what)
+	want := ",]"
+	if closing == '}' {
+		want = ",}"
+	}
+	c, err := p.expect(want, what)
 	if err != nil || c == closing {
 		return c, err
+	}
+	p.skipSpace()
+	if p.src.pos < len(p.src.buf) { // fast path: the next byte is buffered
+		if p.src.buf[p.src.pos] == closing {
+			p.read()
+			return closing, nil
+		}
+		return c, nil
 	}
 	if n, err := p.peek(); err == nil && n == closing {
 		p.read()

@@ -344,9 +344,13 @@ func quote(s string) string {
 // the ideographic space (U+3000).
 func trimSpace(b []byte) []byte {
 	for len(b) > 0 {
-		if c := b[0]; c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' {
+		c := b[0]
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' {
 			b = b[1:]
 			continue
+		}
+		if c < 0x80 {
+			break
 		}
 		n := invisiblePrefix(b)
 		if n == 0 {
@@ -356,9 +360,13 @@ func trimSpace(b []byte) []byte {
 	}
 	for len(b) > 0 {
 		n := len(b)
-		if c := b[n-1]; c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' {
+		c := b[n-1]
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f' {
 			b = b[:n-1]
 			continue
+		}
+		if c < 0x80 {
+			break
 		}
 		k := invisibleSuffix(b)
 		if k == 0 {
