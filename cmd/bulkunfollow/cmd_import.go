@@ -166,23 +166,29 @@ func dirHint(dir string) string {
 	return "name the files inside it (e.g. " + filepath.Join(dir, "*.csv") + "); nothing was imported"
 }
 
-// checkQueueNotInput refuses a queue path that names one of the inputs:
-// opening it as a queue would fail at best, and a 0-byte list would be
-// turned into a queue file.
+// checkQueueNotInput refuses a queue path that names one of the inputs
+// (opening it as a queue would fail at best, and a 0-byte list would be
+// turned into a queue file), or a new queue path named like a list.
 func checkQueueNotInput(queuePath string, srcs []queue.Source) error {
 	qs, err := os.Stat(queuePath)
-	if err != nil {
-		return nil
+	if err == nil {
+		for _, src := range srcs {
+			fh, ok := src.R.(*os.File)
+			if !ok {
+				continue
+			}
+			if st, err := fh.Stat(); err == nil && os.SameFile(qs, st) {
+				return usageErrorf("import: the queue %s is also an input file; nothing was imported", queuePath).
+					withHint("the queue is the file bulkunfollow keeps its state in: give it another name, e.g. --queue unfollow.db")
+			}
+		}
 	}
-	for _, src := range srcs {
-		fh, ok := src.R.(*os.File)
-		if !ok {
-			continue
-		}
-		if st, err := fh.Stat(); err == nil && os.SameFile(qs, st) {
-			return usageErrorf("import: the queue %s is also an input file; nothing was imported", queuePath).
-				withHint("the queue is the file bulkunfollow keeps its state in: give it another name, e.g. --queue unfollow.db")
-		}
+	if (err != nil || qs.Size() == 0) && input.FormatByName(queuePath) != input.Auto {
+		// A new (or empty) queue named like a list: surely a mix-up of
+		// the list and the queue. An existing queue keeps working,
+		// whatever its name.
+		return usageErrorf("import: --queue %s is named like an input list (%s), not a queue; nothing was imported", queuePath, filepath.Ext(queuePath)).
+			withHint("the queue is the file bulkunfollow keeps its state in: give it another name, e.g. --queue unfollow.db, and the list as FILE")
 	}
 	return nil
 }

@@ -379,6 +379,8 @@ func TestImportBadArguments(t *testing.T) {
 		{"missing", []string{"no-such-file.csv"}, exitBadInput, []string{"cannot read input", "no-such-file.csv"}},
 		{"empty list as its own queue", []string{"--queue", empty, empty}, exitUsage, []string{"is also an input file"}},
 		{"list as its own queue", []string{"--queue", list, list}, exitUsage, []string{"is also an input file"}},
+		{"new queue named like a list", []string{"--queue", filepath.Join(t.TempDir(), "following.js"), list}, exitUsage, []string{"is named like an input list (.js)"}},
+		{"empty file named like a list as queue", []string{"--queue", empty, list}, exitUsage, []string{"is named like an input list (.txt)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

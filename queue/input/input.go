@@ -264,6 +264,10 @@ type structError struct {
 
 func (e *structError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.reason) }
 
+// FormatByName returns the format a file name's extension stands for
+// (.csv, .tsv, .txt, .json, .jsonl, .js ...), or Auto for any other name.
+func FormatByName(name string) Format { return formatByName(name) }
+
 // formatByName maps file extensions to formats.
 func formatByName(name string) Format {
 	base := strings.ToLower(filepath.Base(name))
