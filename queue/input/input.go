@@ -364,8 +364,9 @@ func sniff(head []byte) Format {
 	case c == '[':
 		return JSON
 	case c == '{':
-		// One object per line is JSON Lines; anything else is one document.
-		if first[len(first)-1] == '}' && validJSONObjectLine(first) {
+		// One object per line is JSON Lines (maybe with a comma after
+		// each); anything else is one document.
+		if obj := trimSpace(bytes.TrimSuffix(first, []byte(","))); obj[len(obj)-1] == '}' && validJSONObjectLine(obj) {
 			for len(rest) > 0 {
 				var line []byte
 				line, rest = cutLine(rest)

@@ -285,6 +285,8 @@ func TestDetect(t *testing.T) {
 		{"-", "{\n\"data\":[]}\n", JSON},
 		{"-", "{\"id\":\"12\"}", JSON},
 		{"-", "{\"id\":\"12\"}\n{\"id\":\"13\"}\n", JSONL},
+		{"-", "{\"id_str\":\"12\"},\n{\"id_str\":\"13\"},\n", JSONL},
+		{"-", "{\"id\":\"12\"} ,\r\n\r\n{\"id\":\"13\"}\r\n", JSONL},
 		{"-", "window.YTD.following.part0 = [", Archive},
 		{"-", "", Text},
 		{"stdin", "@jack\n", Text},
