@@ -250,10 +250,12 @@ func wantCounts(t *testing.T, x *e2e, want queue.Counts) {
 	}
 }
 
-// TestRunFaults: 10% 503s, 3% dropped connections (after the server
-// applied the request, or half-way through the answer), latency, and an
-// OAuth 2.0 token living 10 minutes during a run of about an hour: the run
-// finishes with every target done, none failed, exit 0.
+// TestRunFaults: 10% 500/503s, 3% dropped connections (after the server
+// applied the request, or half-way through the answer), 300 ms latency,
+// and a stored OAuth 2.0 login whose tokens live 10 minutes during a run
+// of about an hour (the first expiry found by a 401, the others refreshed
+// ahead): the run finishes with every target done, none failed, exit 0.
+// Faults hit every API request, /2/users/me and the following list too.
 func TestRunFaults(t *testing.T) {
 	const n = 200
 	x := newE2E(t, xapisim.Config{Latency: 300 * time.Millisecond, TokenLifetime: 10 * time.Minute, Seed: 11, AutoApprove: true}, n, n, nil)
