@@ -99,7 +99,7 @@ func parseRunFlags(e *env, args []string) (runOptions, error) {
 	noPrefilter := fs.Bool("no-prefilter", false, "do not read the following list to skip targets you do not follow")
 	fs.BoolVar(&o.yes, "yes", false, "do not ask for confirmation (needed when not on a terminal)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "do everything except the unfollow requests; change nothing in the queue")
-	fs.IntVar(&o.maxAttempts, "max-attempts", worker.DefaultMaxAttempts, "requests per target before it fails (transient errors, still following)")
+	fs.IntVar(&o.maxAttempts, "max-attempts", worker.DefaultMaxAttempts, "requests per target before it fails (transient errors, still following); also tries per read before sending (users/me, users/by, following list)")
 	fs.DurationVar(&o.timeout, "request-timeout", apiclient.DefaultTimeout, "timeout of each API request")
 	fs.StringVar(&o.metricsFile, "metrics-file", "", "write Prometheus metrics here (node_exporter textfile collector; name it *.prom)")
 	o.logFlags = fs.logFlags()
