@@ -46,6 +46,9 @@ type sim struct {
 	clock     *clock
 	refreshes atomic.Int64 // grant_type=refresh_token requests received
 	exchanges atomic.Int64 // grant_type=authorization_code requests received
+	// onRefresh, if set, runs when a refresh request arrives, before the
+	// server answers it.
+	onRefresh atomic.Pointer[func()]
 }
 
 func newSim(t *testing.T, cfg xapisim.Config) *sim {
@@ -62,6 +65,9 @@ func newSim(t *testing.T, cfg xapisim.Config) *sim {
 			switch q, _ := url.ParseQuery(string(body)); q.Get("grant_type") {
 			case "refresh_token":
 				s.refreshes.Add(1)
+				if f := s.onRefresh.Load(); f != nil {
+					(*f)()
+				}
 			case "authorization_code":
 				s.exchanges.Add(1)
 			}

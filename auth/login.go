@@ -183,6 +183,11 @@ var errKeepWaiting = errors.New("not a login answer")
 
 // finish checks one answer, exchanges its code and labels the credential.
 func (o LoginOptions) finish(ctx context.Context, cfg *oauth2.Config, cb callback, state, verifier string, secrets []string) (Credential, error) {
+	if cb.checkState && cb.state != state && cb.errCode != "" {
+		// An error answer that is not for this login (a stale tab, or any
+		// local process poking the listener) must not abort it.
+		return Credential{}, errKeepWaiting
+	}
 	if cb.errCode != "" {
 		if cb.errCode == "access_denied" {
 			return Credential{}, errors.New("login: the authorization was cancelled in the browser (access_denied)")
@@ -322,6 +327,11 @@ func callbackHandler(path string, callbacks chan<- callback, done <-chan struct{
 		select {
 		case res = <-cb.reply:
 		case <-r.Context().Done():
+			return
+		}
+		if errors.Is(res.err, errKeepWaiting) {
+			w.WriteHeader(http.StatusBadRequest)
+			_ = resultPage.Execute(w, page{Title: "Not for this sign-in", Message: "This answer belongs to another sign-in; the current one is still waiting."})
 			return
 		}
 		if res.err != nil {

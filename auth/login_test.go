@@ -343,3 +343,36 @@ func TestLoginOAuth1(t *testing.T) {
 	}
 	assertNoSecrets(t, err.Error(), bad.TokenSecret, bad.ConsumerSecret)
 }
+
+// An error answer with a foreign state (a stale tab, or another local
+// process poking the listener) does not abort the login: the real answer
+// still completes it.
+func TestLoginIgnoresForeignErrorAnswer(t *testing.T) {
+	s := newSim(t, xapisim.Config{AutoApprove: true})
+	b := newBrowser(t, s, testClientID, "")
+	o := loginOptions(s, b, "", io.Discard)
+	forged := make(chan int, 1)
+	o.OpenBrowser = func(ctx context.Context, u string) error {
+		pu, err := url.Parse(u)
+		if err != nil {
+			return err
+		}
+		go func() {
+			status := 0
+			if resp, err := http.Get(pu.Query().Get("redirect_uri") + "?error=access_denied&state=not-this-login"); err == nil {
+				resp.Body.Close()
+				status = resp.StatusCode
+			}
+			forged <- status
+			_ = b.open(ctx, u)
+		}()
+		return nil
+	}
+	c, err := Login(context.Background(), o)
+	if err != nil {
+		t.Fatalf("Login after a foreign error answer: %v", err)
+	}
+	if status := <-forged; status != http.StatusBadRequest || c.UserID != xapisim.DefaultUserID {
+		t.Errorf("forged answer status %d, credential for %q", status, c.UserID)
+	}
+}

@@ -141,6 +141,40 @@ func TestRefreshBeforeExpiry(t *testing.T) {
 
 func noEnv(string) string { return "" }
 
+// A request cancelled while its refresh is on the wire (a signal, the run's
+// deadline, the request timeout) must not lose the rotated pair: X has spent
+// the old refresh token by then.
+func TestRefreshSurvivesCancelledRequest(t *testing.T) {
+	s := newSim(t, xapisim.Config{AutoApprove: true})
+	dir, first := loggedIn(t, s, "")
+	hc, _, err := HTTPClient(context.Background(), Options{Dir: dir, APIBaseURL: s.URL, Now: s.clock.Now, Getenv: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := func() { cancel() }
+	s.onRefresh.Store(&f)
+	s.clock.Advance(first.Expiry.Sub(s.clock.Now()))
+	if _, err := getMe(ctx, hc, s.URL); err == nil {
+		t.Fatal("the cancelled request succeeded")
+	}
+	s.onRefresh.Store(nil)
+	if n := s.refreshes.Load(); n != 1 {
+		t.Fatalf("%d refreshes, want 1", n)
+	}
+	now := stored(t, dir)
+	if now.RefreshToken == first.RefreshToken || now.NeedsLogin != "" {
+		t.Fatalf("the rotated pair was not saved (generation %d, needs login %q)", now.Generation, now.NeedsLogin)
+	}
+	hc2, _, err := HTTPClient(context.Background(), Options{Dir: dir, APIBaseURL: s.URL, Now: s.clock.Now, Getenv: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := getMe(context.Background(), hc2, s.URL); err != nil || st != 200 || s.refreshes.Load() != 1 {
+		t.Fatalf("next run: %d %v after %d refreshes, want 200 with the saved token", st, err, s.refreshes.Load())
+	}
+}
+
 // A 401 forces one refresh and one retry; a request whose body cannot be
 // replayed gets the 401 back.
 func TestRefreshOn401(t *testing.T) {

@@ -283,6 +283,17 @@ func (s *Store) mkdir() error {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return fmt.Errorf("create credential directory: %w", err)
 	}
+	// MkdirAll leaves an existing directory as it is: tighten one that
+	// others can read, since it holds tokens.
+	fi, err := os.Stat(s.dir)
+	if err != nil {
+		return fmt.Errorf("credential directory: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(s.dir, 0o700); err != nil {
+			return fmt.Errorf("restrict credential directory %s to its owner: %w", s.dir, err)
+		}
+	}
 	return nil
 }
 

@@ -45,6 +45,25 @@ func TestStoreModes(t *testing.T) {
 	}
 }
 
+// A credential directory that already exists with looser permissions is
+// tightened before tokens are written into it.
+func TestStoreTightensExistingDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "bulkunfollow")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewStore(dir, nil).Put(context.Background(), testCred("1", "one")); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		t.Errorf("directory mode %v, want 0700", fi.Mode().Perm())
+	}
+}
+
 func TestStorePutSelectDelete(t *testing.T) {
 	ctx := context.Background()
 	s := NewStore(t.TempDir(), nil)

@@ -83,7 +83,13 @@ func (s *storeSource) token(ctx context.Context, stale string) (string, error) {
 		secret = s.clientSecret
 	}
 	s.log.Debug().Str("account", cur.Label()).Time("expiry", cur.Expiry).Bool("after_401", stale != "").Msg("refreshing access token")
-	tok, err := refreshToken(ctx, s.hc, cur, secret)
+	// The refresh must not die with the request that needed it: once X has
+	// rotated the pair, only saving the new one keeps the account usable.
+	// So it runs detached from the request's context (its timeout, the
+	// run's deadline, a signal), bounded by a timeout of its own.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
+	tok, err := refreshToken(rctx, s.hc, cur, secret)
 	if err != nil {
 		var te *TokenError
 		if errors.As(err, &te) && te.Rejected() {
@@ -120,6 +126,10 @@ func (s *storeSource) token(ctx context.Context, stale string) (string, error) {
 	s.cred = next
 	return next.AccessToken, nil
 }
+
+// refreshTimeout bounds a token refresh, which runs detached from the
+// request that triggered it.
+const refreshTimeout = 30 * time.Second
 
 func indexOf(all []Credential, c Credential) int {
 	for i := range all {
