@@ -34,6 +34,9 @@ type env struct {
 	interactive bool
 	// notify, when set, replaces signal.Notify for SIGINT/SIGTERM (tests).
 	notify func(chan<- os.Signal)
+	// onFlagSet, when set, sees every flag set a command makes (tests that
+	// check --help against the flags really defined).
+	onFlagSet func(*flagSet)
 }
 
 // command is one subcommand. run returns nil on success or an error that

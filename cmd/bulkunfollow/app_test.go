@@ -94,7 +94,7 @@ func TestFlagSetEnvAndHelp(t *testing.T) {
 		fs, _, _, _ := newFS(nil)
 		err := fs.parse([]string{"--daily-cpa", "3"})
 		u, ok := err.(*usageError)
-		if !ok || !strings.Contains(strings.Join(u.hints, " "), "--daily-cap") {
+		if !ok || !strings.Contains(u.Error()+" "+strings.Join(u.hints, " "), "did you mean --daily-cap?") {
 			t.Errorf("err = %#v, want a usage error suggesting --daily-cap", err)
 		}
 	})

@@ -320,7 +320,7 @@ func TestAuthLoginUsage(t *testing.T) {
 		want    string
 	}{
 		{"no client id", []string{"auth", "login"}, nil, exitUsage, "--client-id YOUR_CLIENT_ID"},
-		{"secret as a flag is refused", []string{"auth", "login", "--client-secret", "x"}, nil, exitUsage, "flag provided but not defined"},
+		{"secret as a flag is refused", []string{"auth", "login", "--client-secret", "x"}, nil, exitUsage, "unknown flag --client-secret"},
 		{"non-loopback redirect", []string{"auth", "login", "--client-id", "c", "--redirect-uri", "http://192.168.1.5:8976/callback"}, nil, exitPerson, "must be a loopback address"},
 		{"partial OAuth 1.0a keys", []string{"auth", "login", "--oauth1"}, map[string]string{"BULKUNFOLLOW_OAUTH1_TOKEN": "t-123456"}, exitUsage, "BULKUNFOLLOW_OAUTH1_CONSUMER_KEY"},
 		{"unknown subcommand", []string{"auth", "logn"}, nil, exitUsage, "bulkunfollow auth login"},

@@ -65,7 +65,8 @@ func (r exportRow) csv() []string {
 func runExport(ctx context.Context, e *env, args []string) (err error) {
 	fs := e.newFlagSet("export", "", `
 Write every target with its state and outcome, in input order: the record of
-what was done, and the list to re-follow from. Columns: `+strings.Join(exportColumns, ", ")+`
+what was done, and the list to re-follow from. Columns:
+`+strings.Join(exportColumns, ", ")+`
 (docs/queue.md). CSV has a header row; JSON Lines has one object per target.
 With -o the file is written atomically (complete or not at all).`,
 		"bulkunfollow export -o unfollowed.csv --state done",
@@ -75,9 +76,8 @@ With -o the file is written atomically (complete or not at all).`,
 	stateFlag := fs.String("state", "all", "only targets in this state: all, pending, done, skipped or failed")
 	format := fs.String("format", "", "csv or jsonl (default: from the -o file name, else csv)")
 	var out string
-	fs.StringVar(&out, "output", "", "write to this file instead of standard output")
-	fs.StringVar(&out, "o", "", "short for --output")
-	fs.withoutEnv("o")
+	fs.StringVar(&out, "output", "", "write to this file (atomically) instead of standard output")
+	fs.alias("o", "output")
 	if err := fs.parse(args); err != nil {
 		return err
 	}

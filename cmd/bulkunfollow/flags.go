@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // envPrefix is the prefix of every flag's environment variable: flag
@@ -30,6 +31,7 @@ type flagSet struct {
 	description string
 	examples    []string
 	noEnv       map[string]bool
+	aliases     map[string]string // short name -> long name ("o" -> "output")
 	positional  []string
 }
 
@@ -42,9 +44,13 @@ func (e *env) newFlagSet(name, args, description string, examples ...string) *fl
 		description: description,
 		examples:    examples,
 		noEnv:       map[string]bool{},
+		aliases:     map[string]string{},
 	}
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
+	if e.onFlagSet != nil {
+		e.onFlagSet(fs)
+	}
 	return fs
 }
 
@@ -63,6 +69,18 @@ func (fs *flagSet) withoutEnv(names ...string) {
 	for _, n := range names {
 		fs.noEnv[n] = true
 	}
+}
+
+// alias makes -short another name of the already defined --long: same
+// value, no environment variable of its own, one line in --help.
+func (fs *flagSet) alias(short, long string) {
+	f := fs.Lookup(long)
+	if f == nil {
+		panic("alias of undefined flag --" + long)
+	}
+	fs.Var(f.Value, short, "short for --"+long)
+	fs.noEnv[short] = true
+	fs.aliases[short] = long
 }
 
 // parse parses args, then fills every flag not given on the command line
@@ -93,7 +111,12 @@ func (fs *flagSet) parse(args []string) error {
 		rest = left[1:]
 	}
 	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fs.Visit(func(f *flag.Flag) {
+		set[f.Name] = true
+		if long, ok := fs.aliases[f.Name]; ok {
+			set[long] = true
+		}
+	})
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		if set[f.Name] || fs.noEnv[f.Name] || envErr != nil {
@@ -124,17 +147,62 @@ func (fs *flagSet) lookupEnv(name string) (string, bool) {
 
 func (fs *flagSet) usageError(err error) error {
 	msg := err.Error()
-	u := usageErrorf("%s: %s", fs.name, msg)
-	if i := strings.Index(msg, "flag provided but not defined: "); i >= 0 {
-		bad := strings.TrimLeft(msg[i+len("flag provided but not defined: "):], "-")
+	help := fmt.Sprintf("bulkunfollow %s --help", fs.name)
+	// The flag package names flags with one dash; people (and our help)
+	// use two. Say the same thing in the words of --help.
+	if bad, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		bad = strings.TrimLeft(bad, "-")
 		var names []string
 		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
-		if s := suggest(bad, names, "--%s"); s != "" {
-			u.withHint("did you mean " + s + "?")
+		if s := suggest(bad, names, "%s"); s != "" {
+			return usageErrorf("%s: unknown flag %s (did you mean %s?)", fs.name, fs.dashed(bad), fs.dashed(s)).withHint(help)
 		}
+		return usageErrorf("%s: unknown flag %s", fs.name, fs.dashed(bad)).withHint(help)
 	}
-	u.withHint(fmt.Sprintf("bulkunfollow %s --help", fs.name))
-	return u
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return usageErrorf("%s: %s needs a value", fs.name, fs.dashed(name)).withHint(help)
+	}
+	var value, name string
+	if n, _ := fmt.Sscanf(msg, "invalid value %q for flag %s", &value, &name); n == 2 {
+		return usageErrorf("%s: %s %q: %s", fs.name, fs.dashed(name), value, fs.wantValue(name)).withHint(help)
+	}
+	if n, _ := fmt.Sscanf(msg, "invalid boolean value %q for %s", &value, &name); n == 2 {
+		return usageErrorf("%s: %s=%s: want true or false (or just %s)", fs.name, fs.dashed(name), value, fs.dashed(name)).withHint(help)
+	}
+	return usageErrorf("%s: %s", fs.name, msg).withHint(help)
+}
+
+// dashed writes a flag name from a flag package message ("-queue:") the
+// way --help shows it: --queue, or -o for a short alias.
+func (fs *flagSet) dashed(name string) string {
+	name = strings.TrimSuffix(strings.TrimLeft(name, "-"), ":")
+	if _, ok := fs.aliases[name]; ok {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// wantValue says what kind of value flag name takes, for error messages.
+func (fs *flagSet) wantValue(name string) string {
+	f := fs.Lookup(strings.TrimSuffix(strings.TrimLeft(name, "-"), ":"))
+	if f == nil {
+		return "invalid value"
+	}
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return "invalid value"
+	}
+	switch g.Get().(type) {
+	case time.Duration:
+		return "want a duration such as 90s, 50m or 1h30m"
+	case bool:
+		return "want true or false"
+	case int, int64, uint, uint64:
+		return "want a whole number"
+	case float64:
+		return "want a number"
+	}
+	return "invalid value"
 }
 
 // printHelp writes the command's help: usage, description, flags (with
@@ -152,9 +220,19 @@ func (fs *flagSet) printHelp(w io.Writer) {
 	fmt.Fprintf(w, "Usage: %s\n\n%s\n", usage, strings.TrimSpace(fs.description))
 	if hasFlags {
 		fmt.Fprintf(w, "\nFlags:\n")
+		shortOf := map[string]string{}
+		for short, long := range fs.aliases {
+			shortOf[long] = short
+		}
 		fs.VisitAll(func(f *flag.Flag) {
+			if _, ok := fs.aliases[f.Name]; ok {
+				return // shown with its long name
+			}
 			kind, usage := flag.UnquoteUsage(f)
 			line := "  --" + f.Name
+			if short, ok := shortOf[f.Name]; ok {
+				line = "  -" + short + ", --" + f.Name
+			}
 			if kind != "" {
 				line += " " + kind
 			}
