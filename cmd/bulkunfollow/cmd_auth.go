@@ -33,7 +33,9 @@ func runAuth(ctx context.Context, e *env, args []string) error {
 		if len(args) == 0 {
 			w = e.stderr
 		}
-		fmt.Fprintf(w, "Usage: bulkunfollow auth <login|status|logout> [flags]\n\nCommands:\n")
+		fmt.Fprintf(w, "Usage: bulkunfollow auth <login|status|logout> [flags]\n\n"+
+			"Sign in to X once, then let every run use the stored credential (refreshed\n"+
+			"automatically); show what is stored, or revoke and delete it.\n\nCommands:\n")
 		for _, s := range subs {
 			fmt.Fprintf(w, "  %-7s %s\n", s.name, s.summary)
 		}
@@ -42,6 +44,10 @@ func runAuth(ctx context.Context, e *env, args []string) error {
 			"  2. BULKUNFOLLOW_OAUTH1_CONSUMER_KEY, _CONSUMER_SECRET, _TOKEN, _TOKEN_SECRET\n"+
 			"                                          OAuth 1.0a keys from your app (do not expire)\n"+
 			"  3. the credential store                 written by \"bulkunfollow auth login\"\n"+
+			"\nExamples:\n"+
+			"  bulkunfollow auth login --client-id YOUR_CLIENT_ID\n"+
+			"  bulkunfollow auth status\n"+
+			"  bulkunfollow auth logout --account @jack\n"+
 			"\nDetails: bulkunfollow auth <command> --help, and docs/auth.md\n")
 		if len(args) == 0 {
 			return &quietExit{exitUsage}
@@ -97,7 +103,7 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 		"bulkunfollow auth login --client-id YOUR_CLIENT_ID",
 		"BULKUNFOLLOW_CLIENT_SECRET=... bulkunfollow auth login --client-id ID --no-browser",
 		"bulkunfollow auth login --oauth1    # with the four BULKUNFOLLOW_OAUTH1_* set",
-		"bulkunfollow auth login --api-base-url http://127.0.0.1:8080 --client-id sim   # against bulkunfollow simulate",
+		"bulkunfollow auth login --api-base-url http://127.0.0.1:8080 --client-id bulkunfollow-sim   # against \"bulkunfollow simulate --addr 127.0.0.1:8080\"",
 	)
 	clientID := fs.String("client-id", "", "OAuth 2.0 client id of your X app")
 	secretFile := fs.String("client-secret-file", "", "file holding the OAuth 2.0 client secret (confidential clients; or set BULKUNFOLLOW_CLIENT_SECRET)")
