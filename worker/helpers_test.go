@@ -277,6 +277,10 @@ func (q *memQueue) Record(seq uint64, r queue.Result) error {
 		t.State, t.FinishedAt = r.State, r.At
 	}
 	for k, v := range r.Meta {
+		if v == nil {
+			delete(q.meta, k) // as queue.Store: a nil value deletes
+			continue
+		}
 		q.meta[k] = append([]byte(nil), v...)
 	}
 	q.records++

@@ -452,7 +452,8 @@ func (w *Worker) record(r *run, t queue.Target, res queue.Result, out Outcome, f
 	if err != nil {
 		return fmt.Errorf("encode limiter state: %w", err)
 	}
-	res.Meta = map[string][]byte{MetaKey: st}
+	// The answer is in: the request is no longer "sent, outcome unknown".
+	res.Meta = map[string][]byte{MetaKey: st, MetaSending: nil}
 	if err := w.q.Record(t.Seq, res); err != nil {
 		return fmt.Errorf("record target %d: %w", t.Seq, err)
 	}

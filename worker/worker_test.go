@@ -460,6 +460,10 @@ func TestSendingSavedBeforeSend(t *testing.T) {
 	if got := strings.Join(seen, ","); got != "1,2,3" {
 		t.Errorf("saved target during each request = %q, want 1,2,3", got)
 	}
+	// Once its answer is recorded, no request is "sent, outcome unknown".
+	if b, _ := q.Meta(worker.MetaSending); b != nil {
+		t.Errorf("after the run the target being sent is still %q", b)
+	}
 }
 
 func TestUnresolvedHandleIsAnError(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -130,10 +131,13 @@ func parseRunFlags(e *env, args []string) (runOptions, error) {
 func (e *env) runJob(ctx context.Context, o runOptions) error {
 	// On a terminal the progress line and log lines share stderr: every
 	// log line first clears the progress line (the next redraw restores it).
+	if o.clock == nil {
+		o.clock = worker.SystemClock()
+	}
 	var bar *progressBar
 	le := e
 	if e.interactive && !o.logFlags.isJSON(e) {
-		bar = newProgressBar(e.stderr, time.Now)
+		bar = newProgressBar(e.stderr, o.clock.Now)
 		copied := *e
 		copied.stderr = barClearingWriter{bar: bar, w: e.stderr}
 		le = &copied
@@ -145,9 +149,6 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	if !o.yes && !o.dryRun && !e.interactive {
 		return usageErrorf("run needs --yes when no one is at a terminal to confirm").
 			withHint("bulkunfollow run --yes", "bulkunfollow run --dry-run   # see the plan first")
-	}
-	if o.clock == nil {
-		o.clock = worker.SystemClock()
 	}
 	start := o.clock.Now()
 	var deadline time.Time
@@ -166,6 +167,18 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	}
 	defer q.Close()
 
+	// From here on the first SIGINT/SIGTERM stops the run cleanly (exit 75,
+	// nothing lost) and the second aborts the request in flight.
+	abort := make(chan struct{})
+	var abortOnce sync.Once
+	ctx, release := e.trapSignals(ctx, func() {
+		abortOnce.Do(func() {
+			fmt.Fprintln(e.stderr, "\nSecond signal: aborting the request in flight; it is sent again next run.")
+			close(abort)
+		})
+	})
+	defer release()
+
 	hc, label := o.httpClient, o.authLabel
 	if hc == nil {
 		var id auth.Identity
@@ -182,7 +195,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	rd := reader{api: api, clock: o.clock, log: log, attempts: o.maxAttempts}
 	me, err := rd.me(ctx)
 	if err != nil {
-		return apiStop(fmt.Errorf("ask X who is signed in: %w", err))
+		return apiStop(ctx, fmt.Errorf("ask X who is signed in: %w", err))
 	}
 	if err := bindAccount(q, me, o.dryRun); err != nil {
 		var mm *queue.AccountMismatchError
@@ -193,12 +206,12 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	}
 	log.Info().Str("account", "@"+me.Username).Str("id", me.ID).Str("auth", label).Msg("signed in")
 
-	prep, err := prepare(ctx, log, q, rd, me, o.keepFile, o.prefilter, o.dryRun)
+	prep, err := prepare(ctx, log, q, rd, me, o.keepFile, o.prefilter)
 	if err != nil {
 		if exitCode(err) != exitPerson {
 			return err
 		}
-		return apiStop(err)
+		return apiStop(ctx, err)
 	}
 
 	lim, err := ratelimit.New(ratelimit.Config{Rate: o.rate, DailyCap: o.dailyCap})
@@ -223,25 +236,25 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		return nil
 	}
 	rep := runReport{q: q, log: log, o: o, start: start, account: "@" + me.Username, saved: prep.saved(), status: pl.status}
-	if pl.send == 0 {
-		return e.finishRun(rep, worker.Summary{Stop: worker.StopFinished})
-	}
-	if !o.yes {
+	if pl.send > 0 && !o.yes {
 		ok, err := confirm(e, fmt.Sprintf("Unfollow %d accounts as @%s now? [y/N] ", pl.send, me.Username))
 		if err != nil || !ok {
-			fmt.Fprintln(e.stderr, "Nothing sent. Run again when ready (or --dry-run to see the plan).")
+			fmt.Fprintln(e.stderr, "Nothing sent and the queue is unchanged. Run again when ready (or --dry-run to see the plan).")
 			return &quietExit{code: exitTempFail}
 		}
 	}
-
-	stopCtx, release := e.trapSignals(ctx, func() {
-		fmt.Fprintln(e.stderr, "\nSecond signal: aborting now. The request in flight, if any, is sent again next run.")
-		os.Exit(exitTempFail)
-	})
-	defer release()
-	_ = q.SetLastRun(queue.RunInfo{PID: os.Getpid(), Started: start})
+	if ctx.Err() != nil {
+		return interrupted()
+	}
+	if err := prep.apply(q); err != nil {
+		return withExit(exitPerson, err, "the queue file could not be written; check the disk, then run again")
+	}
+	if pl.send == 0 {
+		return e.finishRun(rep, worker.Summary{Stop: worker.StopFinished})
+	}
 
 	display := newRunDisplay(bar, log, o, counts, pl.send)
+	defer display.done()
 	if o.metricsFile != "" {
 		// A snapshot per window: the textfile collector sees a long run move.
 		display.onWindow = func(ev worker.Event) {
@@ -264,13 +277,14 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		Jitter:         o.jitter,
 		RequestTimeout: o.timeout,
 		OnEvent:        display.event,
+		Abort:          abort,
 		Clock:          o.clock,
 		Log:            log,
 	})
 	if err != nil {
 		return err
 	}
-	sum, err := w.Run(stopCtx)
+	sum, err := w.Run(ctx)
 	display.done()
 	if err != nil {
 		return withExit(exitPerson, fmt.Errorf("drain the queue: %w", err), "the queue file could not be written; check the disk, then run again")
@@ -417,10 +431,19 @@ func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status) (int, s
 	}
 }
 
+// interrupted is the error of a run stopped by a signal before it sent
+// anything.
+func interrupted() error {
+	return withExit(exitTempFail, errors.New("interrupted before sending anything; the queue is unchanged"), "run the same command again to start")
+}
+
 // apiStop maps an API failure before the drain (who am I, handles,
-// following list) to an exit code: transient trouble is "run again" (75),
-// anything about credentials or the account needs a person (1).
-func apiStop(err error) error {
+// following list) to an exit code: a signal or transient trouble is "run
+// again" (75), anything about credentials or the account needs a person (1).
+func apiStop(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return interrupted()
+	}
 	c := apiclient.Classify(err)
 	switch c {
 	case apiclient.ClassTransient, apiclient.ClassWindowLimited, apiclient.ClassCanceled:

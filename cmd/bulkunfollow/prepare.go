@@ -96,7 +96,7 @@ func (r reader) usersBy(ctx context.Context, names []string) ([]apiclient.User, 
 
 // preparation is what run decides before sending anything: which @handles
 // resolve, which targets are kept, the account itself, or not followed.
-// With dry-run it is computed but not written.
+// It is computed without writing; apply writes it.
 type preparation struct {
 	resolved      map[uint64]apiclient.User     // seq of an @handle target → its account
 	unknown       map[uint64]apiclient.NotFound // seq of an @handle target that did not resolve
@@ -110,17 +110,18 @@ type preparation struct {
 // saved is how many requests the prefilter saved.
 func (p *preparation) saved() int { return len(p.skips[reasonNotFollowing]) }
 
-// prepare resolves @handles, applies the keep-list, never sends the
-// account's own id, and (when prefilter is on) skips targets the account
-// does not follow. Unless dryRun, the decisions are written to the queue.
-func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader, me apiclient.User, keepFile string, prefilter, dryRun bool) (*preparation, error) {
+// prepare decides, without writing anything: it resolves @handles, reads
+// the keep-list, never sends the account's own id, and (when prefilter is
+// on) skips targets the account does not follow. apply writes the
+// decisions, once the person has confirmed the plan.
+func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader, me apiclient.User, keepFile string, prefilter bool) (*preparation, error) {
 	p := &preparation{
 		resolved:  map[uint64]apiclient.User{},
 		unknown:   map[uint64]apiclient.NotFound{},
 		skips:     map[string][]uint64{},
 		following: -1,
 	}
-	if err := p.resolveHandles(ctx, log, q, api, dryRun); err != nil {
+	if err := p.resolveHandles(ctx, log, q, api); err != nil {
 		return nil, err
 	}
 	keep, err := readKeepList(ctx, log, api, keepFile)
@@ -149,7 +150,7 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader
 		for _, t := range page {
 			after = t.Seq
 			reason, send := p.decide(t, me, keep, followed)
-			if reason == reasonNotFollowing && (t.Attempts > 0 || t.Seq == sending) {
+			if reason == reasonNotFollowing && mayHaveTakenEffect(t, sending) {
 				p.confirmed = append(p.confirmed, t.Seq)
 				continue
 			}
@@ -161,12 +162,39 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader
 			}
 		}
 	}
-	if dryRun {
-		return p, nil
+	return p, nil
+}
+
+// mayHaveTakenEffect reports whether an earlier request for t may have
+// unfollowed it without the answer being recorded: it was in flight when
+// the last run died, or an attempt's answer never arrived (a dropped
+// connection: no status) or said "still following" (status 200 or none).
+// A 5xx answer means X did nothing.
+func mayHaveTakenEffect(t queue.Target, sending uint64) bool {
+	if t.Seq == sending {
+		return true
+	}
+	return t.Attempts > 0 && (t.Last == nil || t.Last.Status == 0 || t.Last.Status == 200)
+}
+
+// apply writes the decisions: resolved @handles get their ids, unknown ones
+// fail as not found, targets an interrupted request already unfollowed are
+// done, the rest of the decisions are skips.
+func (p *preparation) apply(q *queue.Store) error {
+	for seq, u := range p.resolved {
+		if err := q.Resolve(seq, u.ID, u.Username); err != nil && !errors.Is(err, queue.ErrNotPending) {
+			return fmt.Errorf("record @%s as %s: %w", u.Username, u.ID, err)
+		}
+	}
+	for seq, nf := range p.unknown {
+		res := queue.Result{State: queue.Failed, Reason: reasonNotFound, Err: errorInfo(nf), CountAttempt: true}
+		if err := q.Record(seq, res); err != nil && !errors.Is(err, queue.ErrNotPending) {
+			return fmt.Errorf("record @%s as not found: %w", nf.Username, err)
+		}
 	}
 	for _, seq := range p.confirmed {
-		if err := q.Record(seq, queue.Result{State: queue.Done, Reason: reasonConfirmed}); err != nil {
-			return nil, fmt.Errorf("record target %d as unfollowed: %w", seq, err)
+		if err := q.Record(seq, queue.Result{State: queue.Done, Reason: reasonConfirmed}); err != nil && !errors.Is(err, queue.ErrNotPending) {
+			return fmt.Errorf("record target %d as unfollowed: %w", seq, err)
 		}
 	}
 	for _, reason := range []string{reasonOwnAccount, reasonKept, reasonNotFollowing} {
@@ -174,12 +202,12 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader
 		for len(seqs) > 0 {
 			n := min(len(seqs), 10000)
 			if _, err := q.MarkSkipped(seqs[:n], reason); err != nil {
-				return nil, fmt.Errorf("mark targets skipped (%s): %w", reason, err)
+				return fmt.Errorf("mark targets skipped (%s): %w", reason, err)
 			}
 			seqs = seqs[n:]
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // sendingSeq is the target whose request was last sent (0 if unknown): if
@@ -219,7 +247,7 @@ func (p *preparation) decide(t queue.Target, me apiclient.User, keep *keepList, 
 
 // resolveHandles looks up every pending @handle with /2/users/by (100 per
 // call): found ones get their id, unknown ones fail as not found.
-func (p *preparation) resolveHandles(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader, dryRun bool) error {
+func (p *preparation) resolveHandles(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader) error {
 	targets, err := q.Unresolved()
 	if err != nil {
 		return fmt.Errorf("read unresolved handles: %w", err)
@@ -247,11 +275,6 @@ func (p *preparation) resolveHandles(ctx context.Context, log zerolog.Logger, q 
 		name := strings.ToLower(t.Handle)
 		if u, ok := byName[name]; ok {
 			p.resolved[t.Seq] = u
-			if !dryRun {
-				if err := q.Resolve(t.Seq, u.ID, u.Username); err != nil {
-					return fmt.Errorf("record @%s as %s: %w", t.Handle, u.ID, err)
-				}
-			}
 			continue
 		}
 		nf, ok := missing[name]
@@ -259,12 +282,6 @@ func (p *preparation) resolveHandles(ctx context.Context, log zerolog.Logger, q 
 			nf = apiclient.NotFound{Username: t.Handle, Detail: "X returned neither the user nor an error for it"}
 		}
 		p.unknown[t.Seq] = nf
-		if !dryRun {
-			res := queue.Result{State: queue.Failed, Reason: reasonNotFound, Err: errorInfo(nf), CountAttempt: true}
-			if err := q.Record(t.Seq, res); err != nil {
-				return fmt.Errorf("record @%s as not found: %w", t.Handle, err)
-			}
-		}
 	}
 	log.Info().Int("resolved", len(p.resolved)).Int("not_found", len(p.unknown)).Msg("resolved @handles")
 	return nil

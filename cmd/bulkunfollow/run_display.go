@@ -139,6 +139,7 @@ type runDisplay struct {
 	status     ratelimit.Status
 	stopTicker chan struct{}
 	tickerDone chan struct{}
+	stopOnce   sync.Once
 	// onWindow, if set, is called when the run starts waiting for a window
 	// (or the daily cap): once per window.
 	onWindow func(worker.Event)
@@ -174,14 +175,16 @@ func (d *runDisplay) tick() {
 	}
 }
 
-// done stops redrawing and clears the line.
+// done stops redrawing and clears the line. It may be called again.
 func (d *runDisplay) done() {
 	if d.bar == nil {
 		return
 	}
-	close(d.stopTicker)
-	<-d.tickerDone
-	d.bar.Clear()
+	d.stopOnce.Do(func() {
+		close(d.stopTicker)
+		<-d.tickerDone
+		d.bar.Clear()
+	})
 }
 
 // lastStatus is the limiter as the last event saw it.

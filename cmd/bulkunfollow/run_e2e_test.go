@@ -1065,3 +1065,113 @@ func TestRunSignal(t *testing.T) {
 	}
 	t.Logf("SIGINT during request %d: stopped after %d DELETEs (%d done); resumed: %d DELETEs in all, %d 429s", at, st.UnfollowCalls, c.Done, end.UnfollowCalls, end.RateLimited)
 }
+
+// onPath wraps a simulator handler: fn runs before the first request whose
+// path ends in suffix is served.
+func onPath(suffix string, fn func()) func(http.Handler) http.Handler {
+	var once sync.Once
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, suffix) {
+				once.Do(fn)
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+}
+
+// TestRunSignalBeforeSending: a signal while run is still reading (the
+// following list) stops it with exit 75 and leaves the queue as it was:
+// decisions are written only once the run goes ahead.
+func TestRunSignalBeforeSending(t *testing.T) {
+	var mu sync.Mutex
+	var sigs chan<- os.Signal
+	wrap := onPath("/following", func() {
+		mu.Lock()
+		defer mu.Unlock()
+		sigs <- os.Interrupt
+	})
+	x := newE2E(t, xapisim.Config{}, 20, 10, wrap)
+	x.notify = func(ch chan<- os.Signal) {
+		mu.Lock()
+		defer mu.Unlock()
+		sigs = ch
+	}
+	before := x.image(t)
+	code, out := x.run(t, "--yes")
+	if code != exitTempFail || !strings.Contains(out, "interrupted before sending anything") {
+		t.Fatalf("exit %d, want %d (interrupted before sending)\n%s", code, exitTempFail, out)
+	}
+	if st := x.sim.Stats(); st.UnfollowCalls != 0 {
+		t.Errorf("%d DELETEs after a signal before sending", st.UnfollowCalls)
+	}
+	after := x.image(t)
+	if !reflect.DeepEqual(before.targets, after.targets) || before.counts != after.counts {
+		t.Errorf("the queue's targets changed:\nbefore %+v\nafter  %+v", before.counts, after.counts)
+	}
+	if code, out := x.run(t, "--yes"); code != exitOK {
+		t.Fatalf("next run: exit %d\n%s", code, out)
+	}
+	wantCounts(t, x, queue.Counts{Total: 20, Done: 10, Skipped: 10})
+}
+
+// TestRunSecondSignalAborts: the first signal lets the request in flight
+// finish; a second one aborts it. The run still ends through its normal
+// path (exit 75, the run recorded), and the aborted target stays pending
+// to be sent again.
+func TestRunSecondSignalAborts(t *testing.T) {
+	const n, at = 40, 10
+	var mu sync.Mutex
+	var sigs chan<- os.Signal
+	release := make(chan struct{})
+	wrap := func(h http.Handler) http.Handler {
+		count := 0
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodDelete {
+				mu.Lock()
+				count++
+				hit := count == at
+				ch := sigs
+				mu.Unlock()
+				if hit {
+					ch <- os.Interrupt
+					ch <- os.Interrupt
+					// Hold the answer until the client gave up on it.
+					select {
+					case <-r.Context().Done():
+					case <-release:
+					}
+					return
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	x := newE2E(t, xapisim.Config{}, n, n, wrap)
+	t.Cleanup(func() { close(release) })
+	x.notify = func(ch chan<- os.Signal) {
+		mu.Lock()
+		defer mu.Unlock()
+		sigs = ch
+	}
+	code, out := x.run(t, "--yes")
+	if code != exitTempFail || !strings.Contains(out, "Second signal") {
+		t.Fatalf("exit %d, want %d after a second signal\n%s", code, exitTempFail, out)
+	}
+	all := x.states(t)
+	c := x.counts(t)
+	if c.Done != at-1 || c.Pending != n-(at-1) || c.Failed != 0 || all[at-1].State != queue.Pending {
+		t.Errorf("after the abort: counts %+v, target %d %s; want %d done and the aborted one pending", c, at, all[at-1].State, at-1)
+	}
+	st, err := queue.ReadStatus(x.queue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.ActiveRun != nil || st.LastRun == nil || st.LastRun.Ended.IsZero() || st.LastRun.ExitCode != exitTempFail {
+		t.Errorf("status after the abort: active %+v, last run %+v; want no active run and a recorded end with exit 75", st.ActiveRun, st.LastRun)
+	}
+	if code, out := x.run(t, "--yes"); code != exitOK {
+		t.Fatalf("resumed run: exit %d\n%s", code, out)
+	}
+	wantCounts(t, x, queue.Counts{Total: n, Done: n})
+}
