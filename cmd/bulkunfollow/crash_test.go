@@ -15,7 +15,10 @@ import (
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
-var crashKills = flag.Int("crash-kills", 5, "SIGKILLs in TestCrashKillResume (CI runs 5; the long mode is -crash-kills 50)")
+var (
+	crashKills = flag.Int("crash-kills", 5, "SIGKILLs in TestCrashKillResume (CI runs 5; the long mode is -crash-kills 50)")
+	crashSeed  = flag.Uint64("crash-seed", 0, "seed of TestCrashKillResume's kill schedule (0: from the clock; printed)")
+)
 
 // killSwitch kills the child process on a chosen DELETE: before the
 // simulator sees it (the request is lost) or after the simulator applied it
@@ -26,6 +29,7 @@ type killSwitch struct {
 	deletes   int
 	killAt    int // kill on this DELETE; 0 = never
 	afterSim  bool
+	delay     time.Duration // > 0: answer normally, kill this long after
 	triggered bool
 }
 
@@ -38,12 +42,17 @@ func (k *killSwitch) wrap(h http.Handler) http.Handler {
 		k.mu.Lock()
 		k.deletes++
 		hit := k.deletes == k.killAt && k.proc != nil
-		after, p := k.afterSim, k.proc
+		after, p, delay := k.afterSim, k.proc, k.delay
 		if hit {
 			k.triggered = true
 		}
 		k.mu.Unlock()
 		if !hit {
+			h.ServeHTTP(w, r)
+			return
+		}
+		if delay > 0 {
+			time.AfterFunc(delay, func() { _ = p.Kill() })
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -65,8 +74,11 @@ func TestCrashKillResume(t *testing.T) {
 		t.Skip("builds and kills the binary; skipped in -short")
 	}
 	bin := builtBinary(t)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d (kills %d)", seed, *crashKills)
+	seed := *crashSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("seed %d (kills %d; replay with -args -crash-seed %d)", seed, *crashKills, seed)
 	rng := rand.New(rand.NewPCG(seed, 0))
 
 	// Enough targets that every kill lands while work remains.
@@ -82,9 +94,12 @@ func TestCrashKillResume(t *testing.T) {
 		cmd.Env = w.env()
 		ks.mu.Lock()
 		byRequest := rng.IntN(3) > 0
-		ks.killAt, ks.afterSim, ks.triggered = 0, rng.IntN(2) == 0, false
-		if byRequest {
-			ks.killAt = ks.deletes + 1 + rng.IntN(max(1, followed/(*crashKills+1)))
+		ks.killAt, ks.afterSim, ks.triggered, ks.delay = 0, rng.IntN(2) == 0, false, 0
+		ks.killAt = ks.deletes + 1 + rng.IntN(max(1, followed/(*crashKills+1)))
+		if !byRequest {
+			// A kill at a random moment after a request: recording its
+			// answer, committing, waiting, starting the next one.
+			ks.delay = time.Duration(1+rng.IntN(5000)) * time.Microsecond
 		}
 		ks.mu.Unlock()
 		if err := cmd.Start(); err != nil {
@@ -93,16 +108,7 @@ func TestCrashKillResume(t *testing.T) {
 		ks.mu.Lock()
 		ks.proc = cmd.Process
 		ks.mu.Unlock()
-		var timer *time.Timer
-		if !byRequest {
-			// A kill at a random moment: startup, reading the following
-			// list, between requests, in the middle of a commit.
-			timer = time.AfterFunc(time.Duration(rng.IntN(100))*time.Millisecond, func() { _ = cmd.Process.Kill() })
-		}
 		err := cmd.Wait()
-		if timer != nil {
-			timer.Stop()
-		}
 		ks.mu.Lock()
 		ks.proc = nil
 		ks.mu.Unlock()
@@ -110,7 +116,7 @@ func TestCrashKillResume(t *testing.T) {
 		if errors.As(err, &exit) && !exit.Exited() {
 			kills++
 			c := w.counts(t) // consistency check after every kill
-			t.Logf("kill %d (%s): %d pending, %d done", kills, map[bool]string{true: "on a request", false: "at a random time"}[byRequest], c.Pending, c.Done)
+			t.Logf("kill %d (%s): %d pending, %d done", kills, map[bool]string{true: "on a request", false: "shortly after a request"}[byRequest], c.Pending, c.Done)
 			continue
 		}
 		if err == nil {
