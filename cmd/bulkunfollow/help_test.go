@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"flag"
+	"go/build"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -462,5 +465,80 @@ func TestInvocationsParser(t *testing.T) {
 		if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
 			t.Errorf("invocations(%q) = %q, want %q", tt.line, got, tt.want)
 		}
+	}
+}
+
+// TestArchitectureImports checks the package map in docs/architecture.md
+// against the real imports: every package of the module is in the table,
+// and its "imports (ours)" cell lists exactly the module packages it imports.
+func TestArchitectureImports(t *testing.T) {
+	const module = "github.com/bulkunfollow/bulkunfollow/"
+	data, err := os.ReadFile("../../docs/architecture.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("^\\| `([a-z0-9/]+)` \\|[^|]*\\|([^|]*)\\|")
+	name := regexp.MustCompile("`([a-z0-9/]+)`")
+	documented := map[string][]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		var ours []string
+		for _, n := range name.FindAllStringSubmatch(m[2], -1) {
+			ours = append(ours, n[1])
+		}
+		sort.Strings(ours)
+		documented[m[1]] = ours
+	}
+	if len(documented) < 5 {
+		t.Fatalf("found %d rows in the package map of docs/architecture.md", len(documented))
+	}
+
+	root := "../.."
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if base := d.Name(); path != root && (strings.HasPrefix(base, ".") || base == "testdata") {
+			return filepath.SkipDir
+		}
+		pkg, err := build.Default.ImportDir(path, 0)
+		if err != nil {
+			var noGo *build.NoGoError
+			if errors.As(err, &noGo) {
+				return nil
+			}
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		var ours []string
+		for _, imp := range pkg.Imports {
+			if p, ok := strings.CutPrefix(imp, module); ok {
+				ours = append(ours, p)
+			}
+		}
+		sort.Strings(ours)
+		want, ok := documented[rel]
+		if !ok {
+			t.Errorf("package %s is missing from the package map in docs/architecture.md", rel)
+			return nil
+		}
+		if strings.Join(ours, " ") != strings.Join(want, " ") {
+			t.Errorf("%s imports %v, docs/architecture.md says %v", rel, ours, want)
+		}
+		delete(documented, rel)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p := range documented {
+		t.Errorf("docs/architecture.md lists %s, which is not a package of the module", p)
 	}
 }
