@@ -360,6 +360,7 @@ regenerate them on your app's "Keys and tokens" page.`,
 	)
 	account := fs.accountFlag()
 	all := fs.Bool("all", false, "log out every stored account")
+	fs.withoutEnv("all") // never from the environment: it removes every account
 	configDir := fs.configDirFlag()
 	if err := fs.parse(args); err != nil {
 		return err

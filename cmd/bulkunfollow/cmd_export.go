@@ -75,6 +75,7 @@ With -o the file is written atomically (complete or not at all).`,
 	queuePath := fs.queueFlag()
 	stateFlag := fs.String("state", "all", "only targets in this state: all, pending, done, skipped or failed")
 	format := fs.String("format", "", "csv or jsonl (default: from the -o file name, else csv)")
+	fs.envAs("format", "BULKUNFOLLOW_EXPORT_FORMAT") // import's --format means something else
 	var out string
 	fs.StringVar(&out, "output", "", "write to this file (atomically) instead of standard output")
 	fs.alias("o", "output")

@@ -31,6 +31,7 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 	)
 	queuePath := fs.queueFlag()
 	format := fs.String("format", "auto", "input format: auto, csv, text, json, jsonl or archive")
+	fs.envAs("format", "BULKUNFOLLOW_IMPORT_FORMAT") // export's --format means something else
 	dryRun := fs.Bool("dry-run", false, "read and check everything, report what would be imported, write nothing")
 	maxErrors := fs.Int("max-errors", input.DefaultMaxErrors, "bad lines to list before \"... and N more\" (all of them are counted)")
 	if err := fs.parse(args); err != nil {

@@ -73,6 +73,11 @@ Details: docs/simulator.md.`,
 	o1SecretFile := fs.String("oauth1-consumer-secret-file", "", "file holding the OAuth 1.0a consumer secret")
 	o1Token := fs.String("oauth1-token", "", "OAuth 1.0a access token of the simulated user")
 	o1TokenSecretFile := fs.String("oauth1-token-secret-file", "", "file holding the OAuth 1.0a access token secret")
+	// BULKUNFOLLOW_OAUTH1_* are the client's credentials: the simulator's
+	// flags get variables of their own so exporting those never changes it.
+	for _, f := range []string{"oauth1-consumer-key", "oauth1-consumer-secret-file", "oauth1-token", "oauth1-token-secret-file"} {
+		fs.envAs(f, "BULKUNFOLLOW_SIM_"+strings.ToUpper(strings.ReplaceAll(f, "-", "_")))
+	}
 	if err := fs.parse(args); err != nil {
 		return err
 	}

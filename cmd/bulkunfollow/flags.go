@@ -31,6 +31,7 @@ type flagSet struct {
 	description string
 	examples    []string
 	noEnv       map[string]bool
+	envNames    map[string]string // flag -> its variable, where not envName(flag)
 	aliases     map[string]string // short name -> long name ("o" -> "output")
 	positional  []string
 }
@@ -44,6 +45,7 @@ func (e *env) newFlagSet(name, args, description string, examples ...string) *fl
 		description: description,
 		examples:    examples,
 		noEnv:       map[string]bool{},
+		envNames:    map[string]string{},
 		aliases:     map[string]string{},
 	}
 	fs.SetOutput(io.Discard)
@@ -69,6 +71,22 @@ func (fs *flagSet) withoutEnv(names ...string) {
 	for _, n := range names {
 		fs.noEnv[n] = true
 	}
+}
+
+// envAs gives flag name the variable env instead of BULKUNFOLLOW_<NAME>:
+// for a flag whose plain variable would mean something else to another
+// command (import's and export's --format) or collide with a credential
+// variable (simulate's --oauth1-token vs BULKUNFOLLOW_OAUTH1_TOKEN).
+func (fs *flagSet) envAs(name, env string) {
+	fs.envNames[name] = env
+}
+
+// envOf returns the variable that backs flag name.
+func (fs *flagSet) envOf(name string) string {
+	if v, ok := fs.envNames[name]; ok {
+		return v
+	}
+	return envName(name)
 }
 
 // alias makes -short another name of the already defined --long: same
@@ -122,12 +140,12 @@ func (fs *flagSet) parse(args []string) error {
 		if set[f.Name] || fs.noEnv[f.Name] || envErr != nil {
 			return
 		}
-		v, ok := fs.lookupEnv(envName(f.Name))
+		v, ok := fs.lookupEnv(fs.envOf(f.Name))
 		if !ok {
 			return
 		}
 		if err := f.Value.Set(v); err != nil {
-			envErr = usageErrorf("%s=%q: %v", envName(f.Name), v, err).withHint(fmt.Sprintf("bulkunfollow %s --help", fs.name))
+			envErr = usageErrorf("%s=%q: %v", fs.envOf(f.Name), v, err).withHint(fmt.Sprintf("bulkunfollow %s --help", fs.name))
 		}
 	})
 	if envErr != nil {
@@ -239,7 +257,7 @@ func (fs *flagSet) printHelp(w io.Writer) {
 			fmt.Fprintf(w, "%s\n      %s\n", line, usage)
 			var extra []string
 			if !fs.noEnv[f.Name] {
-				extra = append(extra, "env "+envName(f.Name))
+				extra = append(extra, "env "+fs.envOf(f.Name))
 			}
 			if f.DefValue != "" && f.DefValue != "false" {
 				extra = append(extra, "default "+f.DefValue)
