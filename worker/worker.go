@@ -23,6 +23,12 @@ const MetaKey = "ratelimit"
 // recorded, the next run knows that request may have taken effect.
 const MetaSending = "sending"
 
+// DailyWaitMax is the longest wait for a 24-hour limit (ours or X's) the
+// worker sits through; a longer one stops the run with StopDailyCap (run
+// again later) unless Options.WaitDaily. A rolling cap often frees its
+// next slot within minutes: stopping then would waste the run.
+const DailyWaitMax = 15 * time.Minute
+
 // Defaults for Options.
 const (
 	DefaultMaxAttempts    = 5
@@ -232,7 +238,7 @@ func (w *Worker) waitTurn(ctx context.Context, r *run, t queue.Target) StopReaso
 		if d <= 0 {
 			break
 		}
-		if why.Daily() && !w.opts.WaitDaily {
+		if why.Daily() && !w.opts.WaitDaily && d > DailyWaitMax {
 			return StopDailyCap
 		}
 		if stop := w.sleep(ctx, r, t, now, d, why); stop != "" {
@@ -524,7 +530,7 @@ func (w *Worker) plan(ctx context.Context, r *run) (StopReason, error) {
 				if d <= 0 {
 					break
 				}
-				if why.Daily() && !w.opts.WaitDaily {
+				if why.Daily() && !w.opts.WaitDaily && d > DailyWaitMax {
 					return StopDailyCap, nil
 				}
 				if !w.opts.Deadline.IsZero() && !now.Add(d).Before(w.opts.Deadline) {

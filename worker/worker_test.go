@@ -366,6 +366,24 @@ func TestDailyCapStops(t *testing.T) {
 	}
 }
 
+// A rolling cap whose next slot frees within DailyWaitMax is waited for,
+// not a reason to stop the run.
+func TestDailyCapShortWaitIsWaited(t *testing.T) {
+	clock := newClock()
+	lim := newLimiter(t, ratelimit.Config{DailyCap: 4})
+	// Four requests 23 h 50 m ago: the first slot frees in 10 minutes.
+	for i := range 4 {
+		lim.Take(clock.Now().Add(-24*time.Hour + 10*time.Minute + time.Duration(i)*time.Second))
+	}
+	q := newMemQueue(ids(2))
+	api := &fakeAPI{clock: clock, fn: script(clock, nil)}
+	w := newWorker(t, q, api, lim, worker.Options{Clock: clock})
+	sum, err := w.Run(context.Background())
+	if err != nil || sum.Stop != worker.StopFinished || sum.Done != 2 || clock.slept < 10*time.Minute || clock.slept > worker.DailyWaitMax {
+		t.Fatalf("Run = %+v, %v (slept %s), want both sent after a wait of about 10 minutes", sum, err, clock.slept)
+	}
+}
+
 func TestSkipsOwnAccount(t *testing.T) {
 	clock := newClock()
 	q, _ := openQueue(t, clock, []string{"1001", source, "1003"})

@@ -93,7 +93,7 @@ func parseRunFlags(e *env, args []string) (runOptions, error) {
 	configDir := fs.configDirFlag()
 	rate := fs.String("rate", ratelimit.DefaultRate.String(), "pace before the server's headers are known, as N/DURATION; the server's window governs after")
 	fs.IntVar(&o.dailyCap, "daily-cap", ratelimit.DefaultDailyCap, "most unfollow requests in any 24 hours (0 = no cap of ours; X's 24-hour headers still apply)")
-	fs.IntVar(&o.max, "max", 0, "send at most N requests in this run (0 = no limit)")
+	fs.IntVar(&o.max, "max", 0, "send to at most N targets in this run (retries of a target do not count; 0 = no limit)")
 	fs.DurationVar(&o.deadline, "deadline", 0, "stop cleanly before this much time has passed, e.g. 50m (0 = none)")
 	fs.DurationVar(&o.jitter, "jitter", 0, "random extra pause of up to this much before each request, e.g. 5s")
 	fs.StringVar(&o.keepFile, "keep", "", "file of accounts never to unfollow (any import format; re-read every run)")

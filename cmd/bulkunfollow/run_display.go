@@ -55,7 +55,7 @@ func estimateDrain(lim *ratelimit.Limiter, now time.Time, n int, deadline time.T
 	last := now
 	for i := 0; i < n; i++ {
 		d, why := lim.Delay(now)
-		if d > 0 && why.Daily() {
+		if d > worker.DailyWaitMax && why.Daily() {
 			return i, last, worker.StopDailyCap
 		}
 		if !deadline.IsZero() && !now.Add(d).Before(deadline) {
