@@ -163,7 +163,22 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.ReadOnly {
 		err = db.View(func(tx *bbolt.Tx) error { return checkSchema(tx, path) })
 	} else {
-		err = db.Update(func(tx *bbolt.Tx) error { return initTx(tx, path) })
+		// Write only to create a queue: opening an existing one must not
+		// change a byte of it (a failed import, a declined run).
+		var ready bool
+		err = db.View(func(tx *bbolt.Tx) error {
+			if tx.Bucket(bSys) == nil {
+				return nil // new (or foreign): initTx decides
+			}
+			if err := checkSchema(tx, path); err != nil {
+				return err
+			}
+			ready = initialized(tx)
+			return nil
+		})
+		if err == nil && !ready {
+			err = db.Update(func(tx *bbolt.Tx) error { return initTx(tx, path) })
+		}
 	}
 	if err != nil {
 		db.Close()
@@ -233,6 +248,17 @@ func lockedError(path string) error {
 		e.PID, e.Since, e.Command = st.ActiveRun.PID, st.ActiveRun.Since, st.ActiveRun.Command
 	}
 	return e
+}
+
+// initialized reports whether every bucket of the schema and the schema
+// version are in place.
+func initialized(tx *bbolt.Tx) bool {
+	for _, name := range allBuckets {
+		if tx.Bucket(name) == nil {
+			return false
+		}
+	}
+	return tx.Bucket(bSys).Get(kSchema) != nil
 }
 
 // initTx creates the buckets of a new queue, or checks an existing one.

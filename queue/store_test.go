@@ -838,3 +838,37 @@ func TestReadOnlyRejectsWrites(t *testing.T) {
 		t.Errorf("dry-run import on a read-only queue = %+v, %v", sum, err)
 	}
 }
+
+// Opening an existing queue for writing and closing it changes no byte of
+// the file: a failed import or a declined run leaves it exactly as it was.
+func TestOpenWritesNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Import(context.Background(), []Source{{Name: "a.txt", R: strings.NewReader("1\n2\n")}}, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Error("opening and closing the queue changed the file")
+	}
+}
