@@ -39,7 +39,7 @@ start the X API simulator on loopback with compressed rate-limit windows,
 import a sample list (ids, @handles, a duplicate, accounts you do not follow,
 an unknown handle, your own id), and run the real "run" pipeline with a
 keep-list — progress, pacing by the server's headers and all — then print the
-queue's status. It takes about 15 seconds.`,
+queue's status. It takes about 10 seconds.`,
 		"bulkunfollow demo",
 		"bulkunfollow demo --window 5s --limit 20",
 		"bulkunfollow demo --dir ./demo-out   # keep the queue to explore with status/export",
@@ -117,16 +117,21 @@ queue's status. It takes about 15 seconds.`,
 	}
 
 	fmt.Fprintf(e.stdout, "\n")
-	if err := runStatus(ctx, e, []string{"--queue", queuePath}); err != nil {
-		return err
+	qs, err := queue.ReadStatus(queuePath)
+	if err != nil {
+		return queueError(queuePath, err)
 	}
+	printQueueStatus(e.stdout, qs, time.Now(), false)
 	st := sim.Stats()
 	fmt.Fprintf(e.stdout, "\nSimulator: %d unfollow requests received, %d rate-limited (429), %d accounts still followed.\n",
 		st.UnfollowCalls, st.RateLimited, st.FollowingCount)
-	fmt.Fprintf(e.stdout, "The failed target is the unknown @handle, as planned. Next: bulkunfollow auth --help, then import your own list.\n")
+	fmt.Fprintf(e.stdout, "The failed target is the unknown @handle, as planned: retrying it would not help.\n")
 	if *dir != "" {
 		fmt.Fprintf(e.stdout, "Explore: bulkunfollow export --queue %s\n", queuePath)
+	} else {
+		fmt.Fprintf(e.stdout, "The demo's queue was temporary and is deleted now; keep it with: bulkunfollow demo --dir ./demo-out\n")
 	}
+	fmt.Fprintf(e.stdout, "Your own list: set up an X app and log in (bulkunfollow auth login --help, docs/auth.md), then bulkunfollow import LIST.csv\n")
 	return nil
 }
 

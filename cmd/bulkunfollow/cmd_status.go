@@ -40,12 +40,13 @@ schema is stable (docs/queue.md).`,
 		_, err = fmt.Fprintf(e.stdout, "%s\n", b)
 		return err
 	}
-	printQueueStatus(e.stdout, st, time.Now())
+	printQueueStatus(e.stdout, st, time.Now(), true)
 	return nil
 }
 
-// printQueueStatus writes st for a person.
-func printQueueStatus(w io.Writer, st queue.Status, now time.Time) {
+// printQueueStatus writes st for a person; with next, also the command to
+// type next.
+func printQueueStatus(w io.Writer, st queue.Status, now time.Time, next bool) {
 	fmt.Fprintf(w, "Queue:     %s\n", absPath(st.Queue))
 	if st.Account != nil {
 		fmt.Fprintf(w, "Account:   %s\n", queueAccountLabel(st.Account.ID, st.Account.Username))
@@ -85,12 +86,18 @@ func printQueueStatus(w io.Writer, st queue.Status, now time.Time) {
 	if rl := rateLimitLine(st.RateLimit, now); rl != "" {
 		fmt.Fprintf(w, "Rate:      %s\n", rl)
 	}
+	// The commands to type next name the queue unless it is the default.
+	q := ""
+	if st.Queue != defaultQueuePath() {
+		q = " --queue " + st.Queue
+	}
 	switch {
-	case st.ActiveRun != nil:
+	case !next, st.ActiveRun != nil:
 	case st.Pending > 0:
-		fmt.Fprintf(w, "Next:      bulkunfollow run\n")
+		fmt.Fprintf(w, "Next:      bulkunfollow run%s\n", q)
 	case st.Failed > 0:
-		fmt.Fprintf(w, "Next:      bulkunfollow retry && bulkunfollow run   (to try the failed ones again)\n")
+		fmt.Fprintf(w, "Next:      bulkunfollow export --state failed%s   (why they failed)\n", q)
+		fmt.Fprintf(w, "           bulkunfollow retry%s && bulkunfollow run%s   (to try them again)\n", q, q)
 	}
 }
 

@@ -28,7 +28,8 @@ type cmdHelp struct {
 	flags       map[string]helpFlag // by long name, as --help lists them
 	defined     map[string]bool     // names in the command's flag set (aliases included)
 	examples    []string
-	subcommands []string // for a group such as "auth"
+	subcommands []string          // for a group such as "auth"
+	wantEnv     map[string]string // flag → the variable its flag set says it reads ("" none)
 }
 
 type helpFlag struct {
@@ -52,8 +53,14 @@ func helpOf(t *testing.T, name string) cmdHelp {
 		t.Fatalf("bulkunfollow %s --help: exit %d, stderr %q", name, code, errOut.String())
 	}
 	h := cmdHelp{name: name, text: out.String(), flags: map[string]helpFlag{}, defined: map[string]bool{}}
+	h.wantEnv = map[string]string{}
 	for _, fs := range sets {
-		fs.VisitAll(func(f *flag.Flag) { h.defined[f.Name] = true })
+		fs.VisitAll(func(f *flag.Flag) {
+			h.defined[f.Name] = true
+			if !fs.noEnv[f.Name] {
+				h.wantEnv[f.Name] = fs.envOf(f.Name)
+			}
+		})
 	}
 
 	flagLine := regexp.MustCompile(`^  (?:-([a-zA-Z0-9]), )?--([a-z0-9][a-z0-9-]*)(?: \S+)?$`)
@@ -147,8 +154,15 @@ func TestEveryCommandHelp(t *testing.T) {
 				if f.usage == "" {
 					t.Errorf("--%s has no description", long)
 				}
-				if want := envName(long); f.env != want {
+				want := h.wantEnv[long]
+				if f.env != want {
 					t.Errorf("--%s: env %q in --help, want %q", long, f.env, want)
+				}
+				if want == "" && !withoutEnvOnPurpose[name+" --"+long] {
+					t.Errorf("--%s has no environment variable: every flag needs one (or an entry in withoutEnvOnPurpose saying why not)", long)
+				}
+				if want != "" && !strings.HasPrefix(want, envPrefix) {
+					t.Errorf("--%s: variable %s does not start with %s", long, want, envPrefix)
 				}
 				if f.short != "" && !h.defined[f.short] {
 					t.Errorf("--help shows -%s for --%s, which is not defined", f.short, long)
@@ -168,6 +182,12 @@ func TestEveryCommandHelp(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withoutEnvOnPurpose lists the flags that deliberately have no
+// environment variable.
+var withoutEnvOnPurpose = map[string]bool{
+	"auth logout --all": true, // a stray BULKUNFOLLOW_ALL must never log out every account
 }
 
 // docCommand is one "bulkunfollow ..." command line quoted in the docs.
@@ -329,7 +349,9 @@ func TestDocsUseRealCommandsAndFlags(t *testing.T) {
 			if f.short != "" {
 				anyFlag[f.short] = true
 			}
-			knownEnv[envName(long)] = true
+			if f.env != "" {
+				knownEnv[f.env] = true
+			}
 		}
 	}
 	// The examples of every --help are documentation too.
