@@ -223,6 +223,7 @@ const (
 	StopDailyCap       StopReason = "daily-cap"       // the 24-hour cap (ours or the server's) is reached
 	StopAccountError   StopReason = "account-error"   // auth, permissions, suspension: Summary.Err
 	StopQuotaExhausted StopReason = "quota-exhausted" // usage cap or credits: Summary.Err
+	StopUnavailable    StopReason = "unavailable"     // X did not answer several targets in a row (outage): Summary.Err
 	StopError          StopReason = "error"           // storage error: returned by Run
 )
 

@@ -102,6 +102,7 @@ type run struct {
 	cur       uint64 // seq of the target being worked on
 	started   int    // distinct targets sent
 	permanent int    // consecutive Permanent failures
+	gaveUp    int    // targets failed on transient errors since the last success
 }
 
 // permanentStreak is how many Permanent failures in a row stop the run:
@@ -307,6 +308,7 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 		r.permanent = 0
 		w.observe(recv, reply.Observation, sent, false)
 		if !reply.Following {
+			r.gaveUp = 0
 			r.sum.Done++
 			return "", w.record(r, t, queue.Result{State: queue.Done, Reason: "unfollowed", CountAttempt: true, At: recv}, OutcomeDone, nil)
 		}
@@ -377,6 +379,20 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 	case Quota:
 		return w.stop(r, t, f, StopQuotaExhausted)
 	default: // Transient and unknown kinds
+		if t.Attempts+1 >= w.opts.MaxAttempts {
+			// This target is about to fail. If the previous one failed the
+			// same way with no success since, X (or the network) is down,
+			// not this target: stop instead of failing the whole queue.
+			if r.gaveUp >= 1 {
+				res := queue.Result{State: queue.Pending, Err: f.info(), At: recv}
+				if err := w.record(r, t, res, OutcomeStopped, f); err != nil {
+					return "", err
+				}
+				r.sum.Err = fmt.Errorf("X did not answer %d targets in a row (%w): stopped before failing more", r.gaveUp+1, f)
+				return StopUnavailable, nil
+			}
+			r.gaveUp++
+		}
 		return "", w.retry(r, t, recv, "", f, f.RetryAfter)
 	}
 }

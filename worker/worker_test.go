@@ -384,6 +384,30 @@ func TestDailyCapShortWaitIsWaited(t *testing.T) {
 	}
 }
 
+// An outage (every request fails transiently) fails at most one target:
+// when the next one is about to fail the same way with no success since,
+// the run stops (exit 75 upstream) and the target stays pending.
+func TestOutageStopsInsteadOfFailingEverything(t *testing.T) {
+	clock := newClock()
+	q := newMemQueue(ids(5))
+	api := &fakeAPI{clock: clock}
+	api.fn = func(_ context.Context, target string, n int) (worker.Reply, error) {
+		return worker.Reply{}, &worker.Failure{Kind: worker.Transient, Err: errors.New("connection refused")}
+	}
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock, MaxAttempts: 3})
+	sum, err := w.Run(context.Background())
+	if err != nil || sum.Stop != worker.StopUnavailable || sum.Err == nil {
+		t.Fatalf("Run = %+v, %v; want StopUnavailable with an error", sum, err)
+	}
+	c := counts(t, q)
+	if c.Failed != 1 || c.Pending != 4 {
+		t.Errorf("counts %+v: want the first target failed and the rest pending", c)
+	}
+	if got := len(api.calls); got != 3+3 {
+		t.Errorf("%d requests, want 3 for the failed target and 3 for the one that stopped the run", got)
+	}
+}
+
 func TestSkipsOwnAccount(t *testing.T) {
 	clock := newClock()
 	q, _ := openQueue(t, clock, []string{"1001", source, "1003"})

@@ -235,7 +235,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		fmt.Fprintln(e.stderr, "Dry run: nothing was sent and the queue is unchanged.")
 		return nil
 	}
-	rep := runReport{q: q, log: log, o: o, start: start, account: "@" + me.Username, saved: prep.saved(), status: pl.status}
+	rep := runReport{q: q, log: log, o: o, start: start, account: "@" + me.Username, saved: prep.saved(), status: pl.status, prep: prep}
 	if pl.send > 0 && !o.yes {
 		ok, err := confirm(e, fmt.Sprintf("Unfollow %d accounts as @%s now? [y/N] ", pl.send, me.Username))
 		if err != nil || !ok {
@@ -343,6 +343,7 @@ type runReport struct {
 	account string
 	saved   int
 	status  ratelimit.Status
+	prep    *preparation // what the run decided before sending (counted in the run record)
 }
 
 // finishRun records the run, writes metrics, prints the summary and maps
@@ -353,10 +354,18 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 	if cerr != nil {
 		return withExit(exitPerson, cerr, "")
 	}
-	code, msg := runOutcome(sum, counts, rep.status)
+	code, msg := runOutcome(sum, counts, rep.status, o.queuePath)
 	info := queue.RunInfo{
 		PID: os.Getpid(), Started: start, Ended: o.clock.Now(), Outcome: string(sum.Stop), ExitCode: code,
 		Attempted: sum.Sent, Done: sum.Done, Skipped: sum.Skipped, Failed: sum.Failed, Message: msg,
+	}
+	if p := rep.prep; p != nil {
+		// Decisions before sending are this run's work too.
+		info.Done += len(p.confirmed)
+		info.Failed += len(p.unknown)
+		for _, seqs := range p.skips {
+			info.Skipped += len(seqs)
+		}
 	}
 	if err := q.SetLastRun(info); err != nil {
 		log.Warn().Err(err).Msg("could not record the run in the queue")
@@ -397,12 +406,12 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 // runOutcome maps a run's summary and the queue's counts to the exit code
 // and one line for a person. st is the limiter when the run stopped: it
 // tells our daily cap from X's 24-hour limit, and when either frees up.
-func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status) (int, string) {
+func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status, queuePath string) (int, string) {
 	left := fmt.Sprintf("%d done, %d skipped, %d failed, %d pending of %d", c.Done, c.Skipped, c.Failed, c.Pending, c.Total)
 	switch sum.Stop {
 	case worker.StopFinished:
 		if c.Failed > 0 {
-			return exitFailures, fmt.Sprintf("Finished with failures: %s. See them: bulkunfollow export --state failed", left)
+			return exitFailures, fmt.Sprintf("Finished with failures: %s. See them: bulkunfollow export%s --state failed", left, queueArg(queuePath))
 		}
 		if c.Pending > 0 {
 			return exitTempFail, fmt.Sprintf("Stopped with targets pending: %s. Run again to continue.", left)
@@ -426,9 +435,20 @@ func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status) (int, s
 			return exitTempFail, fmt.Sprintf("X's 24-hour unfollow limit reached: %s. Run again %s.", left, when)
 		}
 		return exitTempFail, fmt.Sprintf("Daily cap reached (%d in 24 hours): %s. Run again %s (or raise --daily-cap).", st.DailyCap, left, when)
+	case worker.StopUnavailable:
+		return exitTempFail, fmt.Sprintf("Stopped: %v. %s. Run again later to resume.", sum.Err, left)
 	default:
 		return exitTempFail, fmt.Sprintf("Stopped (%s): %s. Run again to resume.", sum.Stop, left)
 	}
+}
+
+// queueArg is " --queue PATH" for commands a person is told to type, or ""
+// when path is the default queue.
+func queueArg(path string) string {
+	if path == "" || path == defaultQueuePath() {
+		return ""
+	}
+	return " --queue " + path
 }
 
 // interrupted is the error of a run stopped by a signal before it sent

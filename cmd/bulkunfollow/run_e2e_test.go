@@ -651,7 +651,7 @@ func TestRunStillFollowing(t *testing.T) {
 	if st.RateLimited != 0 {
 		t.Errorf("%d 429s", st.RateLimited)
 	}
-	if !strings.Contains(out, "export --state failed") {
+	if !strings.Contains(out, "export --queue "+x.queue+" --state failed") {
 		t.Errorf("no pointer to the failed targets:\n%s", out)
 	}
 }
