@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 )
 
 func runStatus(ctx context.Context, e *env, args []string) error {
@@ -117,49 +118,32 @@ func statusClock(t, now time.Time) string {
 	return t.Format("2006-01-02 15:04:05")
 }
 
-// rateLimitLine summarises the worker's persisted rate-limit state, read
-// leniently: it shows the fields it recognises (remaining, limit, a reset
-// time as RFC 3339 or epoch seconds) and nothing if it recognises none.
+// rateLimitLine summarises the worker's persisted rate-limit state (the
+// queue's "ratelimit" meta key, JSON of ratelimit.State), read back through
+// the limiter itself so status and run agree on what it means.
 func rateLimitLine(raw json.RawMessage, now time.Time) string {
-	if len(raw) == 0 {
+	var st ratelimit.State
+	if len(raw) == 0 || json.Unmarshal(raw, &st) != nil {
 		return ""
 	}
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil {
+	var cfg ratelimit.Config
+	if r, err := ratelimit.ParseRate(st.Rate); err == nil {
+		cfg.Rate = r
+	}
+	lim, err := ratelimit.New(cfg)
+	if err != nil || lim.Restore(st) != nil {
 		return ""
 	}
-	var reset time.Time
-	for _, k := range []string{"reset", "reset_at", "next_reset", "window_reset", "resume_at"} {
-		switch v := m[k].(type) {
-		case string:
-			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-				reset = t
-			}
-		case float64:
-			reset = time.Unix(int64(v), 0)
-		}
-		if !reset.IsZero() {
-			break
-		}
+	s := lim.Status(now)
+	var parts []string
+	if s.Observed && s.Limit > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d requests left in X's window", s.Remaining, s.Limit))
 	}
-	num := func(k string) (string, bool) {
-		if v, ok := m[k].(float64); ok {
-			return strconv.FormatInt(int64(v), 10), true
-		}
-		return "", false
+	if !s.Reset.IsZero() && s.Reset.After(now) {
+		parts = append(parts, fmt.Sprintf("next reset %s (in %s)", statusClock(s.Reset, now), s.Reset.Sub(now).Round(time.Second)))
 	}
-	line := ""
-	if rem, ok := num("remaining"); ok {
-		line = rem + " requests left in the window"
-		if lim, ok := num("limit"); ok {
-			line = rem + " of " + lim + " requests left in the window"
-		}
+	if s.DailyUsed > 0 {
+		parts = append(parts, fmt.Sprintf("%d unfollow requests in the last 24 hours", s.DailyUsed))
 	}
-	if !reset.IsZero() && reset.After(now) {
-		if line != "" {
-			line += ", "
-		}
-		line += fmt.Sprintf("next reset %s (in %s)", statusClock(reset, now), reset.Sub(now).Round(time.Second))
-	}
-	return line
+	return strings.Join(parts, ", ")
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 )
 
 // seedQueue imports ids 1..5 and @five, binds the account and finishes
@@ -86,14 +87,26 @@ func TestStatusWhileARunHoldsTheQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.Record(4, queue.Result{State: queue.Done, Meta: map[string][]byte{queue.MetaRateLimit: []byte(`{"limit":50,"remaining":0,"reset":"2999-01-01T00:00:00Z"}`)}}); err != nil {
+	// The limiter's state after X said: window of 50 spent, resets in 7 minutes.
+	now := time.Now()
+	lim, err := ratelimit.New(ratelimit.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim.Take(now)
+	lim.Observe(now, ratelimit.Observation{Present: true, Limit: 50, Remaining: 0, Reset: now.Add(7 * time.Minute).Truncate(time.Second), Date: now.Truncate(time.Second), Sent: now, Received: now})
+	state, err := json.Marshal(lim.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Record(4, queue.Result{State: queue.Done, Meta: map[string][]byte{queue.MetaRateLimit: state}}); err != nil {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := runCLI(t, env, "", "status")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{`"bulkunfollow run" is using the queue`, "its last checkpoint", "2 done", "0 of 50 requests left in the window, next reset"} {
+	for _, want := range []string{`"bulkunfollow run" is using the queue`, "its last checkpoint", "2 done", "0 of 50 requests left in X's window, next reset", "1 unfollow requests in the last 24 hours"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("status lacks %q:\n%s", want, stdout)
 		}

@@ -729,6 +729,7 @@ func TestRunQueueInUse(t *testing.T) {
 		fmt.Sprintf(`"bulkunfollow run" is using the queue (pid %d, since `, pid),
 		"its last checkpoint",
 		fmt.Sprintf("%d pending", n-limit), fmt.Sprintf("%d done", limit),
+		fmt.Sprintf("0 of %d requests left in X's window, next reset", limit),
 	} {
 		if code != exitOK || !strings.Contains(stdout, want) {
 			t.Errorf("status: exit %d, lacks %q\n%s%s", code, want, stdout, stderr)
