@@ -309,6 +309,40 @@ func bindAccount(q *queue.Store, me apiclient.User, dryRun bool) error {
 	return nil
 }
 
+// metaTotals is the queue meta key holding lifetime counts over every run
+// (JSON of totals), for the metrics file's counters.
+const metaTotals = "totals"
+
+// totals are the lifetime counts kept in the queue.
+type totals struct {
+	Sent        uint64 `json:"sent"`
+	RateLimited uint64 `json:"rate_limited"`
+}
+
+func readTotals(q *queue.Store) (totals, error) {
+	var t totals
+	raw, err := q.Meta(metaTotals)
+	if err != nil || len(raw) == 0 {
+		return t, err
+	}
+	return t, json.Unmarshal(raw, &t)
+}
+
+// addTotals adds a finished run's requests and 429s to the queue's totals.
+func addTotals(q *queue.Store, sum worker.Summary) error {
+	t, err := readTotals(q)
+	if err != nil {
+		return err
+	}
+	t.Sent += uint64(sum.Sent)
+	t.RateLimited += uint64(sum.RateLimited)
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return q.SetMeta(metaTotals, raw)
+}
+
 // metaLastSuccess is the queue meta key holding when a run last did its
 // work (exit 0, 3 or 75), for the "no success in 48 h" alert.
 const metaLastSuccess = "last_success"
@@ -324,6 +358,14 @@ func (rep runReport) metrics(c queue.Counts, sum worker.Summary, info queue.RunI
 	}
 	if raw, err := rep.q.Meta(metaLastSuccess); err == nil && len(raw) > 0 {
 		m.LastSuccess, _ = time.Parse(time.RFC3339Nano, string(raw))
+	}
+	if t, err := readTotals(rep.q); err == nil {
+		// The stored totals include this run once it has ended.
+		m.TotalsKnown, m.SentTotal, m.RateLimitedTotal = true, t.Sent, t.RateLimited
+		if info.Ended.IsZero() {
+			m.SentTotal += uint64(sum.Sent)
+			m.RateLimitedTotal += uint64(sum.RateLimited)
+		}
 	}
 	if sum.Done > 0 {
 		m.LastUnfollow = sum.LastSend
@@ -369,6 +411,11 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 	}
 	if err := q.SetLastRun(info); err != nil {
 		log.Warn().Err(err).Msg("could not record the run in the queue")
+	}
+	if sum.Sent > 0 || sum.RateLimited > 0 {
+		if err := addTotals(q, sum); err != nil {
+			log.Warn().Err(err).Msg("could not record the run's totals in the queue")
+		}
 	}
 	if code == exitOK || code == exitFailures || code == exitTempFail {
 		if err := q.SetMeta(metaLastSuccess, []byte(info.Ended.UTC().Format(time.RFC3339Nano))); err != nil {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -1175,4 +1176,63 @@ func TestRunSecondSignalAborts(t *testing.T) {
 		t.Fatalf("resumed run: exit %d\n%s", code, out)
 	}
 	wantCounts(t, x, queue.Counts{Total: n, Done: n})
+}
+
+// metricValue returns the value of the first sample of metric name (with
+// the labels containing label, if given) in a Prometheus text file.
+func metricValue(t *testing.T, text, name, label string) (float64, bool) {
+	t.Helper()
+	for _, line := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		if label != "" && !strings.Contains(line, label) {
+			continue
+		}
+		f := strings.Fields(line)
+		v, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if err != nil {
+			t.Fatalf("metric line %q: %v", line, err)
+		}
+		return v, true
+	}
+	return 0, false
+}
+
+// TestRunMetricsFile: --metrics-file has the queue by state, this run's
+// requests and the lifetime totals across runs, and the last success.
+func TestRunMetricsFile(t *testing.T) {
+	x := newE2E(t, xapisim.Config{}, 30, 20, nil)
+	path := filepath.Join(t.TempDir(), "bulkunfollow.prom")
+	if code, out := x.run(t, "--yes", "--max", "8", "--metrics-file", path); code != exitTempFail {
+		t.Fatalf("first run: exit %d\n%s", code, out)
+	}
+	if code, out := x.run(t, "--yes", "--metrics-file", path); code != exitOK {
+		t.Fatalf("second run: exit %d\n%s", code, out)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	for _, c := range []struct {
+		name, label string
+		want        float64
+	}{
+		{"bulkunfollow_targets", `state="done"`, 20},
+		{"bulkunfollow_targets", `state="skipped"`, 10},
+		{"bulkunfollow_targets", `state="pending"`, 0},
+		{"bulkunfollow_run_requests_sent", "", 12},
+		{"bulkunfollow_requests_sent_total", "", 20},
+		{"bulkunfollow_rate_limited_total", "", 0},
+		{"bulkunfollow_last_run_exit_code", "", 0},
+	} {
+		got, ok := metricValue(t, text, c.name, c.label)
+		if !ok || got != c.want {
+			t.Errorf("%s{%s} = %v (present %t), want %v\n%s", c.name, c.label, got, ok, c.want, text)
+		}
+	}
+	if v, ok := metricValue(t, text, "bulkunfollow_last_success_timestamp_seconds", ""); !ok || v <= 0 {
+		t.Errorf("no last success time:\n%s", text)
+	}
 }
