@@ -43,23 +43,26 @@ an account stored by "bulkunfollow auth login" (see "bulkunfollow auth --help").
 
 // runOptions are run's settings; demo fills them itself.
 type runOptions struct {
-	queuePath   string
-	apiBaseURL  string
-	account     string
-	configDir   string
-	rate        ratelimit.Rate
-	dailyCap    int
-	max         int
-	deadline    time.Duration
-	jitter      time.Duration
-	keepFile    string
-	prefilter   bool
-	yes         bool
-	dryRun      bool
-	maxAttempts int
-	timeout     time.Duration
-	metricsFile string
-	logFlags    logFlags
+	queuePath  string
+	apiBaseURL string
+	account    string
+	configDir  string
+	rate       ratelimit.Rate
+	// adoptServerLimit lets a higher limit announced by X raise rate (when
+	// --rate was not given).
+	adoptServerLimit bool
+	dailyCap         int
+	max              int
+	deadline         time.Duration
+	jitter           time.Duration
+	keepFile         string
+	prefilter        bool
+	yes              bool
+	dryRun           bool
+	maxAttempts      int
+	timeout          time.Duration
+	metricsFile      string
+	logFlags         logFlags
 
 	// Set by demo: an authenticated client instead of auth.HTTPClient, and
 	// a label for the plan.
@@ -91,7 +94,7 @@ func parseRunFlags(e *env, args []string) (runOptions, error) {
 	apiBase := fs.apiBaseURLFlag()
 	account := fs.accountFlag()
 	configDir := fs.configDirFlag()
-	rate := fs.String("rate", ratelimit.DefaultRate.String(), "pace before the server's headers are known, as N/DURATION; the server's window governs after")
+	rate := fs.String("rate", ratelimit.DefaultRate.String(), "pace before X's headers are known, as N/DURATION; X's window governs after, and a higher limit it announces is followed unless --rate is given")
 	fs.IntVar(&o.dailyCap, "daily-cap", ratelimit.DefaultDailyCap, "most unfollow requests in any 24 hours (0 = no cap of ours; X's 24-hour headers still apply)")
 	fs.IntVar(&o.max, "max", 0, "send to at most N targets in this run (retries of a target do not count; 0 = no limit)")
 	fs.DurationVar(&o.deadline, "deadline", 0, "stop cleanly before this much time has passed, e.g. 50m (0 = none)")
@@ -122,6 +125,10 @@ func parseRunFlags(e *env, args []string) (runOptions, error) {
 		return o, err
 	}
 	o.rate, o.queuePath, o.apiBaseURL, o.account, o.configDir = r, *queuePath, *apiBase, *account, *configDir
+	// The server's headers are authoritative: without an explicit --rate,
+	// a higher limit X announces raises our pace too; an explicit --rate is
+	// a ceiling the person chose.
+	o.adoptServerLimit = !fs.isGiven("rate")
 	o.prefilter = !*noPrefilter
 	return o, nil
 }
@@ -214,7 +221,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		return apiStop(ctx, err)
 	}
 
-	lim, err := ratelimit.New(ratelimit.Config{Rate: o.rate, DailyCap: o.dailyCap})
+	lim, err := ratelimit.New(ratelimit.Config{Rate: o.rate, DailyCap: o.dailyCap, AdoptServerLimit: o.adoptServerLimit})
 	if err != nil {
 		return usageErrorf("rate limiter: %v", err)
 	}

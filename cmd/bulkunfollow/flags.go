@@ -34,6 +34,7 @@ type flagSet struct {
 	envNames    map[string]string // flag -> its variable, where not envName(flag)
 	aliases     map[string]string // short name -> long name ("o" -> "output")
 	positional  []string
+	given       map[string]bool // flags set on the command line or by their variable
 }
 
 func (e *env) newFlagSet(name, args, description string, examples ...string) *flagSet {
@@ -146,14 +147,21 @@ func (fs *flagSet) parse(args []string) error {
 		}
 		if err := f.Value.Set(v); err != nil {
 			envErr = usageErrorf("%s=%q: %v", fs.envOf(f.Name), v, err).withHint(fmt.Sprintf("bulkunfollow %s --help", fs.name))
+			return
 		}
+		set[f.Name] = true
 	})
 	if envErr != nil {
 		return envErr
 	}
 	fs.positional = positional
+	fs.given = set
 	return nil
 }
+
+// given reports whether flag name was set, on the command line or through
+// its environment variable (after parse).
+func (fs *flagSet) isGiven(name string) bool { return fs.given[name] }
 
 func (fs *flagSet) lookupEnv(name string) (string, bool) {
 	if fs.e.getenv != nil {

@@ -1236,3 +1236,32 @@ func TestRunMetricsFile(t *testing.T) {
 		t.Errorf("no last success time:\n%s", text)
 	}
 }
+
+// TestRunFollowsHigherServerLimit: X's headers are authoritative. Without
+// --rate, a window of 100 announced by X is used in full; an explicit
+// --rate 50/15m stays a ceiling the person chose.
+func TestRunFollowsHigherServerLimit(t *testing.T) {
+	const n = 200
+	for _, tt := range []struct {
+		args        []string
+		maxDuration time.Duration
+		minDuration time.Duration
+	}{
+		{nil, 16 * time.Minute, 15 * time.Minute},                          // 100 now, 100 after one reset
+		{[]string{"--rate", "50/15m"}, 50 * time.Minute, 45 * time.Minute}, // 50 per window: 3 resets
+	} {
+		t.Run(strings.Join(append([]string{"rate"}, tt.args...), " "), func(t *testing.T) {
+			x := newE2E(t, xapisim.Config{UnfollowLimit: 100}, n, n, nil)
+			start := x.clock.Now()
+			args := append([]string{"--yes", "--daily-cap", "0"}, tt.args...)
+			if code, out := x.run(t, args...); code != exitOK {
+				t.Fatalf("exit %d\n%s", code, out)
+			}
+			took := x.clock.Now().Sub(start)
+			st := x.sim.Stats()
+			if st.UnfollowCalls != n || st.RateLimited != 0 || took < tt.minDuration || took > tt.maxDuration {
+				t.Errorf("%d DELETEs, %d 429s in %s (simulated); want %d, none, in %s..%s", st.UnfollowCalls, st.RateLimited, took, n, tt.minDuration, tt.maxDuration)
+			}
+		})
+	}
+}
