@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -95,41 +96,12 @@ func metricsPathError(path string) error {
 // usually another user, can read it.
 func writeMetrics(path string, m runMetrics) error {
 	data := formatMetrics(m)
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	err := writeFileAtomically(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("write metrics: %w", err)
-	}
-	tmp := f.Name()
-	done := false
-	defer func() {
-		if !done {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		done = true
-		return fmt.Errorf("write metrics: %w", err)
-	}
-	done = true
-	// Make the rename durable; not every platform can sync a directory.
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
 	}
 	return nil
 }
