@@ -326,7 +326,7 @@ func legacyClass(ls []LegacyError) (Class, bool) {
 func (e *Error) Hint() string {
 	switch e.Class() {
 	case ClassUnauthorized:
-		return "The access token was rejected (expired or revoked). Run \"bulkunfollow auth login\" again; with OAuth 1.0a keys, regenerate the access token and secret on the app's \"Keys and tokens\" page."
+		return "The access token was rejected (expired or revoked; a stored login is refreshed first). Run \"bulkunfollow auth login\" again, or set a new BULKUNFOLLOW_ACCESS_TOKEN; with OAuth 1.0a keys, regenerate the access token and secret on the app's \"Keys and tokens\" page."
 	case ClassQuota:
 		if e.Status == http.StatusPaymentRequired || e.Problem.Name() == "credits" || e.Problem.Name() == "credits-depleted" {
 			return "The app's X API credits are used up. Add credits in the X developer console, then run again; the queue resumes where it stopped."

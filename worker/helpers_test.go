@@ -124,21 +124,21 @@ func answer(clock *fakeClock, target, step string) (worker.Reply, error) {
 	case "404":
 		return worker.Reply{}, &worker.Failure{Kind: worker.NotFound, Status: 200, Type: "https://api.x.com/2/problems/resource-not-found", Title: "Not Found Error", Detail: "Could not find user with id: [" + target + "].", Obs: &obs}
 	case "401":
-		return worker.Reply{}, &worker.Failure{Kind: worker.Unauthorized, Status: 401, Title: "Unauthorized", Type: "about:blank", Obs: &obs}
+		return worker.Reply{}, &worker.Failure{Kind: worker.Unauthorized, Status: 401, Title: "Unauthorized", Type: "about:blank", Obs: &obs, Hint: "run bulkunfollow auth login again"}
 	case "403-suspended":
-		return worker.Reply{}, &worker.Failure{Kind: worker.Forbidden, Status: 403, Type: "https://api.twitter.com/2/problems/user-suspended", Title: "Forbidden", Detail: "The user used for authentication is suspended", Obs: &obs}
+		return worker.Reply{}, &worker.Failure{Kind: worker.Forbidden, Status: 403, Type: "https://api.twitter.com/2/problems/user-suspended", Title: "Forbidden", Detail: "The user used for authentication is suspended", Obs: &obs, Hint: "the account is suspended"}
 	case "403-target":
 		return worker.Reply{}, &worker.Failure{Kind: worker.Forbidden, Status: 403, Type: "about:blank", Title: "Forbidden", Detail: "You cannot unfollow user " + target + " at this time.", Obs: &obs}
 	case "400":
-		return worker.Reply{}, &worker.Failure{Kind: worker.Forbidden, Status: 400, Type: "https://api.x.com/2/problems/invalid-request", Title: "Invalid Request", Detail: "The `id` query parameter value [999] must be the same as the authenticating user"}
+		return worker.Reply{}, &worker.Failure{Kind: worker.Forbidden, Status: 400, Type: "https://api.x.com/2/problems/invalid-request", Title: "Invalid Request", Detail: "The `id` query parameter value [999] must be the same as the authenticating user", Hint: "check bulkunfollow auth status"}
 	case "409":
 		return worker.Reply{}, &worker.Failure{Kind: worker.Permanent, Status: 409, Title: "Conflict", Obs: &obs}
 	case "usage-cap":
 		o := obs
 		o.Remaining = 45
-		return worker.Reply{}, &worker.Failure{Kind: worker.Quota, Status: 429, Type: "https://api.twitter.com/2/problems/usage-capped", Title: "UsageCapExceeded", Detail: "Usage cap exceeded: Monthly product cap", Obs: &o}
+		return worker.Reply{}, &worker.Failure{Kind: worker.Quota, Status: 429, Type: "https://api.twitter.com/2/problems/usage-capped", Title: "UsageCapExceeded", Detail: "Usage cap exceeded: Monthly product cap", Obs: &o, Hint: "the monthly usage cap is reached"}
 	case "credits":
-		return worker.Reply{}, &worker.Failure{Kind: worker.Quota, Status: 402, Type: "https://api.x.com/2/problems/credits-depleted", Title: "Payment Required", Detail: "Your credits are depleted"}
+		return worker.Reply{}, &worker.Failure{Kind: worker.Quota, Status: 402, Type: "https://api.x.com/2/problems/credits-depleted", Title: "Payment Required", Detail: "Your credits are depleted", Hint: "add credits"}
 	}
 	panic("unknown step " + step)
 }

@@ -107,6 +107,9 @@ type Failure struct {
 	Obs                 *ratelimit.Observation
 	RetryAfter          time.Duration
 	Err                 error
+	// Hint is what a person should do if this failure stops the run
+	// (from the API client, which knows X's errors); may be empty.
+	Hint string
 }
 
 func (f *Failure) Error() string {
@@ -162,30 +165,16 @@ func (e *AccountError) Error() string { return "stopped: " + e.Failure.Error() }
 
 func (e *AccountError) Unwrap() error { return e.Failure }
 
-// hint explains an account-level failure to a person.
+// hint tells the person what to do about an account-level stop. The API
+// adapter supplies X-specific advice in Failure.Hint (apiclient knows X's
+// errors); the worker adds only what it alone knows: why a streak of
+// refusals stopped the run.
 func hint(f *Failure) string {
-	name := problemName(f.Type)
 	switch {
-	case f.Kind == Unauthorized:
-		return "X refused the credentials (expired or revoked; a stored login is refreshed first): run `bulkunfollow auth login` again, or set a new BULKUNFOLLOW_ACCESS_TOKEN (with OAuth 1.0a keys, regenerate the access token and secret)"
-	case name == "unsupported-authentication":
-		return "an app-only bearer token cannot unfollow: log in as the account with `bulkunfollow auth login`, or use its OAuth 1.0a access token"
-	case name == "client-forbidden":
-		return "the app is not allowed to use this endpoint: in the developer portal, attach the app to a Project with an access level that includes it"
-	case name == "user-suspended":
-		return "the account is suspended: nothing can be unfollowed until X lifts the suspension"
-	case name == "usage-capped":
-		return "the app's usage cap is exhausted: run again after the cap period resets, or raise the plan"
-	case strings.HasPrefix(name, "credits"), f.Status == 402:
-		return "the app's pay-per-use credits are depleted: add credits in the developer portal, then run again"
-	case f.Kind == Quota:
-		return "the app or account has used its quota: run again after it resets"
-	case name == "invalid-request":
-		return "X rejected the request as invalid: the queue's source account may not be the logged-in one; check `bulkunfollow auth status`"
 	case f.Kind == Permanent:
 		return "several targets in a row were refused for a reason that is probably not about them: check the account, the app and --api-base-url, then `bulkunfollow retry` puts the failed ones back"
-	case f.Kind == Forbidden:
-		return "X refused unfollows for this account or app: check the app has Read and write permission (regenerate its tokens after changing it) and that the account is in good standing"
+	case f.Hint != "":
+		return f.Hint
 	}
 	return "run again later; if it persists, check the account and the app in the developer portal"
 }

@@ -77,6 +77,7 @@ func toFailure(err error) *worker.Failure {
 			o.Rejected = f.Kind == worker.Window
 			f.Obs = &o
 		}
+		f.Hint = ae.Hint()
 		if ae.Rate.HasRetryAfter {
 			f.RetryAfter = ae.Rate.RetryAfter
 		}
