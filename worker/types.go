@@ -258,6 +258,7 @@ type Event struct {
 	Stop               StopReason
 	Limiter            ratelimit.Status
 	Sent, Done, Failed int
+	RateLimited        int // window 429s answered so far in this run
 }
 
 // Summary is what a run did.

@@ -18,6 +18,10 @@ import (
 // ratelimit.State), written with every result.
 const MetaKey = "ratelimit"
 
+// MetaGaveUp is the queue meta key holding how many targets in a row were
+// given up on transient errors with no answer from X since (absent: none).
+const MetaGaveUp = "gave_up"
+
 // MetaSending is the queue meta key holding the seq (decimal) of the last
 // target whose request went out. If the process dies before the answer is
 // recorded, the next run knows that request may have taken effect.
@@ -116,7 +120,7 @@ const permanentStreak = 3
 // and its result is written.
 func (w *Worker) Run(ctx context.Context) (Summary, error) {
 	r := &run{sum: Summary{Started: w.opts.Clock.Now(), DryRun: w.opts.DryRun}}
-	if err := w.restore(); err != nil {
+	if err := w.restore(r); err != nil {
 		return w.finish(r, StopError), err
 	}
 	if w.opts.DryRun {
@@ -135,8 +139,12 @@ func (w *Worker) Run(ctx context.Context) (Summary, error) {
 	}
 }
 
-// restore loads the limiter's state saved by the last run.
-func (w *Worker) restore() error {
+// restore loads the limiter's state and the outage streak saved by the last
+// run.
+func (w *Worker) restore(r *run) error {
+	if b, err := w.q.Meta(MetaGaveUp); err == nil && len(b) > 0 {
+		r.gaveUp, _ = strconv.Atoi(string(b))
+	}
 	b, err := w.q.Meta(MetaKey)
 	if err != nil {
 		return fmt.Errorf("load limiter state: %w", err)
@@ -306,9 +314,9 @@ func (w *Worker) call(ctx context.Context, t queue.Target) (Reply, bool, error) 
 func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, aborted bool, sent, recv time.Time) (StopReason, error) {
 	if callErr == nil {
 		r.permanent = 0
+		r.gaveUp = 0 // X answered
 		w.observe(recv, reply.Observation, sent, false)
 		if !reply.Following {
-			r.gaveUp = 0
 			r.sum.Done++
 			return "", w.record(r, t, queue.Result{State: queue.Done, Reason: "unfollowed", CountAttempt: true, At: recv}, OutcomeDone, nil)
 		}
@@ -350,6 +358,9 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 		f.Kind = Transient // our request timeout: retry like any timeout
 	}
 
+	if f.Kind != Transient {
+		r.gaveUp = 0 // X answered (a refusal, not-found, a 429): it is up
+	}
 	switch f.Kind {
 	case Window:
 		r.sum.RateLimited++
@@ -379,12 +390,19 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 	case Quota:
 		return w.stop(r, t, f, StopQuotaExhausted)
 	default: // Transient and unknown kinds
+		reason := ""
+		if outcomeUnknown(f) {
+			// The request may have taken effect: a resumed run must not take
+			// "not in the following list" to mean it was never followed.
+			// Reasons stick until a later answer gives one.
+			reason = ReasonOutcomeUnknown
+		}
 		if t.Attempts+1 >= w.opts.MaxAttempts {
 			// This target is about to fail. If the previous one failed the
 			// same way with no success since, X (or the network) is down,
 			// not this target: stop instead of failing the whole queue.
 			if r.gaveUp >= 1 {
-				res := queue.Result{State: queue.Pending, Err: f.info(), At: recv}
+				res := queue.Result{State: queue.Pending, Reason: reason, Err: f.info(), At: recv}
 				if err := w.record(r, t, res, OutcomeStopped, f); err != nil {
 					return "", err
 				}
@@ -393,8 +411,24 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 			}
 			r.gaveUp++
 		}
-		return "", w.retry(r, t, recv, "", f, f.RetryAfter)
+		return "", w.retry(r, t, recv, reason, f, f.RetryAfter)
 	}
+}
+
+// ReasonOutcomeUnknown is the reason recorded on a target whose request got
+// no answer (a dropped connection, a timeout, a gateway error): it may have
+// unfollowed the account.
+const ReasonOutcomeUnknown = "sent, outcome unknown"
+
+// outcomeUnknown reports whether a transient failure leaves open whether X
+// applied the request: no answer at all, or a gateway's 502/504 (X's own
+// 500/503 "Service Unavailable" answers mean it did nothing).
+func outcomeUnknown(f *Failure) bool {
+	switch f.Status {
+	case 0, 502, 504: // no answer; Bad Gateway; Gateway Timeout
+		return true
+	}
+	return false
 }
 
 // refusal is the failed reason for a refusal about one target.
@@ -474,8 +508,13 @@ func (w *Worker) record(r *run, t queue.Target, res queue.Result, out Outcome, f
 	if err != nil {
 		return fmt.Errorf("encode limiter state: %w", err)
 	}
-	// The answer is in: the request is no longer "sent, outcome unknown".
-	res.Meta = map[string][]byte{MetaKey: st, MetaSending: nil}
+	// The answer is in: the request is no longer in flight. The streak of
+	// targets given up on transient errors is kept with it, so an outage
+	// that spans runs does not fail one more target per run.
+	res.Meta = map[string][]byte{MetaKey: st, MetaSending: nil, MetaGaveUp: nil}
+	if r.gaveUp > 0 {
+		res.Meta[MetaGaveUp] = strconv.AppendInt(nil, int64(r.gaveUp), 10)
+	}
 	if err := w.q.Record(t.Seq, res); err != nil {
 		return fmt.Errorf("record target %d: %w", t.Seq, err)
 	}
@@ -506,7 +545,7 @@ func (w *Worker) saveLimiter() error {
 
 func (w *Worker) event(r *run, k EventKind) Event {
 	now := w.opts.Clock.Now()
-	return Event{Kind: k, At: now, Limiter: w.lim.Status(now), Sent: r.sum.Sent, Done: r.sum.Done, Failed: r.sum.Failed}
+	return Event{Kind: k, At: now, Limiter: w.lim.Status(now), Sent: r.sum.Sent, Done: r.sum.Done, Failed: r.sum.Failed, RateLimited: r.sum.RateLimited}
 }
 
 func (w *Worker) emit(ev Event) {

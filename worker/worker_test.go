@@ -548,3 +548,53 @@ func TestFailureError(t *testing.T) {
 		t.Error("AccountError does not unwrap to the cause")
 	}
 }
+
+// The outage streak counts only targets X never answered: any answer in
+// between (here not-found) shows X is up and resets it.
+func TestOutageStreakResetByAnyAnswer(t *testing.T) {
+	clock := newClock()
+	q := newMemQueue(ids(4))
+	api := &fakeAPI{clock: clock}
+	api.fn = func(_ context.Context, target string, n int) (worker.Reply, error) {
+		switch target {
+		case q.targets[0].ID, q.targets[2].ID:
+			return worker.Reply{}, &worker.Failure{Kind: worker.Transient, Status: 503, Title: "Service Unavailable"}
+		case q.targets[1].ID:
+			return answer(clock, target, "404")
+		}
+		return answer(clock, target, "ok")
+	}
+	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock, MaxAttempts: 2})
+	sum, err := w.Run(context.Background())
+	if err != nil || sum.Stop != worker.StopFinished {
+		t.Fatalf("Run = %+v, %v; want finished: a not-found answer between two given-up targets is no outage", sum, err)
+	}
+	if c := counts(t, q); c.Failed != 3 || c.Done != 1 {
+		t.Errorf("counts %+v, want 3 failed (two 503s, one not found), 1 done", c)
+	}
+}
+
+// The outage streak survives a restart: during an outage that spans runs,
+// each run stops before failing another target.
+func TestOutageStreakAcrossRuns(t *testing.T) {
+	clock := newClock()
+	q := newMemQueue(ids(5))
+	api := &fakeAPI{clock: clock}
+	api.fn = func(context.Context, string, int) (worker.Reply, error) {
+		return worker.Reply{}, &worker.Failure{Kind: worker.Transient, Err: errors.New("connection refused")}
+	}
+	for run := 1; run <= 3; run++ {
+		w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock, MaxAttempts: 3})
+		sum, err := w.Run(context.Background())
+		if err != nil || sum.Stop != worker.StopUnavailable {
+			t.Fatalf("run %d: %+v, %v; want StopUnavailable", run, sum, err)
+		}
+		if c := counts(t, q); c.Failed != 1 {
+			t.Fatalf("after run %d: %d failed, want still 1", run, c.Failed)
+		}
+	}
+	// No answer at all: the request may have taken effect.
+	if got := q.targets[1].Reason; got != worker.ReasonOutcomeUnknown {
+		t.Errorf("reason of a target whose requests got no answer = %q, want %q", got, worker.ReasonOutcomeUnknown)
+	}
+}

@@ -85,3 +85,22 @@ func TestExportUsage(t *testing.T) {
 		t.Errorf("exit %d, file now %q", code, b)
 	}
 }
+
+// -o on the command line wins over BULKUNFOLLOW_OUTPUT, as --output does:
+// a short alias is the same flag, not a flag without a variable.
+func TestExportShortOutputBeatsVariable(t *testing.T) {
+	env, path := queueEnv(t)
+	seedQueue(t, path)
+	dir := t.TempDir()
+	fromEnv, fromFlag := filepath.Join(dir, "env.csv"), filepath.Join(dir, "flag.csv")
+	env["BULKUNFOLLOW_OUTPUT"] = fromEnv
+	if code, _, stderr := runCLI(t, env, "", "export", "-o", fromFlag); code != exitOK {
+		t.Fatalf("export: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(fromFlag); err != nil {
+		t.Errorf("-o file not written: %v", err)
+	}
+	if _, err := os.Stat(fromEnv); err == nil {
+		t.Error("BULKUNFOLLOW_OUTPUT overrode -o")
+	}
+}

@@ -180,7 +180,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	var abortOnce sync.Once
 	ctx, release := e.trapSignals(ctx, func() {
 		abortOnce.Do(func() {
-			fmt.Fprintln(e.stderr, "\nSecond signal: aborting the request in flight; it is sent again next run.")
+			log.Warn().Msg("second signal: aborting; a request in flight is sent again next run (a third signal kills the process)")
 			close(abort)
 		})
 	})
@@ -204,7 +204,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return apiStop(ctx, fmt.Errorf("ask X who is signed in: %w", err))
 	}
-	if err := bindAccount(q, me, o.dryRun); err != nil {
+	if err := checkAccount(q, me); err != nil {
 		var mm *queue.AccountMismatchError
 		if errors.As(err, &mm) {
 			return withExit(exitPerson, err, "use the credentials of the account this queue belongs to (--account), or another --queue")
@@ -243,21 +243,31 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		return nil
 	}
 	rep := runReport{q: q, log: log, o: o, start: start, account: "@" + me.Username, saved: prep.saved(), status: pl.status, prep: prep}
+	if ctx.Err() != nil {
+		return interrupted()
+	}
 	if pl.send > 0 && !o.yes {
-		ok, err := confirm(e, fmt.Sprintf("Unfollow %d accounts as @%s now? [y/N] ", pl.send, me.Username))
+		ok, err := confirm(ctx, e, fmt.Sprintf("Unfollow %d accounts as @%s now? [y/N] ", pl.send, me.Username))
+		if ctx.Err() != nil {
+			return interrupted()
+		}
 		if err != nil || !ok {
 			fmt.Fprintln(e.stderr, "Nothing sent and the queue is unchanged. Run again when ready (or --dry-run to see the plan).")
 			return &quietExit{code: exitTempFail}
 		}
 	}
-	if ctx.Err() != nil {
-		return interrupted()
+	if err := q.BindAccount(me.ID, me.Username); err != nil {
+		return withExit(exitPerson, err, "")
 	}
 	if err := prep.apply(q); err != nil {
 		return withExit(exitPerson, err, "the queue file could not be written; check the disk, then run again")
 	}
 	if pl.send == 0 {
 		return e.finishRun(rep, worker.Summary{Stop: worker.StopFinished})
+	}
+	// The display counts from the queue as the decisions left it.
+	if counts, err = q.Counts(); err != nil {
+		return withExit(exitPerson, err, "")
 	}
 
 	display := newRunDisplay(bar, log, o, counts, pl.send)
@@ -269,7 +279,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 			if err != nil {
 				return
 			}
-			m := rep.metrics(c, worker.Summary{Sent: ev.Sent, Done: ev.Done, Failed: ev.Failed}, queue.RunInfo{Started: start}, ev.Limiter)
+			m := rep.metrics(c, worker.Summary{Sent: ev.Sent, Done: ev.Done, Failed: ev.Failed, RateLimited: ev.RateLimited}, queue.RunInfo{Started: start}, ev.Limiter)
 			m.InProgress = true
 			if err := writeMetrics(o.metricsFile, m); err != nil {
 				log.Warn().Err(err).Str("file", o.metricsFile).Msg("could not write metrics")
@@ -300,12 +310,9 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	return e.finishRun(rep, sum)
 }
 
-// bindAccount binds the queue to the signed-in account; a dry run only
-// checks that the queue is not bound to another one.
-func bindAccount(q *queue.Store, me apiclient.User, dryRun bool) error {
-	if !dryRun {
-		return q.BindAccount(me.ID, me.Username)
-	}
+// checkAccount refuses a queue bound to another account. It writes
+// nothing: an unbound queue is bound once the run goes ahead.
+func checkAccount(q *queue.Store, me apiclient.User) error {
 	id, name, err := q.Account()
 	if err != nil {
 		return err
@@ -412,6 +419,7 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 		// Decisions before sending are this run's work too.
 		info.Done += len(p.confirmed)
 		info.Failed += len(p.unknown)
+		info.Skipped += len(p.duplicates)
 		for _, seqs := range p.skips {
 			info.Skipped += len(seqs)
 		}
@@ -551,14 +559,31 @@ func authHint(err error) string {
 }
 
 // confirm asks a yes/no question on stderr and reads the answer from stdin.
-func confirm(e *env, question string) (bool, error) {
+// A signal (ctx ends) stops waiting for the answer: the read itself cannot
+// be interrupted, so it is left to end with the process.
+func confirm(ctx context.Context, e *env, question string) (bool, error) {
 	fmt.Fprint(e.stderr, question)
-	line, err := bufio.NewReader(e.stdin).ReadString('\n')
-	if err != nil && line == "" {
-		fmt.Fprintln(e.stderr)
-		return false, err
+	type answer struct {
+		line string
+		err  error
 	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
+	answers := make(chan answer, 1)
+	go func() {
+		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		answers <- answer{line, err}
+	}()
+	var a answer
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(e.stderr)
+		return false, ctx.Err()
+	case a = <-answers:
+	}
+	if a.err != nil && a.line == "" {
+		fmt.Fprintln(e.stderr)
+		return false, a.err
+	}
+	switch strings.ToLower(strings.TrimSpace(a.line)) {
 	case "y", "yes":
 		return true, nil
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -99,6 +101,7 @@ func (r reader) usersBy(ctx context.Context, names []string) ([]apiclient.User, 
 // It is computed without writing; apply writes it.
 type preparation struct {
 	resolved      map[uint64]apiclient.User     // seq of an @handle target → its account
+	duplicates    map[uint64]bool               // resolved @handle targets naming an account already queued
 	unknown       map[uint64]apiclient.NotFound // seq of an @handle target that did not resolve
 	skips         map[string][]uint64           // reason → pending targets to skip
 	toSend        int                           // pending targets that will be sent
@@ -116,10 +119,11 @@ func (p *preparation) saved() int { return len(p.skips[reasonNotFollowing]) }
 // decisions, once the person has confirmed the plan.
 func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader, me apiclient.User, keepFile string, prefilter bool) (*preparation, error) {
 	p := &preparation{
-		resolved:  map[uint64]apiclient.User{},
-		unknown:   map[uint64]apiclient.NotFound{},
-		skips:     map[string][]uint64{},
-		following: -1,
+		resolved:   map[uint64]apiclient.User{},
+		duplicates: map[uint64]bool{},
+		unknown:    map[uint64]apiclient.NotFound{},
+		skips:      map[string][]uint64{},
+		following:  -1,
 	}
 	if err := p.resolveHandles(ctx, log, q, api); err != nil {
 		return nil, err
@@ -167,21 +171,24 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader
 
 // mayHaveTakenEffect reports whether an earlier request for t may have
 // unfollowed it without the answer being recorded: it was in flight when
-// the last run died, or an attempt's answer never arrived (a dropped
-// connection: no status) or said "still following" (status 200 or none).
-// A 5xx answer means X did nothing.
+// the last run died, or one of its attempts got no answer (the worker's
+// sticky reason, kept even if a later attempt got a 503), or X said "still
+// following" (it did act on the request).
 func mayHaveTakenEffect(t queue.Target, sending uint64) bool {
-	if t.Seq == sending {
+	switch {
+	case t.Seq == sending, t.Reason == worker.ReasonOutcomeUnknown, t.Reason == "still following":
 		return true
 	}
-	return t.Attempts > 0 && (t.Last == nil || t.Last.Status == 0 || t.Last.Status == 200)
+	return t.Attempts > 0 && (t.Last == nil || t.Last.Status == 0)
 }
 
 // apply writes the decisions: resolved @handles get their ids, unknown ones
 // fail as not found, targets an interrupted request already unfollowed are
 // done, the rest of the decisions are skips.
 func (p *preparation) apply(q *queue.Store) error {
-	for seq, u := range p.resolved {
+	// In input order, so of two handles naming one account the first wins.
+	for _, seq := range slices.Sorted(maps.Keys(p.resolved)) {
+		u := p.resolved[seq]
 		if err := q.Resolve(seq, u.ID, u.Username); err != nil && !errors.Is(err, queue.ErrNotPending) {
 			return fmt.Errorf("record @%s as %s: %w", u.Username, u.ID, err)
 		}
@@ -224,6 +231,9 @@ func sendingSeq(q *queue.Store) uint64 {
 // decide returns why target t is skipped ("" if it is not) and whether it
 // will be sent.
 func (p *preparation) decide(t queue.Target, me apiclient.User, keep *keepList, followed map[uint64]bool) (reason string, send bool) {
+	if p.duplicates[t.Seq] {
+		return "", false // skipped as a duplicate when its handle is resolved
+	}
 	id, username := t.ID, t.Username
 	if u, ok := p.resolved[t.Seq]; ok {
 		id, username = u.ID, u.Username
@@ -271,10 +281,19 @@ func (p *preparation) resolveHandles(ctx context.Context, log zerolog.Logger, q 
 	for _, nf := range notFound {
 		missing[strings.ToLower(nf.Username)] = nf
 	}
+	claimed := map[string]bool{} // ids resolved for an earlier handle of this run
 	for _, t := range targets {
 		name := strings.ToLower(t.Handle)
 		if u, ok := byName[name]; ok {
 			p.resolved[t.Seq] = u
+			// An id already queued (or claimed by an earlier handle) makes
+			// this target a duplicate: Resolve will skip it, so it is no
+			// request to count in the plan.
+			other, found, err := q.Lookup(u.ID)
+			if (err == nil && found && other.Seq != t.Seq) || claimed[u.ID] {
+				p.duplicates[t.Seq] = true
+			}
+			claimed[u.ID] = true
 			continue
 		}
 		nf, ok := missing[name]

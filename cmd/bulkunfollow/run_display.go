@@ -77,6 +77,9 @@ func (pl plan) print(w io.Writer) {
 	if n := len(p.resolved) + len(p.unknown); n > 0 {
 		fmt.Fprintf(w, "Handles:  %d resolved, %d not found on X\n", len(p.resolved), len(p.unknown))
 	}
+	if n := len(p.duplicates); n > 0 {
+		fmt.Fprintf(w, "Duplicates: %d @handles name accounts already in the queue (skipped)\n", n)
+	}
 	if n := len(p.confirmed); n > 0 {
 		fmt.Fprintf(w, "Resumed:  %d already unfollowed by a request of an interrupted run\n", n)
 	}

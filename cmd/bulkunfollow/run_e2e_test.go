@@ -1156,14 +1156,17 @@ func TestRunSecondSignalAborts(t *testing.T) {
 		defer mu.Unlock()
 		sigs = ch
 	}
-	code, out := x.run(t, "--yes")
-	if code != exitTempFail || !strings.Contains(out, "Second signal") {
+	// A request timeout far beyond the test: only the abort can end the
+	// held request.
+	code, out := x.run(t, "--yes", "--request-timeout", "1h")
+	if code != exitTempFail || !strings.Contains(out, "second signal") {
 		t.Fatalf("exit %d, want %d after a second signal\n%s", code, exitTempFail, out)
 	}
 	all := x.states(t)
 	c := x.counts(t)
-	if c.Done != at-1 || c.Pending != n-(at-1) || c.Failed != 0 || all[at-1].State != queue.Pending {
-		t.Errorf("after the abort: counts %+v, target %d %s; want %d done and the aborted one pending", c, at, all[at-1].State, at-1)
+	if c.Done != at-1 || c.Pending != n-(at-1) || c.Failed != 0 || all[at-1].State != queue.Pending || all[at-1].Attempts != 0 {
+		t.Errorf("after the abort: counts %+v, target %d %s with %d attempts; want %d done and the aborted one pending, unrecorded",
+			c, at, all[at-1].State, all[at-1].Attempts, at-1)
 	}
 	st, err := queue.ReadStatus(x.queue)
 	if err != nil {
@@ -1244,14 +1247,19 @@ func TestRunFollowsHigherServerLimit(t *testing.T) {
 	const n = 200
 	for _, tt := range []struct {
 		args        []string
+		env         string // BULKUNFOLLOW_RATE
 		maxDuration time.Duration
 		minDuration time.Duration
 	}{
-		{nil, 16 * time.Minute, 15 * time.Minute},                          // 100 now, 100 after one reset
-		{[]string{"--rate", "50/15m"}, 50 * time.Minute, 45 * time.Minute}, // 50 per window: 3 resets
+		{nil, "", 16 * time.Minute, 15 * time.Minute},                          // 100 now, 100 after one reset
+		{[]string{"--rate", "50/15m"}, "", 50 * time.Minute, 45 * time.Minute}, // 50 per window: 3 resets
+		{nil, "50/15m", 50 * time.Minute, 45 * time.Minute},                    // the variable is as explicit as the flag
 	} {
-		t.Run(strings.Join(append([]string{"rate"}, tt.args...), " "), func(t *testing.T) {
+		t.Run(strings.Join(append([]string{"rate", tt.env}, tt.args...), " "), func(t *testing.T) {
 			x := newE2E(t, xapisim.Config{UnfollowLimit: 100}, n, n, nil)
+			if tt.env != "" {
+				x.environ["BULKUNFOLLOW_RATE"] = tt.env
+			}
 			start := x.clock.Now()
 			args := append([]string{"--yes", "--daily-cap", "0"}, tt.args...)
 			if code, out := x.run(t, args...); code != exitOK {
@@ -1263,5 +1271,121 @@ func TestRunFollowsHigherServerLimit(t *testing.T) {
 				t.Errorf("%d DELETEs, %d 429s in %s (simulated); want %d, none, in %s..%s", st.UnfollowCalls, st.RateLimited, took, n, tt.minDuration, tt.maxDuration)
 			}
 		})
+	}
+}
+
+// runAt runs "bulkunfollow run ARGS" as on a terminal: the plan is
+// confirmed (or not) on stdin.
+func (x *e2e) runAt(t *testing.T, stdin io.Reader, args ...string) (int, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	e := &env{
+		stdin: stdin, stdout: &out, stderr: &errOut, interactive: true,
+		getenv: func(k string) string { return x.environ[k] },
+		notify: x.notify,
+	}
+	o, err := parseRunFlags(e, append([]string{"--log-format", "json"}, args...))
+	if err == nil {
+		o.clock = x.clock
+		err = e.runJob(context.Background(), o)
+	}
+	code := e.report(err)
+	return code, out.String() + errOut.String()
+}
+
+// promptReader blocks every read until the test lets it go, telling the
+// test that the prompt is waiting.
+type promptReader struct{ waiting chan struct{} }
+
+func (r promptReader) Read([]byte) (int, error) {
+	close(r.waiting)
+	select {} // a person who never answers
+}
+
+// TestRunConfirmationChangesNothingUntilYes: with @handles to resolve, a
+// keep-list and targets not followed, answering "no" (or Ctrl-C at the
+// prompt) leaves the queue exactly as it was; "yes" then runs the plan.
+func TestRunConfirmationChangesNothingUntilYes(t *testing.T) {
+	setup := func(t *testing.T) (*e2e, string) {
+		x := newE2E(t, xapisim.Config{}, 30, 20, nil)
+		x.sim.AddUser("1710000000000000001", "known_handle")
+		x.sim.AddUser("1710000000000000002", "same_as_queued")
+		x.importList(t, []string{"@known_handle", "@nobody_here", "@Same_As_Queued", x.targets[3]})
+		return x, writeList(t, x.targets[0], "@known_handle")
+	}
+	t.Run("no", func(t *testing.T) {
+		x, keep := setup(t)
+		before := x.image(t)
+		code, out := x.runAt(t, strings.NewReader("n\n"), "--keep", keep)
+		if code != exitTempFail || !strings.Contains(out, "the queue is unchanged") {
+			t.Fatalf("exit %d, want %d\n%s", code, exitTempFail, out)
+		}
+		after := x.image(t)
+		if !bytes.Equal(before.bytes, after.bytes) {
+			t.Errorf("answering no changed the queue file:\n%s", out)
+		}
+		if st := x.sim.Stats(); st.UnfollowCalls != 0 {
+			t.Errorf("%d DELETEs after answering no", st.UnfollowCalls)
+		}
+	})
+	t.Run("ctrl-c at the prompt", func(t *testing.T) {
+		x, keep := setup(t)
+		sigs := make(chan chan<- os.Signal, 1)
+		x.notify = func(ch chan<- os.Signal) { sigs <- ch }
+		waiting := make(chan struct{})
+		go func() {
+			<-waiting
+			(<-sigs) <- os.Interrupt
+		}()
+		before := x.image(t)
+		code, out := x.runAt(t, promptReader{waiting}, "--keep", keep)
+		if code != exitTempFail || !strings.Contains(out, "interrupted before sending anything") {
+			t.Fatalf("exit %d, want %d (interrupted)\n%s", code, exitTempFail, out)
+		}
+		if after := x.image(t); !bytes.Equal(before.bytes, after.bytes) {
+			t.Error("Ctrl-C at the prompt changed the queue file")
+		}
+	})
+	t.Run("yes", func(t *testing.T) {
+		x, keep := setup(t)
+		code, out := x.runAt(t, strings.NewReader("y\n"), "--keep", keep)
+		if code != exitFailures { // @nobody_here is not found
+			t.Fatalf("exit %d, want %d\n%s", code, exitFailures, out)
+		}
+		// 20 followed ids, minus the kept one; @known_handle is kept too,
+		// @Same_As_Queued names no followed account, and the duplicate
+		// of targets[3] collapsed at import.
+		if !strings.Contains(out, "Plan:     unfollow 19 accounts") || !strings.Contains(out, "Unfollow 19 accounts") {
+			t.Errorf("plan and prompt should say 19:\n%s", out)
+		}
+		if st := x.sim.Stats(); st.UnfollowCalls != 19 {
+			t.Errorf("%d DELETEs, want the 19 planned", st.UnfollowCalls)
+		}
+		st, err := queue.ReadStatus(x.queue)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The run record counts the decisions made before sending too.
+		if lr := st.LastRun; lr == nil || lr.Done != 19 || lr.Failed != 1 || lr.Skipped != st.Skipped {
+			t.Errorf("last run %+v; want 19 done, 1 failed and the %d skips", lr, st.Skipped)
+		}
+	})
+}
+
+// TestRunPlanCountsDuplicateHandles: an @handle that resolves to an id
+// already queued is skipped, and the plan does not count it as a request.
+func TestRunPlanCountsDuplicateHandles(t *testing.T) {
+	x := newE2E(t, xapisim.Config{}, 5, 5, nil)
+	x.sim.AddUser(x.targets[2], "dup_of_third")
+	x.importList(t, []string{"@dup_of_third"})
+	code, out := x.run(t, "--yes")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if !strings.Contains(out, "Plan:     unfollow 5 accounts") || !strings.Contains(out, "Duplicates: 1") {
+		t.Errorf("plan should count 5 requests and 1 duplicate:\n%s", out)
+	}
+	if st := x.sim.Stats(); st.UnfollowCalls != 5 {
+		t.Errorf("%d DELETEs, want 5", st.UnfollowCalls)
 	}
 }
