@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,10 +10,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/bulkunfollow/bulkunfollow/queue/input"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
@@ -130,14 +133,9 @@ Details: docs/simulator.md.`,
 	}
 	var following []xapisim.User
 	if *followingFile != "" {
-		f, err := os.Open(*followingFile)
-		if err != nil {
-			return withExit(exitBadInput, fmt.Errorf("simulate: open following file: %w", err), "")
-		}
-		following, err = xapisim.ReadUsers(f)
-		f.Close()
-		if err != nil {
-			return withExit(exitBadInput, fmt.Errorf("simulate: %s: %w", *followingFile, err), "")
+		var err error
+		if following, err = readFollowingFile(*followingFile); err != nil {
+			return withExit(exitBadInput, fmt.Errorf("simulate: %w", err), "")
 		}
 	}
 
@@ -226,4 +224,31 @@ func simReadSecretFile(path string) (string, error) {
 		return "", fmt.Errorf("%s is empty", path)
 	}
 	return s, nil
+}
+
+// readFollowingFile reads the simulated user's following list: the
+// simulator's own id[,username] lists (which keep usernames), or else any
+// list import reads (CSV, text, JSON, JSON Lines, the X archive's
+// following.js), so the same file can seed the simulator and be imported.
+func readFollowingFile(path string) ([]xapisim.User, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read following file: %w", err)
+	}
+	users, simErr := xapisim.ReadUsers(bytes.NewReader(raw))
+	if simErr == nil {
+		return users, nil
+	}
+	users = users[:0]
+	err = input.Read(bytes.NewReader(raw), path, input.Auto, input.Options{}, func(e input.Entry) error {
+		if e.Handle != "" {
+			return fmt.Errorf("%s:%d: @%s: the simulator's following list needs ids", path, e.Line, e.Handle)
+		}
+		users = append(users, xapisim.User{ID: strconv.FormatUint(e.ID, 10)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("following file: %w", err)
+	}
+	return users, nil
 }

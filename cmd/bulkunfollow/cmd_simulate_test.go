@@ -127,6 +127,28 @@ func TestSimulateServesAndStops(t *testing.T) {
 	}
 }
 
+// The following file may be any list import reads: the same following.js
+// (or CSV, JSON, ...) can seed the simulator and be imported.
+func TestSimulateFollowingFileFormats(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"following.js": "window.YTD.following.part0 = [\n  {\n    \"following\" : {\n      \"accountId\" : \"1600000000000000001\",\n      \"userLink\" : \"https://twitter.com/intent/user?user_id=1600000000000000001\"\n    }\n  },\n  {\n    \"following\" : {\n      \"accountId\" : \"1600000000000000002\"\n    }\n  }\n]\n",
+		"ids.json":     `{"data":[{"id":"1600000000000000001"},{"id":"1600000000000000002"}]}`,
+		"ids.csv":      "user_id,note\n1600000000000000001,a\n1600000000000000002,b\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			users, err := readFollowingFile(path)
+			if err != nil || len(users) != 2 || users[0].ID != "1600000000000000001" || users[1].ID != "1600000000000000002" {
+				t.Fatalf("readFollowingFile = %+v, %v", users, err)
+			}
+		})
+	}
+}
+
 func TestSimulateRefuses(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.txt")
@@ -144,8 +166,8 @@ func TestSimulateRefuses(t *testing.T) {
 		{"unknown mode", []string{"--mode", "broke"}, exitUsage, "--mode"},
 		{"rates above 1", []string{"--fail-rate", "0.7", "--reset-rate", "0.5"}, exitUsage, "--fail-rate"},
 		{"half of oauth1", []string{"--oauth1-consumer-key", "ck"}, exitUsage, "OAuth 1.0a"},
-		{"bad following file", []string{"--following-file", bad}, exitBadInput, "line 2"},
-		{"missing following file", []string{"--following-file", filepath.Join(dir, "none")}, exitBadInput, "open following file"},
+		{"bad following file", []string{"--following-file", bad}, exitBadInput, "bad.txt:2: "},
+		{"missing following file", []string{"--following-file", filepath.Join(dir, "none")}, exitBadInput, "read following file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
