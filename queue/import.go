@@ -637,6 +637,9 @@ func (p *plan) write(ctx context.Context, run func(func(tx *bbolt.Tx) error) err
 		c.Total += kept
 		c.Pending += kept
 		c.Unresolved += handles
+		if err := markChanged(sys, now); err != nil {
+			return err
+		}
 		return writeCounts(sys, c)
 	})
 }

@@ -45,7 +45,7 @@ type Status struct {
 	// "ratelimit"), copied verbatim; null if none.
 	RateLimit json.RawMessage `json:"ratelimit"`
 
-	AsOf time.Time `json:"as_of"`
+	AsOf time.Time `json:"as_of"` // when the queue last changed: the figures are current as of then
 	// FromSnapshot is true when a run held the queue and these figures come
 	// from the snapshot it wrote at its last checkpoint (as of AsOf).
 	FromSnapshot bool `json:"from_snapshot"`
@@ -114,8 +114,12 @@ func (s *Store) statusTx(tx *bbolt.Tx) Status {
 		Skipped:    c.Skipped,
 		Failed:     c.Failed,
 		Unresolved: c.Unresolved,
-		AsOf:       s.now().UTC(),
 		txid:       tx.ID(),
+	}
+	// As of the last change: status of an unchanged queue reads the same
+	// every time (scripts compare it to tell that nothing happened).
+	if t, err := time.Parse(time.RFC3339Nano, string(sys.Get(kChanged))); err == nil {
+		st.AsOf = t
 	}
 	if v, n := binary.Uvarint(sys.Get(kSchema)); n > 0 {
 		st.SchemaVersion = int(v)

@@ -39,6 +39,7 @@ var (
 	kAccountID   = []byte("account_id")
 	kAccountName = []byte("account_username")
 	kLastRun     = []byte("last_run")
+	kChanged     = []byte("changed") // when the queue last changed (RFC 3339): status's as_of
 )
 
 // Errors callers test with errors.Is.
@@ -177,7 +178,12 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil
 		})
 		if err == nil && !ready {
-			err = db.Update(func(tx *bbolt.Tx) error { return initTx(tx, path) })
+			err = db.Update(func(tx *bbolt.Tx) error {
+				if err := initTx(tx, path); err != nil {
+					return err
+				}
+				return markChanged(tx.Bucket(bSys), now())
+			})
 		}
 	}
 	if err != nil {
@@ -349,6 +355,9 @@ func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
+		if err := markChanged(tx.Bucket(bSys), s.now()); err != nil {
+			return err
+		}
 		st = s.statusTx(tx)
 		return nil
 	})
@@ -356,4 +365,10 @@ func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
 		s.writeSnapshot(st, true)
 	}
 	return err
+}
+
+// markChanged records that the queue changed at now, in the transaction
+// that changes it.
+func markChanged(sys *bbolt.Bucket, now time.Time) error {
+	return sys.Put(kChanged, []byte(now.UTC().Format(time.RFC3339Nano)))
 }

@@ -872,3 +872,51 @@ func TestOpenWritesNothing(t *testing.T) {
 		t.Error("opening and closing the queue changed the file")
 	}
 }
+
+// Status of an unchanged queue reads the same every time: as_of is when the
+// queue last changed, not when it was read.
+func TestStatusStableUntilChange(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	path := filepath.Join(t.TempDir(), "q.db")
+	s, err := Open(path, Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Import(context.Background(), []Source{{Name: "a.txt", R: strings.NewReader("1\n2\n")}}, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	first, err := ReadStatus(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(time.Hour)
+	second, err := ReadStatus(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.AsOf.Equal(second.AsOf) || first.AsOf.IsZero() {
+		t.Errorf("as_of %v then %v for an unchanged queue", first.AsOf, second.AsOf)
+	}
+	s, err = Open(path, Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Retry(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetMeta("x", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	third, err := ReadStatus(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !third.AsOf.Equal(now) {
+		t.Errorf("as_of after a change = %v, want %v", third.AsOf, now)
+	}
+}
