@@ -83,11 +83,19 @@ func TestFlagSetEnvAndHelp(t *testing.T) {
 			t.Errorf("args = %q", got)
 		}
 	})
-	t.Run("bad env value is a usage error naming the variable", func(t *testing.T) {
+	t.Run("bad env value is a usage error naming the variable and the kind of value", func(t *testing.T) {
 		fs, _, _, _ := newFS(map[string]string{"BULKUNFOLLOW_MAX": "lots"})
 		err := fs.parse(nil)
-		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "BULKUNFOLLOW_MAX") {
+		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "BULKUNFOLLOW_MAX") || !strings.Contains(err.Error(), "want a whole number") {
 			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("yes and no in boolean variables", func(t *testing.T) {
+		for v, want := range map[string]bool{"yes": true, "ON": true, "1": true, "no": false, "off": false, "false": false} {
+			fs, _, _, b := newFS(map[string]string{"BULKUNFOLLOW_YES": v})
+			if err := fs.parse(nil); err != nil || *b != want {
+				t.Errorf("BULKUNFOLLOW_YES=%s: %v, err %v; want %v", v, *b, err, want)
+			}
 		}
 	})
 	t.Run("misspelt flag gets a suggestion", func(t *testing.T) {

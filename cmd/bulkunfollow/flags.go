@@ -145,8 +145,17 @@ func (fs *flagSet) parse(args []string) error {
 		if !ok {
 			return
 		}
+		if isBool(f) {
+			// Environment files say yes/no and on/off as often as true/false.
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "yes", "y", "on":
+				v = "true"
+			case "no", "n", "off":
+				v = "false"
+			}
+		}
 		if err := f.Value.Set(v); err != nil {
-			envErr = usageErrorf("%s=%q: %v", fs.envOf(f.Name), v, err).withHint(fmt.Sprintf("bulkunfollow %s --help", fs.name))
+			envErr = usageErrorf("%s=%q: %s", fs.envOf(f.Name), v, fs.wantValue(f.Name)).withHint(fmt.Sprintf("bulkunfollow %s --help", fs.name))
 			return
 		}
 		set[f.Name] = true
@@ -306,4 +315,10 @@ func (fs *flagSet) apiBaseURLFlag() *string {
 // accountFlag adds --account, which picks a stored credential.
 func (fs *flagSet) accountFlag() *string {
 	return fs.String("account", "", "stored account to use, by @username or id (default: the only one stored)")
+}
+
+// isBool reports whether f is a boolean flag.
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
