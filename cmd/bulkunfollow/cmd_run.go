@@ -121,6 +121,9 @@ func parseRunFlags(e *env, args []string) (runOptions, error) {
 	if o.dailyCap < 0 || o.max < 0 || o.deadline < 0 || o.jitter < 0 || o.maxAttempts < 1 || o.timeout <= 0 {
 		return o, usageErrorf("--daily-cap, --max, --deadline and --jitter must not be negative; --max-attempts and --request-timeout must be positive")
 	}
+	if _, err := apiclient.CheckBaseURL(*apiBase); err != nil {
+		return o, usageErrorf("--api-base-url %q: %v", *apiBase, err).withHint("--api-base-url https://api.x.com")
+	}
 	if err := metricsPathError(o.metricsFile); err != nil {
 		return o, err
 	}
@@ -553,7 +556,7 @@ func authHint(err error) string {
 	case errors.Is(err, auth.ErrNoCredentials):
 		return "sign in with bulkunfollow auth login, or set BULKUNFOLLOW_ACCESS_TOKEN or the BULKUNFOLLOW_OAUTH1_* variables (docs/auth.md)"
 	case apiclient.Classify(err) == apiclient.ClassUnauthorized:
-		return "the token was refused: bulkunfollow auth login (or check BULKUNFOLLOW_ACCESS_TOKEN)"
+		return "X refused the credentials: sign in again with bulkunfollow auth login, or check BULKUNFOLLOW_ACCESS_TOKEN or the four BULKUNFOLLOW_OAUTH1_* keys, whichever you use"
 	}
 	return ""
 }

@@ -275,6 +275,8 @@ func (fs *flagSet) printHelp(w io.Writer) {
 			var extra []string
 			if !fs.noEnv[f.Name] {
 				extra = append(extra, "env "+fs.envOf(f.Name))
+			} else {
+				extra = append(extra, "no environment variable: command line only")
 			}
 			if f.DefValue != "" && f.DefValue != "false" {
 				extra = append(extra, "default "+f.DefValue)
