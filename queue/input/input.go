@@ -293,22 +293,30 @@ func formatByName(name string) Format {
 // delimited)" and "Unicode Text" save a sheet as a .txt with tabs, and
 // any .txt whose first line names a known column (id, Twitter ID,
 // username ...) has a header, which a one-per-line list never has.
+//
+// Content that cannot be anything else wins over the name: the archive's
+// `window.YTD.…` assignment whatever the file is called, JSON in a .txt, and
+// one object per line in a .json (JSON Lines).
 func detect(br *bufio.Reader, name string) (Format, error) {
 	f := formatByName(name)
-	if f != Auto && f != Text {
-		return f, nil
-	}
 	head, err := br.Peek(sniffSize)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return Auto, err
 	}
-	if f == Text {
-		if tabular(head) {
-			return CSV, nil
-		}
-		return Text, nil
+	s := sniff(head)
+	switch {
+	case bytes.HasPrefix(trimSpace(trimBOM(head)), []byte("window.YTD.")):
+		return Archive, nil
+	case f == JSON && s == JSONL:
+		return JSONL, nil
+	case f == Text && (s == JSON || s == JSONL):
+		return s, nil
+	case f == Text && tabular(head):
+		return CSV, nil
+	case f != Auto:
+		return f, nil
 	}
-	return sniff(head), nil
+	return s, nil
 }
 
 // tabular reports whether the first meaningful line of a text file is a

@@ -290,6 +290,14 @@ func TestDetect(t *testing.T) {
 		{"-", "window.YTD.following.part0 = [", Archive},
 		{"-", "", Text},
 		{"stdin", "@jack\n", Text},
+		// Content that can be nothing else wins over the name.
+		{"following.txt", "window.YTD.following.part0 = [\n", Archive},
+		{"following.json", "\ufeffwindow.YTD.following.part0 = [\n", Archive},
+		{"ids.txt", "[\"12\", \"13\"]\n", JSON},
+		{"ids.txt", "{\"id\":\"12\"}\n{\"id\":\"13\"}\n", JSONL},
+		{"ids.json", "{\"id\":\"12\"}\n{\"id\":\"13\"}\n", JSONL},
+		{"ids.json", "{\"data\":[{\"id\":\"12\"}]}", JSON},
+		{"excel.csv", "sep=;\nName;Twitter ID\n", CSV},
 	}
 	for _, tt := range tests {
 		info, _ := ReadInfo(strings.NewReader(tt.in), tt.file, Auto, Options{}, func(Entry) error { return nil })
