@@ -430,3 +430,28 @@ func TestConcurrentRefreshProcesses(t *testing.T) {
 		t.Errorf("store file: %d accounts, %v", len(f.Accounts), err)
 	}
 }
+
+// A token that lives less than RefreshMargin is refreshed a quarter of its
+// life before expiry, not before every request.
+func TestShortLivedTokenIsNotRefreshedEveryRequest(t *testing.T) {
+	s := newSim(t, xapisim.Config{AutoApprove: true, TokenLifetime: 20 * time.Second})
+	dir, _ := loggedIn(t, s, "")
+	hc, _, err := HTTPClient(context.Background(), Options{Dir: dir, APIBaseURL: s.URL, Now: s.clock.Now, Getenv: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		if st, err := getMe(context.Background(), hc, s.URL); err != nil || st != 200 {
+			t.Fatalf("me: %d %v", st, err)
+		}
+		s.clock.Advance(time.Second)
+	}
+	// 10 s of a 20 s token: no refresh yet (the margin is 5 s).
+	if n := s.refreshes.Load(); n != 0 {
+		t.Errorf("%d refreshes in the first half of a 20 s token's life, want 0", n)
+	}
+	s.clock.Advance(6 * time.Second) // 16 s: inside the last quarter
+	if st, err := getMe(context.Background(), hc, s.URL); err != nil || st != 200 || s.refreshes.Load() != 1 {
+		t.Errorf("at 16 s: %d %v, %d refreshes; want one refresh", st, err, s.refreshes.Load())
+	}
+}

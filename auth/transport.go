@@ -34,7 +34,22 @@ type storeSource struct {
 
 // usable reports whether c's access token can be sent at now.
 func usable(c Credential, now time.Time) bool {
-	return c.AccessToken != "" && (c.Expiry.IsZero() || now.Add(RefreshMargin).Before(c.Expiry))
+	return c.AccessToken != "" && (c.Expiry.IsZero() || now.Add(refreshMargin(c)).Before(c.Expiry))
+}
+
+// refreshMargin is RefreshMargin, or a quarter of the token's lifetime when
+// that is shorter: a token that lives less than the margin (a simulator
+// with --token-lifetime 20s) would otherwise be refreshed before every
+// request.
+func refreshMargin(c Credential) time.Duration {
+	issued := c.Refreshed
+	if issued.IsZero() {
+		issued = c.Created
+	}
+	if life := c.Expiry.Sub(issued); !issued.IsZero() && life > 0 && life/4 < RefreshMargin {
+		return life / 4
+	}
+	return RefreshMargin
 }
 
 // token returns an access token to send. stale, when not empty, is a

@@ -328,7 +328,7 @@ func printStatus(w io.Writer, doc statusDoc, now time.Time) {
 		case id.Expiry.IsZero():
 			fmt.Fprintf(w, "  expires: unknown\n")
 		case id.Expiry.After(now):
-			fmt.Fprintf(w, "  expires: %s (in %s)%s\n", id.Expiry.Local().Format(time.DateTime), shortDuration(id.Expiry.Sub(now).Round(time.Minute)), refreshNote(id))
+			fmt.Fprintf(w, "  expires: %s (in %s)%s\n", id.Expiry.Local().Format(time.DateTime), shortDuration(id.Expiry.Sub(now)), refreshNote(id))
 		default:
 			fmt.Fprintf(w, "  expires: %s (expired)%s\n", id.Expiry.Local().Format(time.DateTime), refreshNote(id))
 		}
