@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.etcd.io/bbolt"
@@ -379,6 +380,51 @@ func (s *Store) Resolve(seq uint64, id, username string) error {
 		return fmt.Errorf("resolve: %w", err)
 	}
 	return nil
+}
+
+// SetUsernames records the usernames of pending targets that have none
+// (the run learns them from the account's following list), so export, the
+// list to re-follow from, names the accounts. Targets that are finished or
+// already named are left alone. It returns how many it named.
+func (s *Store) SetUsernames(names map[uint64]string) (int, error) {
+	seqs := make([]uint64, 0, len(names))
+	for seq, name := range names {
+		if name != "" {
+			seqs = append(seqs, seq)
+		}
+	}
+	slices.Sort(seqs)
+	total := 0
+	for len(seqs) > 0 {
+		batch := seqs[:min(len(seqs), retryBatch)]
+		seqs = seqs[len(batch):]
+		n := 0
+		err := s.update(func(tx *bbolt.Tx) error {
+			n = 0
+			at := nanos(s.now())
+			for _, seq := range batch {
+				old, err := getRec(tx, seq)
+				if err != nil {
+					return err
+				}
+				if old.state != Pending || old.username != "" {
+					continue
+				}
+				nw := old
+				nw.username, nw.updated = names[seq], at
+				if err := put(tx, seq, &old, &nw); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("set usernames: %w", err)
+		}
+		total += n
+	}
+	return total, nil
 }
 
 // retryBatch bounds the targets Retry moves per transaction.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -918,5 +919,31 @@ func TestStatusStableUntilChange(t *testing.T) {
 	}
 	if !third.AsOf.Equal(now) {
 		t.Errorf("as_of after a change = %v, want %v", third.AsOf, now)
+	}
+}
+
+// SetUsernames names pending targets that have no username, and leaves
+// finished or already named targets alone.
+func TestSetUsernames(t *testing.T) {
+	q := newTestQueue(t)
+	q.mustImport("11", "12", "13", "@named")
+	if err := q.Resolve(4, "14", "named"); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Record(3, Result{State: Done, Reason: "unfollowed"}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := q.SetUsernames(map[uint64]string{1: "alice", 2: "", 3: "carol", 4: "renamed", 99: ""})
+	if err != nil || n != 1 {
+		t.Fatalf("SetUsernames = %d, %v; want 1", n, err)
+	}
+	q.reopen()
+	got := map[uint64]string{}
+	for _, tg := range q.all() {
+		got[tg.Seq] = tg.Username
+	}
+	want := map[uint64]string{1: "alice", 2: "", 3: "", 4: "named"}
+	if !maps.Equal(got, want) {
+		t.Errorf("usernames %v, want %v", got, want)
 	}
 }

@@ -106,6 +106,7 @@ type preparation struct {
 	skips         map[string][]uint64           // reason → pending targets to skip
 	toSend        int                           // pending targets that will be sent
 	confirmed     []uint64                      // pending targets found already unfollowed (reasonConfirmed)
+	usernames     map[uint64]string             // pending targets to send → username from the following list
 	following     int                           // size of the account's following list; -1 unread
 	prefilterNote string                        // why the prefilter did not run, if it did not
 }
@@ -121,6 +122,7 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader
 	p := &preparation{
 		resolved:   map[uint64]apiclient.User{},
 		duplicates: map[uint64]bool{},
+		usernames:  map[uint64]string{},
 		unknown:    map[uint64]apiclient.NotFound{},
 		skips:      map[string][]uint64{},
 		following:  -1,
@@ -132,7 +134,7 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader
 	if err != nil {
 		return nil, err
 	}
-	var followed map[uint64]bool
+	var followed map[uint64]string // id → username
 	if prefilter {
 		followed, err = p.readFollowing(ctx, log, api, me.ID)
 		if err != nil {
@@ -163,6 +165,13 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader
 			}
 			if send {
 				p.toSend++
+				// Name it from the following list, so export (the list to
+				// re-follow from) says who it was.
+				if t.Username == "" && t.ID != "" {
+					if n, err := strconv.ParseUint(t.ID, 10, 64); err == nil && followed[n] != "" {
+						p.usernames[t.Seq] = followed[n]
+					}
+				}
 			}
 		}
 	}
@@ -204,6 +213,9 @@ func (p *preparation) apply(q *queue.Store) error {
 			return fmt.Errorf("record target %d as unfollowed: %w", seq, err)
 		}
 	}
+	if _, err := q.SetUsernames(p.usernames); err != nil {
+		return err
+	}
 	for _, reason := range []string{reasonOwnAccount, reasonKept, reasonNotFollowing} {
 		seqs := p.skips[reason]
 		for len(seqs) > 0 {
@@ -230,7 +242,7 @@ func sendingSeq(q *queue.Store) uint64 {
 
 // decide returns why target t is skipped ("" if it is not) and whether it
 // will be sent.
-func (p *preparation) decide(t queue.Target, me apiclient.User, keep *keepList, followed map[uint64]bool) (reason string, send bool) {
+func (p *preparation) decide(t queue.Target, me apiclient.User, keep *keepList, followed map[uint64]string) (reason string, send bool) {
 	if p.duplicates[t.Seq] {
 		return "", false // skipped as a duplicate when its handle is resolved
 	}
@@ -248,7 +260,7 @@ func (p *preparation) decide(t queue.Target, me apiclient.User, keep *keepList, 
 		return reasonKept, false
 	case followed != nil:
 		n, err := strconv.ParseUint(id, 10, 64)
-		if err == nil && !followed[n] {
+		if _, ok := followed[n]; err == nil && !ok {
 			return reasonNotFollowing, false
 		}
 	}
@@ -309,12 +321,12 @@ func (p *preparation) resolveHandles(ctx context.Context, log zerolog.Logger, q 
 // readFollowing reads the account's following list. A failure that is not
 // about the account only turns the prefilter off: unfollowing is idempotent,
 // so sending everything is still correct, just slower.
-func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api reader, userID string) (map[uint64]bool, error) {
-	followed := map[uint64]bool{}
+func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api reader, userID string) (map[uint64]string, error) {
+	followed := map[uint64]string{}
 	err := walkFollowing(ctx, api, userID, func(pg apiclient.Page) {
 		for _, u := range pg.Users {
 			if n, err := strconv.ParseUint(u.ID, 10, 64); err == nil {
-				followed[n] = true
+				followed[n] = u.Username
 			}
 		}
 	})

@@ -1389,3 +1389,22 @@ func TestRunPlanCountsDuplicateHandles(t *testing.T) {
 		t.Errorf("%d DELETEs, want 5", st.UnfollowCalls)
 	}
 }
+
+// TestRunNamesTargetsForExport: targets imported as bare ids get their
+// usernames from the following list, so export (the list to re-follow
+// from) names the accounts.
+func TestRunNamesTargetsForExport(t *testing.T) {
+	x := newE2E(t, xapisim.Config{}, 6, 4, nil)
+	if code, out := x.run(t, "--yes"); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	for _, tg := range x.states(t) {
+		if tg.State == queue.Done && tg.Username == "" {
+			t.Errorf("done target %s has no username", tg.ID)
+		}
+	}
+	code, stdout, stderr := x.cli(t, "export", "--state", "done", "--format", "jsonl")
+	if code != exitOK || strings.Count(stdout, `"username":"u`) != 4 {
+		t.Errorf("export: exit %d, want 4 named rows:\n%s%s", code, stdout, stderr)
+	}
+}
