@@ -211,7 +211,7 @@ func (fs *flagSet) usageError(err error) error {
 // way --help shows it: --queue, or -o for a short alias.
 func (fs *flagSet) dashed(name string) string {
 	name = strings.TrimSuffix(strings.TrimLeft(name, "-"), ":")
-	if _, ok := fs.aliases[name]; ok {
+	if _, ok := fs.aliases[name]; ok || len(name) == 1 {
 		return "-" + name
 	}
 	return "--" + name

@@ -406,7 +406,15 @@ func readKeepList(ctx context.Context, log zerolog.Logger, api reader, path stri
 	})
 	var bad *input.InvalidError
 	if errors.As(err, &bad) {
-		return nil, withExit(exitBadInput, fmt.Errorf("keep-list: %w", err), "fix the listed lines of "+path)
+		var b strings.Builder
+		fmt.Fprintf(&b, "keep-list %s has %d invalid entries:", path, bad.Total)
+		for _, le := range bad.Errors {
+			b.WriteString("\n  " + le.Error())
+		}
+		if more := bad.Total - len(bad.Errors); more > 0 {
+			fmt.Fprintf(&b, "\n  ... and %d more", more)
+		}
+		return nil, withExit(exitBadInput, errors.New(b.String()), "fix the listed lines of "+path+" (same formats as import)")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read keep-list: %w", err)

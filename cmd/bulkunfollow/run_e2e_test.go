@@ -1408,3 +1408,22 @@ func TestRunNamesTargetsForExport(t *testing.T) {
 		t.Errorf("export: exit %d, want 4 named rows:\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestRunBadKeepList: a keep-list with bad lines stops the run before
+// anything is sent (exit 65), listing every bad line.
+func TestRunBadKeepList(t *testing.T) {
+	x := newE2E(t, xapisim.Config{}, 5, 5, nil)
+	keep := writeList(t, x.targets[0], "not-an-id", "1.2E+18", "@fine")
+	code, out := x.run(t, "--yes", "--keep", keep)
+	if code != exitBadInput {
+		t.Fatalf("exit %d, want %d\n%s", code, exitBadInput, out)
+	}
+	for _, want := range []string{"has 2 invalid entries", ":2: ", ":3: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if st := x.sim.Stats(); st.UnfollowCalls != 0 {
+		t.Errorf("%d DELETEs with a bad keep-list", st.UnfollowCalls)
+	}
+}
