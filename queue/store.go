@@ -204,8 +204,23 @@ func Open(path string, opts Options) (*Store, error) {
 // renaming a new one over it, and a process that opened the old file just
 // before must not end up holding a lock on an orphan.
 func openBolt(path string, readOnly bool, timeout time.Duration) (*bbolt.DB, error) {
+	// A quick try first: when the file is locked and the holder's snapshot
+	// says a run is active, say so at once instead of waiting out the
+	// timeout (which is there for brief holders: a status read, the
+	// rename at the end of an import). A stale snapshot cannot fool this:
+	// a dead process holds no lock.
+	if timeout > lockProbe {
+		db, err := openBoltSized(path, readOnly, lockProbe, 0)
+		var le *LockedError
+		if err == nil || !errors.As(err, &le) || le.PID != 0 {
+			return db, err
+		}
+	}
 	return openBoltSized(path, readOnly, timeout, 0)
 }
+
+// lockProbe is how long the first try to lock a queue waits.
+const lockProbe = 50 * time.Millisecond
 
 // openBoltSized is openBolt with an initial memory map of mmapSize bytes:
 // mapping the size a file will grow to up front saves bbolt from
