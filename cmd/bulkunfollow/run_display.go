@@ -41,7 +41,7 @@ func makePlan(me apiclient.User, path string, c queue.Counts, p *preparation, li
 	if o.max > 0 && o.max < n {
 		n, pl.stopBy = o.max, worker.StopMaxReached
 	}
-	sendable, finish, stop := estimateDrain(lim.Clone(), now, n, deadline)
+	sendable, finish, stop := estimateDrain(lim.Clone(), now, n, deadline, o.jitter/2)
 	pl.sendable, pl.finish = sendable, finish
 	if stop != "" {
 		pl.stopBy = stop
@@ -51,13 +51,15 @@ func makePlan(me apiclient.User, path string, c queue.Counts, p *preparation, li
 
 // estimateDrain steps lim through n requests from now and returns how many
 // fit before a stop (daily cap, deadline) and when the last one goes.
-func estimateDrain(lim *ratelimit.Limiter, now time.Time, n int, deadline time.Time) (int, time.Time, worker.StopReason) {
+// pause is the expected extra pause before each request (half of --jitter).
+func estimateDrain(lim *ratelimit.Limiter, now time.Time, n int, deadline time.Time, pause time.Duration) (int, time.Time, worker.StopReason) {
 	last := now
 	for i := 0; i < n; i++ {
 		d, why := lim.Delay(now)
 		if d > worker.DailyWaitMax && why.Daily() {
 			return i, last, worker.StopDailyCap
 		}
+		d += pause // the worker's jitter comes after the limiter's wait
 		if !deadline.IsZero() && !now.Add(d).Before(deadline) {
 			return i, last, worker.StopDeadline
 		}
