@@ -23,6 +23,25 @@ func queueEnv(t *testing.T) (map[string]string, string) {
 	return map[string]string{"BULKUNFOLLOW_QUEUE": path}, path
 }
 
+// wantOutput checks a command's exit code and that its stdout and stderr
+// contain the given strings.
+func wantOutput(t *testing.T, code int, stdout, stderr string, wantCode int, wantStdout, wantStderr []string) {
+	t.Helper()
+	if code != wantCode {
+		t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, wantCode, stdout, stderr)
+	}
+	for _, s := range wantStdout {
+		if !strings.Contains(stdout, s) {
+			t.Errorf("stdout lacks %q:\n%s", s, stdout)
+		}
+	}
+	for _, s := range wantStderr {
+		if !strings.Contains(stderr, s) {
+			t.Errorf("stderr lacks %q:\n%s", s, stderr)
+		}
+	}
+}
+
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
@@ -84,19 +103,7 @@ func TestImportCommand(t *testing.T) {
 				}
 			}
 			code, stdout, stderr := runCLI(t, env, tt.stdin, append([]string{"import"}, tt.args...)...)
-			if code != tt.code {
-				t.Fatalf("exit = %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout, stderr)
-			}
-			for _, s := range tt.stdout {
-				if !strings.Contains(stdout, s) {
-					t.Errorf("stdout lacks %q:\n%s", s, stdout)
-				}
-			}
-			for _, s := range tt.stderr {
-				if !strings.Contains(stderr, s) {
-					t.Errorf("stderr lacks %q:\n%s", s, stderr)
-				}
-			}
+			wantOutput(t, code, stdout, stderr, tt.code, tt.stdout, tt.stderr)
 			_, err := os.Stat(path)
 			if tt.noQueue {
 				if err == nil {

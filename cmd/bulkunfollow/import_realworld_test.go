@@ -141,19 +141,7 @@ func TestImportRealWorldFiles(t *testing.T) {
 				args = append(args, rwFixture(f))
 			}
 			code, stdout, stderr := runCLI(t, env, "", args...)
-			if code != tt.code {
-				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout, stderr)
-			}
-			for _, s := range tt.stdout {
-				if !strings.Contains(stdout, s) {
-					t.Errorf("stdout lacks %q:\n%s", s, stdout)
-				}
-			}
-			for _, s := range tt.stderr {
-				if !strings.Contains(stderr, s) {
-					t.Errorf("stderr lacks %q:\n%s", s, stderr)
-				}
-			}
+			wantOutput(t, code, stdout, stderr, tt.code, tt.stdout, tt.stderr)
 			if tt.code != exitOK {
 				var want []string
 				for _, e := range tt.errs {

@@ -118,8 +118,7 @@ func formatMetrics(m runMetrics) []byte {
 	}
 
 	ver, _, _, _ := buildVersion()
-	w.metric("bulkunfollow_build_info", "gauge", "Always 1; the version label says which bulkunfollow wrote this file.")
-	w.sample("bulkunfollow_build_info", 1, label{"version", ver})
+	w.one("bulkunfollow_build_info", "gauge", "Always 1; the version label says which bulkunfollow wrote this file.", 1, label{"version", ver})
 
 	w.metric("bulkunfollow_targets", "gauge", "Targets in the queue by state.")
 	for _, s := range []struct {
@@ -129,60 +128,44 @@ func formatMetrics(m runMetrics) []byte {
 		w.sample("bulkunfollow_targets", float64(s.n), label{"state", s.state})
 	}
 
-	w.metric("bulkunfollow_run_in_progress", "gauge", "1 while a run is writing snapshots, 0 after it ended.")
-	w.sample("bulkunfollow_run_in_progress", boolValue(m.InProgress))
+	w.one("bulkunfollow_run_in_progress", "gauge", "1 while a run is writing snapshots, 0 after it ended.", boolValue(m.InProgress))
 	if !m.RunStart.IsZero() {
-		w.metric("bulkunfollow_run_start_timestamp_seconds", "gauge", "When the current or last run started (Unix seconds).")
-		w.sample("bulkunfollow_run_start_timestamp_seconds", unixSeconds(m.RunStart))
+		w.one("bulkunfollow_run_start_timestamp_seconds", "gauge", "When the current or last run started (Unix seconds).", unixSeconds(m.RunStart))
 	}
-	w.metric("bulkunfollow_run_requests_sent", "gauge", "Unfollow requests sent by the current or last run.")
-	w.sample("bulkunfollow_run_requests_sent", float64(m.Sent))
-	w.metric("bulkunfollow_run_rate_limited", "gauge", "HTTP 429 answers received by the current or last run.")
-	w.sample("bulkunfollow_run_rate_limited", float64(m.RateLimited))
-	w.metric("bulkunfollow_run_requests_saved", "gauge", "Unfollow requests the current or last run saved by skipping targets the account does not follow.")
-	w.sample("bulkunfollow_run_requests_saved", float64(m.Saved))
+	w.one("bulkunfollow_run_requests_sent", "gauge", "Unfollow requests sent by the current or last run.", float64(m.Sent))
+	w.one("bulkunfollow_run_rate_limited", "gauge", "HTTP 429 answers received by the current or last run.", float64(m.RateLimited))
+	w.one("bulkunfollow_run_requests_saved", "gauge", "Unfollow requests the current or last run saved by skipping targets the account does not follow.", float64(m.Saved))
 
 	if m.TotalsKnown {
-		w.metric("bulkunfollow_requests_sent_total", "counter", "Unfollow requests sent over the life of this queue.")
-		w.sample("bulkunfollow_requests_sent_total", float64(m.SentTotal))
-		w.metric("bulkunfollow_rate_limited_total", "counter", "HTTP 429 answers received over the life of this queue.")
-		w.sample("bulkunfollow_rate_limited_total", float64(m.RateLimitedTotal))
+		w.one("bulkunfollow_requests_sent_total", "counter", "Unfollow requests sent over the life of this queue.", float64(m.SentTotal))
+		w.one("bulkunfollow_rate_limited_total", "counter", "HTTP 429 answers received over the life of this queue.", float64(m.RateLimitedTotal))
 	}
 
 	lastSuccess := m.LastSuccess
 	if !m.RunEnd.IsZero() {
-		w.metric("bulkunfollow_last_run_end_timestamp_seconds", "gauge", "When the last run ended (Unix seconds).")
-		w.sample("bulkunfollow_last_run_end_timestamp_seconds", unixSeconds(m.RunEnd))
-		w.metric("bulkunfollow_last_run_exit_code", "gauge", "Exit code of the last run: 0 finished, 3 some failed, 75 stopped early (run again), 1 needs a person, 2 usage, 65 bad input.")
-		w.sample("bulkunfollow_last_run_exit_code", float64(m.ExitCode))
+		w.one("bulkunfollow_last_run_end_timestamp_seconds", "gauge", "When the last run ended (Unix seconds).", unixSeconds(m.RunEnd))
+		w.one("bulkunfollow_last_run_exit_code", "gauge", "Exit code of the last run: 0 finished, 3 some failed, 75 stopped early (run again), 1 needs a person, 2 usage, 65 bad input.", float64(m.ExitCode))
 		if successfulExit(m.ExitCode) && m.RunEnd.After(lastSuccess) {
 			lastSuccess = m.RunEnd
 		}
 	}
 	if !lastSuccess.IsZero() {
-		w.metric("bulkunfollow_last_success_timestamp_seconds", "gauge", "When a run last ended with exit 0, 3 or 75 (Unix seconds).")
-		w.sample("bulkunfollow_last_success_timestamp_seconds", unixSeconds(lastSuccess))
+		w.one("bulkunfollow_last_success_timestamp_seconds", "gauge", "When a run last ended with exit 0, 3 or 75 (Unix seconds).", unixSeconds(lastSuccess))
 	}
 	if !m.LastUnfollow.IsZero() {
-		w.metric("bulkunfollow_last_unfollow_timestamp_seconds", "gauge", "When a target last became done (Unix seconds).")
-		w.sample("bulkunfollow_last_unfollow_timestamp_seconds", unixSeconds(m.LastUnfollow))
+		w.one("bulkunfollow_last_unfollow_timestamp_seconds", "gauge", "When a target last became done (Unix seconds).", unixSeconds(m.LastUnfollow))
 	}
 
 	if m.WindowKnown {
-		w.metric("bulkunfollow_window_limit", "gauge", "Unfollow requests the server allows per window, from its last answer.")
-		w.sample("bulkunfollow_window_limit", float64(m.WindowLimit))
-		w.metric("bulkunfollow_window_remaining", "gauge", "Unfollow requests left in the server's current window, from its last answer.")
-		w.sample("bulkunfollow_window_remaining", float64(m.WindowRemaining))
+		w.one("bulkunfollow_window_limit", "gauge", "Unfollow requests the server allows per window, from its last answer.", float64(m.WindowLimit))
+		w.one("bulkunfollow_window_remaining", "gauge", "Unfollow requests left in the server's current window, from its last answer.", float64(m.WindowRemaining))
 		if !m.WindowReset.IsZero() {
-			w.metric("bulkunfollow_window_reset_timestamp_seconds", "gauge", "When the server's current window resets (Unix seconds, local clock).")
-			w.sample("bulkunfollow_window_reset_timestamp_seconds", unixSeconds(m.WindowReset))
+			w.one("bulkunfollow_window_reset_timestamp_seconds", "gauge", "When the server's current window resets (Unix seconds, local clock).", unixSeconds(m.WindowReset))
 		}
 	}
 
-	w.metric("bulkunfollow_daily_used", "gauge", "Unfollow requests sent in the last 24 hours.")
-	w.sample("bulkunfollow_daily_used", float64(m.DailyUsed))
-	w.metric("bulkunfollow_daily_cap", "gauge", "The daily cap on unfollow requests (0 = off).")
-	w.sample("bulkunfollow_daily_cap", float64(m.DailyCap))
+	w.one("bulkunfollow_daily_used", "gauge", "Unfollow requests sent in the last 24 hours.", float64(m.DailyUsed))
+	w.one("bulkunfollow_daily_cap", "gauge", "The daily cap on unfollow requests (0 = off).", float64(m.DailyCap))
 	return w.buf.Bytes()
 }
 
@@ -197,6 +180,12 @@ type promWriter struct {
 
 func (w *promWriter) metric(name, typ, help string) {
 	fmt.Fprintf(&w.buf, "# HELP %s %s\n# TYPE %s %s\n", name, escapeHelp(help), name, typ)
+}
+
+// one writes a metric with a single sample.
+func (w *promWriter) one(name, typ, help string, v float64, extra ...label) {
+	w.metric(name, typ, help)
+	w.sample(name, v, extra...)
 }
 
 func (w *promWriter) sample(name string, v float64, extra ...label) {
