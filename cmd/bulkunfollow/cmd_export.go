@@ -5,14 +5,15 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 	"github.com/bulkunfollow/bulkunfollow/queue"
 )
 
@@ -68,7 +69,9 @@ Write every target with its state and outcome, in input order: the record of
 what was done, and the list to re-follow from. Columns:
 `+strings.Join(exportColumns, ", ")+`
 (docs/queue.md). CSV has a header row; JSON Lines has one object per target.
-With -o the file is written atomically (complete or not at all).`,
+With -o the file is written atomically (complete or not at all) and readable
+only by you (0600: it names the accounts you unfollowed); an interrupted export
+leaves no file and no temporary file behind. -o may not name the queue itself.`,
 		"bulkunfollow export -o unfollowed.csv --state done",
 		"bulkunfollow export --format jsonl --state failed | jq -r .detail",
 	)
@@ -106,24 +109,48 @@ With -o the file is written atomically (complete or not at all).`,
 		return usageErrorf("export: --format %q: want csv or jsonl", *format).withHint("bulkunfollow export --format jsonl")
 	}
 
+	if err := refuseQueueOutput("export", "-o", out, *queuePath, "unfollowed.csv"); err != nil {
+		return err
+	}
+
 	s, err := openQueue(*queuePath, "export", true)
 	if err != nil {
 		return err
 	}
 	defer closeQueue(s, &err)
 
+	ctx, stop := e.trapSignals(ctx, func() {})
+	defer stop()
 	write := func(w io.Writer) error { return exportTo(ctx, s, w, state, f) }
 	if out == "" || out == "-" {
 		bw := bufio.NewWriter(e.stdout)
-		if err := write(bw); err != nil {
-			return err
+		err := write(bw)
+		if err == nil {
+			err = bw.Flush()
 		}
-		return bw.Flush()
+		if ctx.Err() != nil {
+			return withExit(exitTempFail, errors.New("export: interrupted: the output is incomplete"), "run the export again")
+		}
+		return err
 	}
-	if err := writeFileAtomically(out, write); err != nil {
+	if err := atomicfile.Write(out, 0o600, write); err != nil {
+		if ctx.Err() != nil {
+			return withExit(exitTempFail, fmt.Errorf("export: interrupted: nothing written to %s", out), "run the export again")
+		}
 		return withExit(exitPerson, fmt.Errorf("export: %w", err), "")
 	}
 	return nil
+}
+
+// refuseQueueOutput refuses an output file (named by flag) that would
+// write over the queue at queuePath or one of its files, whatever the
+// spelling, symlink or hard link: exit 2, before anything is written.
+func refuseQueueOutput(command, flag, out, queuePath, example string) error {
+	if !queue.NamesQueueFile(queuePath, out) {
+		return nil
+	}
+	return usageErrorf("%s: %s %s names the queue file %s (or one of its files): writing there would destroy the queue; nothing was written", command, flag, out, queuePath).
+		withHint(fmt.Sprintf("bulkunfollow %s --queue %s %s %s", command, queuePath, flag, example))
 }
 
 // exportTo writes the targets in state (0 = all) to w as csv or jsonl.
@@ -153,46 +180,4 @@ func exportTo(ctx context.Context, s *queue.Store, w io.Writer, state queue.Stat
 		return err
 	}
 	return flush()
-}
-
-// writeFileAtomically writes path through a temporary file in the same
-// directory: fsync, rename over path, fsync of the directory. If write
-// fails, path is untouched.
-func writeFileAtomically(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 256<<10)
-	if err := write(bw); err != nil {
-		return err
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }

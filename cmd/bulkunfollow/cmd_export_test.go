@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
 )
 
 func TestExportCommand(t *testing.T) {
@@ -102,5 +107,105 @@ func TestExportShortOutputBeatsVariable(t *testing.T) {
 	}
 	if _, err := os.Stat(fromEnv); err == nil {
 		t.Error("BULKUNFOLLOW_OUTPUT overrode -o")
+	}
+}
+
+// TestExportRefusesItsOwnQueue: -o naming the queue (or its status
+// snapshot) by any spelling, symlink or hard link is refused with exit 2
+// before anything is written; the queue stays byte for byte.
+func TestExportRefusesItsOwnQueue(t *testing.T) {
+	env, path := queueEnv(t)
+	seedQueue(t, path)
+	dir := filepath.Dir(path)
+	if err := os.Symlink(path, filepath.Join(dir, "link.csv")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(path, filepath.Join(dir, "hard.csv")); err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(filepath.Join(dir, "sub"), 0o700)
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	for _, out := range []string{path, "q.db", "./q.db", "sub/../q.db", "link.csv", "hard.csv", "q.db.status", path + ".status"} {
+		code, stdout, stderr := runCLI(t, env, "", "export", "-o", out)
+		if code != exitUsage || !strings.Contains(stderr, "names the queue file") || !strings.Contains(stderr, "Try:") {
+			t.Errorf("export -o %s: exit %d, stderr %q; want %d and a refusal with a hint", out, code, stderr, exitUsage)
+		}
+		if stdout != "" {
+			t.Errorf("export -o %s wrote to stdout: %q", out, stdout)
+		}
+		after, err := os.ReadFile(path)
+		if err != nil || !bytes.Equal(before, after) {
+			t.Fatalf("export -o %s changed the queue (%v)", out, err)
+		}
+	}
+	if code, _, stderr := runCLI(t, env, "", "status"); code != exitOK {
+		t.Fatalf("status after the refusals: exit %d: %s", code, stderr)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestExportFilePrivate: an export names the accounts a person unfollowed:
+// it is created 0600, also when it replaces a more open file.
+func TestExportFilePrivate(t *testing.T) {
+	env, path := queueEnv(t)
+	seedQueue(t, path)
+	out := filepath.Join(t.TempDir(), "done.csv")
+	os.WriteFile(out, []byte("old"), 0o644)
+	if code, _, stderr := runCLI(t, env, "", "export", "-o", out); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	fi, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("export mode = %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+// TestExportInterrupted: SIGINT during an export to a file leaves neither
+// the file nor a temporary file, and exits 75.
+func TestExportInterrupted(t *testing.T) {
+	environ, path := queueEnv(t)
+	bigQueue(t, path, 100_000)
+	outDir := t.TempDir()
+	out := filepath.Join(outDir, "all.csv")
+	var errOut bytes.Buffer
+	e := &env{
+		stdin: strings.NewReader(""), stdout: io.Discard, stderr: &errOut,
+		getenv: func(k string) string { return environ[k] },
+		// The signal is waiting when the export starts writing.
+		notify: func(ch chan<- os.Signal) { ch <- os.Interrupt },
+	}
+	code := e.main(t.Context(), []string{"export", "-o", out})
+	if code != exitTempFail || !strings.Contains(errOut.String(), "interrupted: nothing written") {
+		t.Fatalf("exit %d, stderr %q; want %d and interrupted", code, errOut.String(), exitTempFail)
+	}
+	if ents, _ := os.ReadDir(outDir); len(ents) != 0 {
+		t.Errorf("the interrupted export left %v", ents)
+	}
+}
+
+// bigQueue imports n ids into a new queue at path.
+func bigQueue(t *testing.T, path string, n int) {
+	t.Helper()
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "%d\n", 1_000_000+i)
+	}
+	s, err := queue.Open(path, queue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	src := queue.Source{Name: "big.txt", R: strings.NewReader(b.String()), Format: "text"}
+	if _, err := s.Import(t.Context(), []queue.Source{src}, queue.ImportOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -58,6 +58,10 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 		return err
 	}
 
+	// SIGINT/SIGTERM stop the import the way they stop a run: nothing
+	// written, exit 75 (see signals.go).
+	ctx, stop := e.trapSignals(ctx, func() {})
+	defer stop()
 	opts := queue.ImportOptions{
 		DryRun:    *dryRun,
 		MaxErrors: *maxErrors,
@@ -97,7 +101,7 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 		return withExit(exitBadInput,
 			fmt.Errorf("import: %s in the input: nothing imported, the queue is unchanged", countNoun(inv.Total, "invalid entry", "invalid entries")),
 			"fix or delete the lines listed above, then import again")
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
 		return withExit(exitTempFail, fmt.Errorf("import: interrupted: nothing imported, the queue is unchanged"), "run the import again")
 	case err != nil:
 		var x *exitError

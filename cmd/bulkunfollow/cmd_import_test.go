@@ -224,3 +224,105 @@ func TestImportKilled(t *testing.T) {
 		t.Error("the killed import's copy is still there after a writable open")
 	}
 }
+
+// TestImportInterrupted: SIGINT or SIGTERM during an import takes the same
+// path as in a run: exit 75, "interrupted: nothing imported", the queue as
+// it was, and no copy of it left behind.
+func TestImportInterrupted(t *testing.T) {
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			environ, path := queueEnv(t)
+			seedQueue(t, path)
+			before, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var big strings.Builder
+			for i := range 300_000 {
+				fmt.Fprintf(&big, "%d\n", 5_000_000+i)
+			}
+			var out, errOut bytes.Buffer
+			e := &env{
+				stdin: strings.NewReader(big.String()), stdout: &out, stderr: &errOut,
+				getenv: func(k string) string { return environ[k] },
+				notify: func(ch chan<- os.Signal) { ch <- sig },
+			}
+			code := e.main(t.Context(), []string{"import", "-"})
+			wantOutput(t, code, out.String(), errOut.String(), exitTempFail, nil, []string{"interrupted: nothing imported"})
+			after, err := os.ReadFile(path)
+			if err != nil || !bytes.Equal(before, after) {
+				t.Errorf("the interrupted import changed the queue (%v)", err)
+			}
+			ents, _ := os.ReadDir(filepath.Dir(path))
+			for _, ent := range ents {
+				if n := ent.Name(); n != "q.db" && n != "q.db.status" {
+					t.Errorf("the interrupted import left %s", n)
+				}
+			}
+		})
+	}
+}
+
+// TestImportSignalWhileWriting sends SIGINT to the real binary while a big
+// import writes its copy of the queue: exit 75 with "interrupted", the
+// queue as it was (or, if the signal came too late, the whole import), and
+// no temporary copy left.
+func TestImportSignalWhileWriting(t *testing.T) {
+	bin := builtBinary(t)
+	dir := t.TempDir()
+	qpath := filepath.Join(dir, "q.db")
+	first := writeFile(t, "first.txt", "1\n2\n@three\n")
+	if out, err := exec.Command(bin, "import", "--queue", qpath, first).CombinedOutput(); err != nil {
+		t.Fatalf("first import: %v\n%s", err, out)
+	}
+	var big bytes.Buffer
+	const n = 400_000
+	for i := range n {
+		fmt.Fprintf(&big, "%d\n", uint64(2e18)+uint64(i))
+	}
+	list := writeFile(t, "big.txt", big.String())
+	cmd := exec.Command(bin, "import", "--queue", qpath, list)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	var said strings.Builder
+	for lines.Scan() {
+		said.WriteString(lines.Text() + "\n")
+		if strings.Contains(lines.Text(), "writing") {
+			break
+		}
+	}
+	cmd.Process.Signal(os.Interrupt)
+	for lines.Scan() {
+		said.WriteString(lines.Text() + "\n")
+	}
+	cmd.Wait()
+	code := cmd.ProcessState.ExitCode()
+	s, err := queue.Open(qpath, queue.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("open after the signal: %v", err)
+	}
+	defer s.Close()
+	c, _ := s.Counts()
+	switch {
+	case code == exitTempFail && c.Total == 3:
+		if !strings.Contains(said.String(), "interrupted: nothing imported") {
+			t.Errorf("stderr lacks the interruption:\n%s", said.String())
+		}
+	case code == exitOK && c.Total == 3+n:
+		t.Log("the signal arrived after the import had completed")
+	default:
+		t.Fatalf("exit %d with %d targets; want 75 with 3 or 0 with %d\n%s", code, c.Total, 3+n, said.String())
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, ent := range ents {
+		if n := ent.Name(); n != "q.db" && n != "q.db.status" {
+			t.Errorf("left behind: %s", n)
+		}
+	}
+}

@@ -25,6 +25,10 @@ Move every failed target back to pending, with its attempts reset, so the next
 		return err
 	}
 	defer closeQueue(s, &err)
+	// Retry is one transaction: a signal during it is held until it has
+	// committed or rolled back, so the queue is never half moved.
+	_, stop := e.trapSignals(ctx, func() {})
+	defer stop()
 	n, err := s.Retry()
 	if err != nil {
 		return withExit(exitPerson, err, "")

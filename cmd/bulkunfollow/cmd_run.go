@@ -124,7 +124,7 @@ func parseRunFlags(e *env, args []string) (runOptions, error) {
 	if _, err := apiclient.CheckBaseURL(*apiBase); err != nil {
 		return o, usageErrorf("--api-base-url %q: %v", *apiBase, err).withHint("--api-base-url https://api.x.com")
 	}
-	if err := metricsPathError(o.metricsFile); err != nil {
+	if err := metricsPathError(o.metricsFile, *queuePath); err != nil {
 		return o, err
 	}
 	o.rate, o.queuePath, o.apiBaseURL, o.account, o.configDir = r, *queuePath, *apiBase, *account, *configDir

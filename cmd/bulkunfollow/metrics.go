@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 )
 
 // runMetrics is what "run --metrics-file" reports: a snapshot of the queue
@@ -74,8 +75,9 @@ func successfulExit(code int) bool {
 
 // metricsPathError checks a --metrics-file value before a run starts, so a
 // typo fails at once instead of after hours of work. node_exporter's
-// textfile collector reads only files ending in .prom.
-func metricsPathError(path string) error {
+// textfile collector reads only files ending in .prom. It may not name the
+// queue's own files.
+func metricsPathError(path, queuePath string) error {
 	if path == "" {
 		return nil
 	}
@@ -86,7 +88,7 @@ func metricsPathError(path string) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return usageErrorf("--metrics-file %q: directory %s does not exist", path, dir)
 	}
-	return nil
+	return refuseQueueOutput("run", "--metrics-file", path, queuePath, "/var/lib/node_exporter/textfile/bulkunfollow.prom")
 }
 
 // writeMetrics writes m to path in Prometheus text exposition format,
@@ -96,11 +98,7 @@ func metricsPathError(path string) error {
 // usually another user, can read it.
 func writeMetrics(path string, m runMetrics) error {
 	data := formatMetrics(m)
-	err := writeFileAtomically(path, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-	if err != nil {
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("write metrics: %w", err)
 	}
 	return nil

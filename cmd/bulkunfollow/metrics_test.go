@@ -477,9 +477,17 @@ func TestMetricsPathError(t *testing.T) {
 		{filepath.Join(dir, "bulkunfollow.prom"), true},
 		{filepath.Join(dir, "bulkunfollow.txt"), false},
 		{filepath.Join(dir, "nope", "bulkunfollow.prom"), false},
+		// A queue named *.prom: the metrics file may not be the queue,
+		// nor its status snapshot, by any name.
+		{filepath.Join(dir, "q.prom"), false},
+		{filepath.Join(dir, "sub", "..", "q.prom"), false},
+		{filepath.Join(dir, "link.prom"), false},
 	}
+	os.Mkdir(filepath.Join(dir, "sub"), 0o700)
+	os.WriteFile(filepath.Join(dir, "q.prom"), []byte("queue"), 0o600)
+	os.Symlink(filepath.Join(dir, "q.prom"), filepath.Join(dir, "link.prom"))
 	for _, tt := range tests {
-		err := metricsPathError(tt.path)
+		err := metricsPathError(tt.path, filepath.Join(dir, "q.prom"))
 		if (err == nil) != tt.ok {
 			t.Errorf("metricsPathError(%q) = %v, want ok=%v", tt.path, err, tt.ok)
 		}

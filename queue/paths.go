@@ -1,0 +1,67 @@
+package queue
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// Files are the files a queue at path consists of: the bbolt file and its
+// status snapshot. Nothing but the queue may write them.
+func Files(path string) []string { return []string{path, statusPath(path)} }
+
+// NamesQueueFile reports whether writing to candidate would write over one
+// of the files of the queue at queuePath (Files), however either is
+// spelled: relative or absolute, through "..", a symlink (at the file or
+// in a directory above it) or a hard link. A command that writes a file of
+// its own (an export, a metrics file) checks its output with it before
+// writing anything.
+func NamesQueueFile(queuePath, candidate string) bool {
+	if candidate == "" || candidate == "-" {
+		return false
+	}
+	cfi, cerr := os.Stat(candidate) // follows a symlink at candidate
+	cname := canonical(candidate)
+	for _, f := range Files(queuePath) {
+		if cerr == nil {
+			if ffi, err := os.Stat(f); err == nil && os.SameFile(cfi, ffi) {
+				return true // the same file: by any name, link or hard link
+			}
+		}
+		if cname != "" && cname == canonical(f) {
+			return true // one name, spelled differently (the file may not exist yet)
+		}
+	}
+	return false
+}
+
+// canonical is the absolute path p names with every symlink resolved; for
+// a file that does not exist, its directory's resolved path and its name.
+// "" when neither can be resolved.
+func canonical(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return ""
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		return r
+	}
+	// A dangling symlink at p: follow its text one step.
+	if target, err := os.Readlink(abs); err == nil {
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(abs), target)
+		}
+		if r := canonicalDir(target); r != "" {
+			return r
+		}
+	}
+	return canonicalDir(abs)
+}
+
+// canonicalDir resolves the directory of p and keeps p's last element.
+func canonicalDir(p string) string {
+	dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, filepath.Base(p))
+}
