@@ -200,9 +200,12 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		}
 		label = string(id.Method) + " from " + id.Source
 	}
-	api := apiclient.New(hc, o.apiBaseURL, userAgent(), apiclient.WithTimeout(o.timeout), apiclient.WithClock(o.clock.Now))
+	windows := newReadWindows(o.clock.Now)
+	windows.restore(q)
+	api := apiclient.New(hc, o.apiBaseURL, userAgent(), apiclient.WithTimeout(o.timeout), apiclient.WithClock(o.clock.Now),
+		apiclient.WithRateObserver(windows.observe))
 
-	rd := reader{api: api, clock: o.clock, log: log, attempts: o.maxAttempts}
+	rd := reader{api: api, clock: o.clock, log: log, attempts: o.maxAttempts, windows: windows, deadline: deadline}
 	me, err := rd.me(ctx)
 	if err != nil {
 		return apiStop(ctx, fmt.Errorf("ask X who is signed in: %w", err))
@@ -245,12 +248,16 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		fmt.Fprintln(e.stderr, "Dry run: nothing was sent and the queue is unchanged.")
 		return nil
 	}
-	rep := runReport{q: q, log: log, o: o, start: start, account: "@" + me.Username, saved: prep.saved(), status: pl.status, prep: prep}
+	rep := runReport{q: q, log: log, o: o, start: start, account: "@" + me.Username, saved: prep.saved(), status: pl.status, prep: prep, windows: windows}
 	if ctx.Err() != nil {
 		return interrupted()
 	}
-	if pl.send > 0 && !o.yes {
-		ok, err := confirm(ctx, e, fmt.Sprintf("Unfollow %d accounts as @%s now? [y/N] ", pl.send, me.Username))
+	if (pl.send > 0 || prep.handlesLeft > 0) && !o.yes {
+		question := fmt.Sprintf("Unfollow %d accounts as @%s now? [y/N] ", pl.send, me.Username)
+		if prep.handlesLeft > 0 {
+			question = fmt.Sprintf("Unfollow %d accounts, and those of %d more @handles once resolved, as @%s now? [y/N] ", pl.send, prep.handlesLeft, me.Username)
+		}
+		ok, err := confirm(ctx, e, question)
 		if ctx.Err() != nil {
 			return interrupted()
 		}
@@ -265,7 +272,10 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	if err := prep.apply(q); err != nil {
 		return withExit(exitPerson, err, "the queue file could not be written; check the disk, then run again")
 	}
-	if pl.send == 0 {
+	if err := prep.resolveRest(ctx, log, q, rd); err != nil {
+		return e.stopResolving(ctx, rep, err)
+	}
+	if prep.toSend == 0 { // (more, if resolveRest found some)
 		return e.finishRun(rep, worker.Summary{Stop: worker.StopFinished})
 	}
 	// The display counts from the queue as the decisions left it.
@@ -273,7 +283,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		return withExit(exitPerson, err, "")
 	}
 
-	display := newRunDisplay(bar, log, o, counts, pl.send)
+	display := newRunDisplay(bar, log, o, counts, prep.toSend)
 	defer display.done()
 	if o.metricsFile != "" {
 		// A snapshot per window: the textfile collector sees a long run move.
@@ -311,6 +321,23 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	}
 	rep.status = display.lastStatus()
 	return e.finishRun(rep, sum)
+}
+
+// stopResolving ends a run whose resolution of the remaining @handles
+// (after the yes) failed: what was resolved is written, so a signal or a
+// deadline is an ordinary stop (exit 75) recorded like any other; a
+// storage error needs a person; an API failure is mapped like a read's.
+func (e *env) stopResolving(ctx context.Context, rep runReport, err error) error {
+	var ae *apiclient.Error
+	switch {
+	case ctx.Err() != nil:
+		return e.finishRun(rep, worker.Summary{Stop: worker.StopCanceled})
+	case errors.Is(err, errWindowPastDeadline):
+		return e.finishRun(rep, worker.Summary{Stop: worker.StopDeadline})
+	case errors.As(err, &ae):
+		return apiStop(ctx, err)
+	}
+	return withExit(exitPerson, err, "the queue file could not be written; check the disk, then run again")
 }
 
 // checkAccount refuses a queue bound to another account. It writes
@@ -403,6 +430,7 @@ type runReport struct {
 	saved   int
 	status  ratelimit.Status
 	prep    *preparation // what the run decided before sending (counted in the run record)
+	windows *readWindows // the read endpoints' windows, saved for the next run
 }
 
 // finishRun records the run, writes metrics, prints the summary and maps
@@ -425,6 +453,11 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 		info.Skipped += len(p.duplicates)
 		for _, seqs := range p.skips {
 			info.Skipped += len(seqs)
+		}
+	}
+	if rep.windows != nil {
+		if err := rep.windows.save(q); err != nil {
+			log.Warn().Err(err).Msg("could not save the read windows in the queue")
 		}
 	}
 	if err := q.SetLastRun(info); err != nil {
@@ -528,6 +561,9 @@ func interrupted() error {
 func apiStop(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return interrupted()
+	}
+	if errors.Is(err, errWindowPastDeadline) {
+		return withExit(exitTempFail, err, "run again later (or with a later --deadline); nothing was sent")
 	}
 	c := apiclient.Classify(err)
 	switch c {

@@ -76,8 +76,12 @@ func (pl plan) print(w io.Writer) {
 	fmt.Fprintf(w, "Queue:    %s — %d targets: %d pending, %d done, %d skipped, %d failed\n",
 		pl.queue, c.Total, c.Pending, c.Done, c.Skipped, c.Failed)
 	p := pl.prep
-	if n := len(p.resolved) + len(p.unknown); n > 0 {
-		fmt.Fprintf(w, "Handles:  %d resolved, %d not found on X\n", len(p.resolved), len(p.unknown))
+	if n := len(p.resolved) + len(p.unknown); n > 0 || p.handlesLeft > 0 {
+		fmt.Fprintf(w, "Handles:  %d resolved, %d not found on X", len(p.resolved), len(p.unknown))
+		if p.handlesLeft > 0 {
+			fmt.Fprintf(w, "; %d more are resolved after you confirm (100 per request, at X's users/by pace), then sent in input order", p.handlesLeft)
+		}
+		fmt.Fprintln(w)
 	}
 	if n := len(p.duplicates); n > 0 {
 		fmt.Fprintf(w, "Duplicates: %d @handles name accounts already in the queue (skipped)\n", n)
@@ -107,11 +111,14 @@ func (pl plan) print(w io.Writer) {
 		daily = fmt.Sprintf("daily cap %d (%d used in the last 24 h)", st.DailyCap, st.DailyUsed)
 	}
 	fmt.Fprintf(w, "Pace:     %s; %s\n", pace, daily)
-	if pl.send == 0 {
+	if pl.send == 0 && p.handlesLeft == 0 {
 		fmt.Fprintf(w, "Plan:     nothing to send\n")
 		return
 	}
 	fmt.Fprintf(w, "Plan:     unfollow %d accounts", pl.send)
+	if p.handlesLeft > 0 {
+		fmt.Fprintf(w, " (and those of the %d @handles still to resolve)", p.handlesLeft)
+	}
 	if pl.sendable < pl.send {
 		fmt.Fprintf(w, "; %d in this run (%s), the rest in later runs", pl.sendable, stopWords(pl.stopBy))
 	}
