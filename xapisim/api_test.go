@@ -313,3 +313,22 @@ func TestFollowingPagination(t *testing.T) {
 		t.Fatalf("unknown user: %v", r)
 	}
 }
+
+// TestDateOffset: DateOffset moves the Date header only; the windows and
+// their reset stay on the (Skew) server clock.
+func TestDateOffset(t *testing.T) {
+	offset := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC).Sub(newFakeClock().Now())
+	sim, ts, clock := start(t, Config{Window: time.Minute, Skew: 30 * time.Second, DateOffset: offset})
+	r := do(t, ts, "DELETE", unfollowPath("11"), sim.IssueToken(DefaultUserID))
+	date, err := http.ParseTime(r.header.Get("Date"))
+	if want := clock.Now().Add(30 * time.Second).Add(offset).Truncate(time.Second); err != nil || !date.Equal(want) {
+		t.Fatalf("Date %q, want %s", r.header.Get("Date"), want.Format(http.TimeFormat))
+	}
+	if date.Year() != 2100 {
+		t.Fatalf("Date %s, want in 2100", date)
+	}
+	_, _, reset := rateHeaders(t, r, "x-rate-limit-")
+	if want := clock.Now().Add(30 * time.Second).Truncate(time.Second).Add(time.Minute).Unix(); reset != want {
+		t.Fatalf("reset %d, want %d (the skewed clock, without the Date offset)", reset, want)
+	}
+}

@@ -50,6 +50,11 @@ type Config struct {
 	// Skew shifts the server's clock (Date header, reset times, token
 	// expiry) by this much relative to Now.
 	Skew time.Duration
+	// DateOffset shifts the Date header only, on top of Skew: reset
+	// times, token expiry and windows stay on the Skew clock. It mimics a
+	// server (or a proxy) whose Date header is off while its rate limits
+	// run on the real clock, e.g. 75 years ahead.
+	DateOffset time.Duration
 
 	// Window is the rate-limit window of every endpoint (default 15m).
 	Window time.Duration
@@ -197,9 +202,9 @@ func realSleep(ctx context.Context, d time.Duration) error {
 func (s *Server) now() time.Time { return s.cfg.Now().Add(s.cfg.Skew) }
 
 // ServeHTTP answers one request. Every response carries a Date header from
-// the server's (skewed) clock.
+// the server's (skewed) clock, shifted by DateOffset.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+	w.Header().Set("Date", s.now().Add(s.cfg.DateOffset).UTC().Format(http.TimeFormat))
 	s.mux.ServeHTTP(w, r)
 }
 
