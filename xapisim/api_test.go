@@ -147,8 +147,12 @@ func TestUnfollow(t *testing.T) {
 			if r.header.Get("Date") == "" {
 				t.Error("no Date header")
 			}
-			if tt.status >= 400 && r.header.Get("Content-Type") != "application/problem+json" {
-				t.Errorf("Content-Type %q", r.header.Get("Content-Type"))
+			want := "application/problem+json"
+			if tt.status == 400 {
+				want = "application/json; charset=utf-8"
+			}
+			if tt.status >= 400 && r.header.Get("Content-Type") != want {
+				t.Errorf("Content-Type %q, want %q", r.header.Get("Content-Type"), want)
 			}
 		})
 	}
