@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/ratelimit/ratelimittest"
 )
 
 // TestResetOnAnotherClockThanDate: a server whose Date header is far off
@@ -125,3 +126,35 @@ func countWarnings(ws []ratelimit.Warning, sub string) int {
 }
 
 func first(ws []ratelimit.Warning, n int) []ratelimit.Warning { return ws[:min(n, len(ws))] }
+
+// TestLateEndBeyondSlack: a server whose windows end 3 s after the second
+// they announce. Each 429 right after a reset raises the margin and is
+// tried again after it, even once the reset lies more than 2 s back: a
+// late end is not a reset "in the past on either clock", worth a full
+// window.
+func TestLateEndBeyondSlack(t *testing.T) {
+	l := newLimiter(t, ratelimit.Config{Rate: ratelimit.Rate{N: 10, Per: 10 * time.Second}})
+	srv := &ratelimittest.Server{Limit: 10, Window: 10 * time.Second, LateEnd: 3 * time.Second}
+	now := t0
+	for accepted := 0; accepted < 100; {
+		if d, _ := l.Delay(now); d > 0 {
+			now = now.Add(d)
+			continue
+		}
+		l.Take(now)
+		ok, o := srv.Do(now, now.Add(time.Millisecond), now.Add(2*time.Millisecond))
+		now = now.Add(2 * time.Millisecond)
+		l.Observe(now, o)
+		if ok {
+			accepted++
+		}
+	}
+	// 10 windows of 13 s; the margin grows 250ms → 4s in 4 429s, each
+	// retried within the margin, not a window later.
+	if m := l.Status(now).Margin; m != ratelimit.MaxMargin || srv.Rejected != 4 || srv.MaxInWindow > 10 {
+		t.Fatalf("margin %s after %d rejections", m, srv.Rejected)
+	}
+	if took, max := now.Sub(t0), 10*(13*time.Second+2*time.Second); took > max {
+		t.Fatalf("100 requests took %s, want at most %s", took, max)
+	}
+}

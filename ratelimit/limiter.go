@@ -425,9 +425,11 @@ func (l *Limiter) Observe(now time.Time, o Observation) []Warning {
 			reset = recv.Add(m)
 		case rd.asIs:
 			once(warnedResetClock, Warning{Msg: fmt.Sprintf("ratelimit: the server's reset times do not fit its Date header (%s off); they are read as this machine's time", absDur(l.skew.offset()).Round(time.Second)), Offset: l.skew.offset()})
-		case reset.Before(recv.Add(-resetSlack)) && o.Remaining <= 0:
+		case reset.Before(recv.Add(-resetSlack)) && o.Remaining <= 0 && !o.Rejected:
 			// The window is spent and its reset is in the past on
-			// either clock: no reading of it is usable.
+			// either clock: no reading of it is usable. (A 429 is
+			// handled below: right after a reset, a window that ends
+			// later than announced is tried again after the margin.)
 			once(warnedNoReset, Warning{Msg: fmt.Sprintf("ratelimit: window spent, but its reset is %s in the past; waiting a full window (%s)", recv.Sub(reset).Round(time.Second), l.cfg.Rate.Per), Offset: l.skew.offset()})
 			reset = recv.Add(l.cfg.Rate.Per)
 		}
