@@ -15,6 +15,11 @@
 //     the clock offset the Date headers prove, taking the smallest offset
 //     they allow (0 when they are consistent with synchronised clocks), so
 //     a wait never ends before the reset as far as the headers can tell.
+//     A converted reset that is implausible (more than a window ahead, or
+//     in the past, as with a Date header in 2100) is read on the local
+//     clock instead; a spent window with no plausible reading waits a full
+//     window. After a 429 with remaining 0 the wait is for the later
+//     plausible reading: at most one 429 per window.
 //   - Every wait is clamped to [0, window + margin + 2 s] (24 h for daily
 //     limits) and anything clamped is reported as a Warning.
 //   - Delay takes the longest constraint, never their sum: with a bucket

@@ -148,8 +148,20 @@ type Limiter struct {
 	margin      time.Duration
 	rejections  int
 	skew        skew
-	skewWarned  time.Duration
+	skewWarned  time.Duration // the offset last warned about; 0: none yet
+	warnedOnce  onceWarnings  // warnings already given in this run
 }
+
+// onceWarnings are warnings that repeat with every response of a server
+// that keeps sending the same oddity; each is given once per Limiter.
+type onceWarnings uint8
+
+const (
+	warnedResetClock onceWarnings = 1 << iota // reset read on the local clock
+	warnedResetClamp                          // window reset clamped
+	warnedDayClamp                            // 24-hour reset clamped
+	warnedNoReset                             // no usable reset: a full window
+)
 
 // New returns a Limiter with a full bucket and no server state.
 func New(cfg Config) (*Limiter, error) {
@@ -184,7 +196,7 @@ func (l *Limiter) Clone() *Limiter {
 	c, _ := New(l.cfg) // l.cfg was validated by New
 	_ = c.Restore(st)  // st has the current version
 	l.mu.Lock()
-	c.skew, c.skewWarned, c.rejections, c.sinceReset = l.skew, l.skewWarned, l.rejections, l.sinceReset
+	c.skew, c.skewWarned, c.warnedOnce, c.rejections, c.sinceReset = l.skew, l.skewWarned, l.warnedOnce, l.rejections, l.sinceReset
 	l.mu.Unlock()
 	return c
 }
@@ -378,6 +390,12 @@ func (l *Limiter) Observe(now time.Time, o Observation) []Warning {
 		warns = append(warns, w)
 		l.warn(w)
 	}
+	once := func(kind onceWarnings, w Warning) {
+		if l.warnedOnce&kind == 0 {
+			l.warnedOnce |= kind
+			warn(w)
+		}
+	}
 	recv := o.Received
 	if recv.IsZero() {
 		recv = now
@@ -391,16 +409,29 @@ func (l *Limiter) Observe(now time.Time, o Observation) []Warning {
 			sent = recv
 		}
 		l.skew.observe(o.Date, sent, recv)
-		if off := l.skew.offset(); absDur(off) >= 2*time.Second && absDur(off-l.skewWarned) >= time.Second {
+		if off := l.skew.offset(); l.skewWarnDue(off) {
 			l.skewWarned = off
 			warn(Warning{Msg: fmt.Sprintf("ratelimit: the server's clock is %s %s this machine's; reset times are corrected", absDur(off).Round(100*time.Millisecond), aheadBehind(off)), Offset: off})
 		}
 	}
+	var rd resetReading
 	if o.Present {
-		reset := l.toLocal(o.Reset)
-		if m := l.maxWindowWait(); reset.Sub(recv) > m {
-			warn(Warning{Msg: fmt.Sprintf("ratelimit: server reset %s ahead clamped to %s", reset.Sub(recv).Round(time.Second), m), Wait: reset.Sub(recv), Max: m, Offset: l.skew.offset()})
+		rd = l.readReset(o.Reset, recv, l.windowSpan())
+		reset := rd.at
+		switch {
+		case rd.clamped:
+			m := l.maxWindowWait()
+			once(warnedResetClamp, Warning{Msg: fmt.Sprintf("ratelimit: server reset %s ahead clamped to %s", reset.Sub(recv).Round(time.Second), m), Wait: reset.Sub(recv), Max: m, Offset: l.skew.offset()})
 			reset = recv.Add(m)
+		case rd.asIs:
+			once(warnedResetClock, Warning{Msg: fmt.Sprintf("ratelimit: the server's reset times do not fit its Date header (%s off); they are read as this machine's time", absDur(l.skew.offset()).Round(time.Second)), Offset: l.skew.offset()})
+		case reset.Before(recv.Add(-resetSlack)) && o.Remaining <= 0 && !o.Rejected:
+			// The window is spent and its reset is in the past on
+			// either clock: no reading of it is usable. (A 429 is
+			// handled below: right after a reset, a window that ends
+			// later than announced is tried again after the margin.)
+			once(warnedNoReset, Warning{Msg: fmt.Sprintf("ratelimit: window spent, but its reset is %s in the past; waiting a full window (%s)", recv.Sub(reset).Round(time.Second), l.cfg.Rate.Per), Offset: l.skew.offset()})
+			reset = recv.Add(l.cfg.Rate.Per)
 		}
 		l.win = window{Limit: o.Limit, Remaining: o.Remaining, Reset: reset, Observed: true}
 		l.hasWin = true
@@ -424,9 +455,11 @@ func (l *Limiter) Observe(now time.Time, o Observation) []Warning {
 		if !d.Present {
 			continue
 		}
-		reset := l.toLocal(d.Reset)
-		if m := l.maxWait(ReasonServerDaily); reset.Sub(recv) > m {
-			warn(Warning{Msg: fmt.Sprintf("ratelimit: 24-hour reset %s ahead clamped to %s", reset.Sub(recv).Round(time.Second), m), Wait: reset.Sub(recv), Max: m, Offset: l.skew.offset()})
+		r := l.readReset(d.Reset, recv, day+resetSlack)
+		reset := r.at
+		if r.clamped {
+			m := l.maxWait(ReasonServerDaily)
+			once(warnedDayClamp, Warning{Msg: fmt.Sprintf("ratelimit: 24-hour reset %s ahead clamped to %s", reset.Sub(recv).Round(time.Second), m), Wait: reset.Sub(recv), Max: m, Offset: l.skew.offset()})
 			reset = recv.Add(m)
 		}
 		d.Reset = reset
@@ -439,7 +472,8 @@ func (l *Limiter) Observe(now time.Time, o Observation) []Warning {
 		return warns
 	}
 	l.rejections++
-	if l.sinceReset >= 0 && l.sinceReset < l.margin+2*time.Second && l.margin < MaxMargin {
+	atReset := l.sinceReset >= 0 && l.sinceReset < l.margin+2*time.Second
+	if atReset && l.margin < MaxMargin {
 		// Rejected right after a reset we computed: the window ends later
 		// than its announced second says. Wait longer after resets.
 		l.margin = min(2*l.margin, MaxMargin)
@@ -459,11 +493,82 @@ func (l *Limiter) Observe(now time.Time, o Observation) []Warning {
 		shift := min(l.rejections-1, 10)
 		l.setHold(recv.Add(min(hiddenLimitBase<<shift, SnoozeFallback)), ReasonSnooze)
 	default:
-		// remaining 0: the window wait covers it; make sure it is not
-		// already over by our (wrong) estimate, or we would retry at once.
+		// remaining 0: the window wait covers it. Our reading of the reset
+		// was too early (or we would not have been refused), so wait for
+		// the later of the two readings, converted and as-is, that lies
+		// ahead. With none ahead: right after a reset, the window ends
+		// later than announced, so try again after the (raised) margin;
+		// otherwise, or if that is refused again, wait a full window.
+		switch {
+		case !rd.latest.IsZero():
+			if rd.latest.After(l.win.Reset) {
+				l.win.Reset = rd.latest
+			}
+		case !l.win.Reset.After(recv) && (!atReset || l.rejections > 1):
+			once(warnedNoReset, Warning{Msg: fmt.Sprintf("ratelimit: 429 with no reset ahead on either clock; waiting a full window (%s)", l.cfg.Rate.Per), Offset: l.skew.offset()})
+			l.win.Reset = recv.Add(l.cfg.Rate.Per)
+		}
 		l.setHold(recv.Add(l.margin), ReasonSnooze)
 	}
 	return warns
+}
+
+// resetReading is a server reset (epoch seconds) in local time.
+type resetReading struct {
+	at      time.Time // the reading to use
+	asIs    bool      // at is the reset read on the local clock unconverted: the converted one is implausible
+	clamped bool      // at lies further ahead than any reset can: clamp it
+	// latest is the later of the converted and the as-is reading among
+	// those that lie ahead of the response and within span; zero if none.
+	latest time.Time
+}
+
+// windowSpan is the furthest ahead of a response a window's reset can
+// plausibly lie.
+func (l *Limiter) windowSpan() time.Duration {
+	return max(l.cfg.Rate.Per, StandardWindow) + resetSlack
+}
+
+// readReset converts server, a reset on the server's clock, to local time.
+// The Date headers' offset gives the reading to use when it is plausible:
+// ahead of recv (or just behind it, a window ending while the response
+// was in flight) and at most span ahead. A server whose Date header is far
+// off while its resets are on the real clock (Date in 2100, say) makes the
+// converted reading decades away; then the reset read as-is on the local
+// clock is used if it is plausible.
+func (l *Limiter) readReset(server, recv time.Time, span time.Duration) resetReading {
+	conv, raw := l.toLocal(server), server
+	fits := func(t time.Time) bool { return t.After(recv.Add(-resetSlack)) && !t.After(recv.Add(span)) }
+	ahead := func(t time.Time) bool { return t.After(recv) && !t.After(recv.Add(span)) }
+	var r resetReading
+	for _, t := range [2]time.Time{conv, raw} {
+		if ahead(t) && t.After(r.latest) {
+			r.latest = t
+		}
+	}
+	switch {
+	case fits(conv):
+		r.at = conv
+	case fits(raw):
+		r.at, r.asIs = raw, true
+	default:
+		r.at, r.clamped = conv, conv.After(recv.Add(span))
+	}
+	return r
+}
+
+// skewWarnDue reports whether a clock offset is worth a warning: 2 s or
+// more, the first time; later only when it moved by at least a minute and
+// at least as much as the offset warned about (a Date header that is stuck
+// or random changes the estimate with every response).
+func (l *Limiter) skewWarnDue(off time.Duration) bool {
+	if absDur(off) < 2*time.Second {
+		return false
+	}
+	if l.skewWarned == 0 {
+		return true
+	}
+	return absDur(off-l.skewWarned) >= max(time.Minute, absDur(l.skewWarned))
 }
 
 // Snooze pauses all requests until until (e.g. a 429 with Retry-After the

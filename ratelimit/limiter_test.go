@@ -257,11 +257,17 @@ func TestClamp(t *testing.T) {
 	if max := 15*time.Minute + 2*time.Second + ratelimit.DefaultMargin; why != ratelimit.ReasonWindow || d != max {
 		t.Fatalf("Delay = %s (%s), want about 15m (window)", d, why)
 	}
-	// A reset in the past never yields a negative wait.
+	// A reset in the past never yields a negative wait; with the window
+	// spent it is no usable reset at all: one full window.
 	l.Take(t0)
 	l.Observe(t0, ratelimit.Observation{Present: true, Limit: 50, Remaining: 0, Reset: t0.Add(-time.Hour), Received: t0})
+	if d, _ := l.Delay(t0); d != 15*time.Minute+ratelimit.DefaultMargin {
+		t.Fatalf("Delay with reset in the past = %s, want a full window", d)
+	}
+	l.Take(t0)
+	l.Observe(t0, ratelimit.Observation{Present: true, Limit: 50, Remaining: 3, Reset: t0.Add(-time.Hour), Received: t0})
 	if d, _ := l.Delay(t0); d != 0 {
-		t.Fatalf("Delay with reset in the past = %s, want 0", d)
+		t.Fatalf("Delay with reset in the past, window not spent = %s, want 0", d)
 	}
 	// A restored state from a clock that jumped back is clamped at use.
 	st := l.State()

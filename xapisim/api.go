@@ -64,6 +64,14 @@ func problem(status int, p map[string]any) response {
 	return response{status: status, body: p, problem: true}
 }
 
+// invalidRequest is the 400 for a bad parameter. X sends this problem as
+// application/json; charset=utf-8 (real captures), unlike its other
+// problems (401, 403, 429, ...), which are application/problem+json.
+// values are the parameter's values as sent: none for an empty one.
+func invalidRequest(param, message string, values ...string) response {
+	return response{status: http.StatusBadRequest, body: problemInvalidRequest(param, values, message)}
+}
+
 // api wraps an API endpoint handler with what every X API request goes
 // through, in this order: latency, fault draw, 5xx fault, authentication,
 // app-only check, scopes, account/app mode, rate-limit windows, the handler,
@@ -254,13 +262,13 @@ func (s *Server) handleUnfollow(r *http.Request, p principal) response {
 	source, target := r.PathValue("source"), r.PathValue("target")
 	for _, pv := range [][2]string{{"source_user_id", source}, {"target_user_id", target}} {
 		if !idPattern.MatchString(pv[1]) {
-			return problem(http.StatusBadRequest, problemInvalidRequest(pv[0], pv[1],
-				fmt.Sprintf("The `%s` path parameter value [%s] does not match ^[0-9]{1,19}$", pv[0], pv[1])))
+			return invalidRequest(pv[0],
+				fmt.Sprintf("The `%s` path parameter value [%s] does not match ^[0-9]{1,19}$", pv[0], pv[1]), pv[1])
 		}
 	}
 	if source != p.userID {
-		return problem(http.StatusBadRequest, problemInvalidRequest("source_user_id", source,
-			fmt.Sprintf("The `source_user_id` path parameter value [%s] must be the id of the authenticated user.", source)))
+		return invalidRequest("source_user_id",
+			fmt.Sprintf("The `source_user_id` path parameter value [%s] must be the id of the authenticated user.", source), source)
 	}
 	if _, known := s.users[target]; !known {
 		return success(map[string]any{"errors": []any{notFoundError("id", target, "id")}})
@@ -285,18 +293,18 @@ func (s *Server) handleMe(_ *http.Request, p principal) response {
 func (s *Server) handleUsersBy(r *http.Request, _ principal) response {
 	raw := r.URL.Query().Get("usernames")
 	if raw == "" {
-		return problem(http.StatusBadRequest, problemInvalidRequest("usernames", "",
-			"The `usernames` query parameter can not be empty"))
+		return invalidRequest("usernames",
+			"The `usernames` query parameter can not be empty")
 	}
 	names := strings.Split(raw, ",")
 	if len(names) > 100 {
-		return problem(http.StatusBadRequest, problemInvalidRequest("usernames", raw,
-			fmt.Sprintf("The number of values in the `usernames` query parameter list [%d] is not between 1 and 100", len(names))))
+		return invalidRequest("usernames",
+			fmt.Sprintf("The number of values in the `usernames` query parameter list [%d] is not between 1 and 100", len(names)), raw)
 	}
 	for _, n := range names {
 		if !usernamePattern.MatchString(n) {
-			return problem(http.StatusBadRequest, problemInvalidRequest("usernames", n,
-				fmt.Sprintf("The `usernames` query parameter value [%s] does not match ^[A-Za-z0-9_]{1,15}$", n)))
+			return invalidRequest("usernames",
+				fmt.Sprintf("The `usernames` query parameter value [%s] does not match ^[A-Za-z0-9_]{1,15}$", n), n)
 		}
 	}
 	var data []User
@@ -319,13 +327,26 @@ func (s *Server) handleUsersBy(r *http.Request, _ principal) response {
 }
 
 // Pagination tokens are opaque to clients; here they encode an offset.
-var pageEncoding = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)
+// The spec's pagination_token is "a base32hex-encoded pagination token"
+// of at least 16 characters (a server that validates answers 400 to a
+// shorter one): RFC 4648 base32hex, upper case, unpadded, of 10 bytes or
+// more, like X's own 16-character tokens.
+var (
+	pageEncoding     = base32.HexEncoding.WithPadding(base32.NoPadding)
+	pageTokenPattern = regexp.MustCompile(`^[0-9A-V]{16,}$`)
+)
 
 func encodePageToken(offset int) string {
-	return pageEncoding.EncodeToString([]byte("sim:" + strconv.Itoa(offset)))
+	return pageEncoding.EncodeToString(fmt.Appendf(nil, "sim:%06d", offset))
 }
 
-func decodePageToken(tok string) (int, bool) {
+// decodePageToken checks tok as the spec says (base32hex, at least 16
+// characters) and returns the offset it encodes; ok is false for a token
+// that breaks the spec or was not handed out by the simulator.
+func decodePageToken(tok string) (offset int, ok bool) {
+	if !pageTokenPattern.MatchString(tok) {
+		return 0, false
+	}
 	b, err := pageEncoding.DecodeString(tok)
 	if err != nil {
 		return 0, false
@@ -340,15 +361,15 @@ func (s *Server) handleFollowing(r *http.Request, _ principal) response {
 	id := r.PathValue("id")
 	q := r.URL.Query()
 	if !idPattern.MatchString(id) {
-		return problem(http.StatusBadRequest, problemInvalidRequest("id", id,
-			fmt.Sprintf("The `id` path parameter value [%s] does not match ^[0-9]{1,19}$", id)))
+		return invalidRequest("id",
+			fmt.Sprintf("The `id` path parameter value [%s] does not match ^[0-9]{1,19}$", id), id)
 	}
 	size := 100
 	if v := q.Get("max_results"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			return problem(http.StatusBadRequest, problemInvalidRequest("max_results", v,
-				fmt.Sprintf("The `max_results` query parameter value [%s] is not between 1 and 1000", v)))
+			return invalidRequest("max_results",
+				fmt.Sprintf("The `max_results` query parameter value [%s] is not between 1 and 1000", v), v)
 		}
 		size = n
 	}
@@ -356,8 +377,8 @@ func (s *Server) handleFollowing(r *http.Request, _ principal) response {
 	if v := q.Get("pagination_token"); v != "" {
 		n, valid := decodePageToken(v)
 		if !valid {
-			return problem(http.StatusBadRequest, problemInvalidRequest("pagination_token", v,
-				fmt.Sprintf("The `pagination_token` query parameter value [%s] is not valid", v)))
+			return invalidRequest("pagination_token",
+				fmt.Sprintf("The `pagination_token` query parameter value [%s] is not valid", v), v)
 		}
 		offset = n
 	}

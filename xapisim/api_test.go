@@ -147,8 +147,12 @@ func TestUnfollow(t *testing.T) {
 			if r.header.Get("Date") == "" {
 				t.Error("no Date header")
 			}
-			if tt.status >= 400 && r.header.Get("Content-Type") != "application/problem+json" {
-				t.Errorf("Content-Type %q", r.header.Get("Content-Type"))
+			want := "application/problem+json"
+			if tt.status == 400 {
+				want = "application/json; charset=utf-8"
+			}
+			if tt.status >= 400 && r.header.Get("Content-Type") != want {
+				t.Errorf("Content-Type %q, want %q", r.header.Get("Content-Type"), want)
 			}
 		})
 	}
@@ -311,5 +315,24 @@ func TestFollowingPagination(t *testing.T) {
 	}
 	if r := do(t, ts, "GET", "/2/users/6/following", tok).json(t); r["errors"] == nil {
 		t.Fatalf("unknown user: %v", r)
+	}
+}
+
+// TestDateOffset: DateOffset moves the Date header only; the windows and
+// their reset stay on the (Skew) server clock.
+func TestDateOffset(t *testing.T) {
+	offset := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC).Sub(newFakeClock().Now())
+	sim, ts, clock := start(t, Config{Window: time.Minute, Skew: 30 * time.Second, DateOffset: offset})
+	r := do(t, ts, "DELETE", unfollowPath("11"), sim.IssueToken(DefaultUserID))
+	date, err := http.ParseTime(r.header.Get("Date"))
+	if want := clock.Now().Add(30 * time.Second).Add(offset).Truncate(time.Second); err != nil || !date.Equal(want) {
+		t.Fatalf("Date %q, want %s", r.header.Get("Date"), want.Format(http.TimeFormat))
+	}
+	if date.Year() != 2100 {
+		t.Fatalf("Date %s, want in 2100", date)
+	}
+	_, _, reset := rateHeaders(t, r, "x-rate-limit-")
+	if want := clock.Now().Add(30 * time.Second).Truncate(time.Second).Add(time.Minute).Unix(); reset != want {
+		t.Fatalf("reset %d, want %d (the skewed clock, without the Date offset)", reset, want)
 	}
 }

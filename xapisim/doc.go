@@ -18,7 +18,8 @@
 // Guarantees:
 //
 //   - Every response carries a Date header from the server clock
-//     (Config.Now shifted by Config.Skew).
+//     (Config.Now shifted by Config.Skew), shifted further by
+//     Config.DateOffset (the Date header only).
 //   - Every authenticated API response carries x-rate-limit-limit,
 //     -remaining and -reset. Windows are per user and per endpoint, fixed,
 //     anchored at the first request after the previous window ended; the
@@ -32,7 +33,11 @@
 //     user-suspended) carry the fields every spec Problem has. Types the
 //     spec lists use https://api.x.com/2/problems/..., the others
 //     https://api.twitter.com/2/problems/... as real responses do: clients
-//     must match on the suffix.
+//     must match on the suffix. A 400 invalid-request is sent as
+//     application/json; charset=utf-8, every other problem as
+//     application/problem+json, as real responses are. Pagination tokens
+//     are 16 characters of base32hex, as the spec's pagination_token
+//     requires, and incoming ones are checked the same way (400).
 //   - Users exist if and only if they were added (AddUser, SetFollowing,
 //     SeedFollowing). Unfollowing an unknown id answers 200 with a
 //     resource-not-found entry in "errors"; unfollowing a known account

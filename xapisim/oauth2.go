@@ -342,7 +342,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_ = consentPage.Execute(w, map[string]any{
-			"ClientID": c.ID, "Username": s.users[DefaultUserID].Username,
+			"ClientID": c.ID, "Username": s.users[s.cfg.UserID].Username,
 			"Scope": strings.Join(scopes, ", "), "Params": params,
 		})
 		return
@@ -353,7 +353,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	code := randomToken(32)
 	s.codes[code] = &authCode{clientID: c.ID, redirectURI: redirect, challenge: q.Get("code_challenge"),
-		userID: DefaultUserID, scopes: scopes, expires: s.now().Add(s.cfg.CodeLifetime)}
+		userID: s.cfg.UserID, scopes: scopes, expires: s.now().Add(s.cfg.CodeLifetime)}
 	s.stats.CodesIssued++
 	back(url.Values{"code": {code}})
 }

@@ -40,11 +40,15 @@ func problemInternal() map[string]any {
 }
 
 // problemInvalidRequest is X's 400: a list of the bad parameters with a
-// message each.
-func problemInvalidRequest(param, value, message string) map[string]any {
+// message each. values are the parameter's values as sent: none (an
+// empty list, not [""]) when it was empty or absent.
+func problemInvalidRequest(param string, values []string, message string) map[string]any {
+	if values == nil {
+		values = []string{}
+	}
 	return map[string]any{
 		"errors": []any{map[string]any{
-			"parameters": map[string]any{param: []string{value}},
+			"parameters": map[string]any{param: values},
 			"message":    message,
 		}},
 		"title":  "Invalid Request",

@@ -19,7 +19,7 @@ import (
 // The default account: the user that IssueToken is usually called for, that
 // the consent page logs in as, and whose following list --following-file
 // fills. Its id is above 2^53 so that a client passing ids through float64
-// loses digits and fails visibly.
+// loses digits and fails visibly; Config.UserID replaces it.
 const (
 	DefaultUserID   = "1790000000000000001"
 	DefaultUsername = "sim_user"
@@ -50,6 +50,18 @@ type Config struct {
 	// Skew shifts the server's clock (Date header, reset times, token
 	// expiry) by this much relative to Now.
 	Skew time.Duration
+	// DateOffset shifts the Date header only, on top of Skew: reset
+	// times, token expiry and windows stay on the Skew clock. It mimics a
+	// server (or a proxy) whose Date header is off while its rate limits
+	// run on the real clock, e.g. 75 years ahead.
+	DateOffset time.Duration
+
+	// UserID is the id of the default account, the one the consent page
+	// logs in as and Stats counts the following of (default
+	// DefaultUserID). X's own local simulator answers users/me with id
+	// "0", which the spec's ^[0-9]{1,19}$ allows: set "0" to try a client
+	// with it. It is served as given, even outside that pattern.
+	UserID string
 
 	// Window is the rate-limit window of every endpoint (default 15m).
 	Window time.Duration
@@ -146,6 +158,7 @@ func New(cfg Config) *Server {
 	if cfg.Sleep == nil {
 		cfg.Sleep = realSleep
 	}
+	setDefault(&cfg.UserID, DefaultUserID)
 	setDefault(&cfg.Window, DefaultWindow)
 	setDefault(&cfg.UnfollowLimit, DefaultUnfollowLimit)
 	setDefault(&cfg.MeLimit, DefaultMeLimit)
@@ -170,7 +183,7 @@ func New(cfg Config) *Server {
 		nonces:    map[string]time.Time{},
 		stats:     newStats(),
 	}
-	s.addUser(DefaultUserID, DefaultUsername, defaultName)
+	s.addUser(cfg.UserID, DefaultUsername, defaultName)
 	s.routes()
 	return s
 }
@@ -197,9 +210,9 @@ func realSleep(ctx context.Context, d time.Duration) error {
 func (s *Server) now() time.Time { return s.cfg.Now().Add(s.cfg.Skew) }
 
 // ServeHTTP answers one request. Every response carries a Date header from
-// the server's (skewed) clock.
+// the server's (skewed) clock, shifted by DateOffset.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+	w.Header().Set("Date", s.now().Add(s.cfg.DateOffset).UTC().Format(http.TimeFormat))
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -219,6 +232,9 @@ func (s *Server) routes() {
 	})
 	s.mux = m
 }
+
+// UserID returns the id of the default account (Config.UserID).
+func (s *Server) UserID() string { return s.cfg.UserID }
 
 // AddUser makes an account known (or renames it). An empty username keeps
 // the known one, or gets a generated one ("u" and the id's last 14 digits).

@@ -48,7 +48,7 @@ func (s *Server) Stats() Stats {
 	st := s.stats
 	st.UnfollowCallsByTarget = maps.Clone(s.stats.UnfollowCallsByTarget)
 	st.Calls = maps.Clone(s.stats.Calls)
-	st.FollowingCount = len(s.following[DefaultUserID])
+	st.FollowingCount = len(s.following[s.cfg.UserID])
 	return st
 }
 

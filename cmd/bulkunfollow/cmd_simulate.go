@@ -67,6 +67,7 @@ Details: docs/simulator.md.`,
 	latency := fs.Duration("latency", 0, "delay added to every API response")
 	seed := fs.Int64("seed", 1, "seed of the fault sequence (same seed and request order, same faults)")
 	skew := fs.Duration("skew", 0, "shift the server clock (Date header, reset times) by this much, e.g. -90s")
+	dateOffset := fs.Duration("date-offset", 0, "shift the Date header only (reset times stay on the --skew clock), e.g. 650000h")
 	mode := fs.String("mode", "", "fail every API request as X does when: usage-cap (429), credits (402), suspended (403), client-not-enrolled (403)")
 	autoApprove := fs.Bool("auto-approve", false, "authorize endpoint redirects at once instead of showing the consent page")
 	clientID := fs.String("client-id", simDefaultClientID, "OAuth 2.0 client id to accept")
@@ -140,7 +141,7 @@ Details: docs/simulator.md.`,
 	}
 
 	sim := xapisim.New(xapisim.Config{
-		Skew: *skew, Window: *window, UnfollowLimit: *unfollowLimit, DailyUnfollowLimit: *dailyLimit,
+		Skew: *skew, DateOffset: *dateOffset, Window: *window, UnfollowLimit: *unfollowLimit, DailyUnfollowLimit: *dailyLimit,
 		TokenLifetime: *tokenLifetime, AutoApprove: *autoApprove,
 		FailRate: *failRate, ResetRate: *resetRate, Latency: *latency, Seed: *seed,
 	})
