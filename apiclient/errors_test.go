@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// TestClassifyResponses covers every row of XAPI.md's error table and the
+// TestClassifyResponses covers every row of docs/api-errors.md and the
 // extra shapes X is known to send, through a real HTTP round trip.
 func TestClassifyResponses(t *testing.T) {
 	const reset = 1767225600

@@ -73,7 +73,7 @@ type globalRand struct{}
 func (globalRand) Int64N(n int64) int64 { return rand.Int64N(n) }
 
 // Kind classifies a failed unfollow request; it decides what the worker
-// does (see DESIGN.md, Worker outcomes).
+// does (see docs/api-errors.md).
 type Kind int
 
 // The kinds. The zero Kind is Transient.

@@ -306,7 +306,7 @@ func (w *Worker) call(ctx context.Context, t queue.Target) (Reply, bool, error) 
 	}
 }
 
-// handle acts on one answer as DESIGN.md's outcome table says.
+// handle acts on one answer (the outcome table of docs/api-errors.md).
 func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, aborted bool, sent, recv time.Time) (StopReason, error) {
 	if callErr == nil {
 		r.permanent = 0

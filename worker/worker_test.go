@@ -23,7 +23,7 @@ import (
 const source = "999"
 
 // TestOutcomes runs one scripted target (then a plain one behind it) per
-// row of DESIGN.md's outcome table, on a real queue.
+// outcome the worker knows, on a real queue.
 func TestOutcomes(t *testing.T) {
 	tests := []struct {
 		name     string
