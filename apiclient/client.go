@@ -164,11 +164,11 @@ func (r *response) malformed(why string) *Error {
 func (c *Client) send(ctx context.Context, k call) (*response, error) {
 	e := &Error{Op: k.op, Endpoint: k.endpoint, Method: k.method, Path: c.basePath + k.path, Target: k.target}
 	if c.baseErr != nil {
-		e.Err = c.baseErr
+		e.Err, e.noEffect = c.baseErr, true
 		return nil, e
 	}
 	if err := ctx.Err(); err != nil {
-		e.Err = callerErr(ctx)
+		e.Err, e.noEffect = callerErr(ctx), true
 		return nil, e
 	}
 	u := c.base + k.path
@@ -184,7 +184,7 @@ func (c *Client) send(ctx context.Context, k call) (*response, error) {
 
 	req, err := http.NewRequestWithContext(rctx, k.method, u, nil)
 	if err != nil {
-		e.Err = fmt.Errorf("%w: %v", ErrBadBaseURL, err)
+		e.Err, e.noEffect = fmt.Errorf("%w: %v", ErrBadBaseURL, err), true
 		return nil, e
 	}
 	req.Header.Set("User-Agent", c.userAgent)
@@ -193,6 +193,7 @@ func (c *Client) send(ctx context.Context, k call) (*response, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		e.Err = c.transportErr(ctx, rctx, err)
+		e.noEffect = errors.Is(e.Err, ErrUnsendable) || needsPerson(e.Err)
 		return nil, e
 	}
 	defer resp.Body.Close()
@@ -237,7 +238,8 @@ func (c *Client) send(ctx context.Context, k call) (*response, error) {
 
 // transportErr turns a client error into the cause kept in Error.Err:
 // the caller's context end (ClassCanceled), ErrRequestTimeout for our own
-// timeout, or the underlying network error without the URL.
+// timeout, ErrUnsendable for a request the HTTP client would not send, or
+// the underlying network error without the URL.
 func (c *Client) transportErr(ctx, rctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return callerErr(ctx)
@@ -253,7 +255,25 @@ func (c *Client) transportErr(ctx, rctx context.Context, err error) error {
 		// http.Client.Timeout or similar: not the caller's context.
 		return fmt.Errorf("%w: %s", ErrRequestTimeout, err.Error())
 	}
+	if unsendable(err) {
+		return fmt.Errorf("%w: %w", ErrUnsendable, err)
+	}
 	return err
+}
+
+// unsendable reports whether err is Go's HTTP client refusing a request
+// as built, before dialing: it checks header and trailer fields (names and
+// values: a credential with a line break fails here), the method and the
+// URL. Those errors are plain strings, recognised by their wording.
+func unsendable(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"net/http: invalid header", "net/http: invalid trailer", "net/http: invalid method",
+		"unsupported protocol scheme", "http: nil Request.", "http: no Host in request URL"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // callerErr is the caller's context error, with its cause when it has one.

@@ -541,3 +541,193 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		t.Error("caller's http.Client was modified")
 	}
 }
+
+// cutAfterHeaders answers 200 with the headers and the start of the body
+// X would send after applying the unfollow, then drops the connection.
+func cutAfterHeaders(w http.ResponseWriter, _ *http.Request) {
+	conn, buf, _ := w.(http.Hijacker).Hijack()
+	_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-rate-limit-remaining: 7\r\nContent-Length: 28\r\n\r\n{\"data\":{\"foll")
+	_ = buf.Flush()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0) // RST
+	}
+	conn.Close()
+}
+
+// TestAnswerNotReadWholeMayHaveTakenEffect: a DELETE whose answer was not
+// read whole may have unfollowed the target: the error says so, whatever
+// cut it short. One the client never sent does not.
+func TestAnswerNotReadWholeMayHaveTakenEffect(t *testing.T) {
+	hold := make(chan struct{})
+	defer close(hold)
+	headersThenWait := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "28")
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte(`{"data":`))
+		w.(http.Flusher).Flush()
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		}
+	}
+	refused := httptest.NewServer(http.NotFoundHandler())
+	refusedURL := refused.URL
+	refused.Close()
+
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		client  func(url string, hc *http.Client) (*Client, context.Context)
+		class   Class
+		want    bool
+	}{
+		{name: "200 headers then the connection drops mid-body", handler: cutAfterHeaders, class: ClassTransient, want: true},
+		{name: "connection reset before headers", handler: func(w http.ResponseWriter, r *http.Request) {
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+			conn.Close()
+		}, class: ClassTransient, want: true},
+		{name: "our timeout while reading the body", handler: headersThenWait, client: func(url string, hc *http.Client) (*Client, context.Context) {
+			return New(hc, url, "", WithTimeout(20*time.Millisecond)), context.Background()
+		}, class: ClassTransient, want: true},
+		{name: "caller cancels after the headers", handler: headersThenWait, client: func(url string, hc *http.Client) (*Client, context.Context) {
+			ctx, cancel := context.WithCancel(context.Background())
+			t.Cleanup(cancel)
+			// The observer runs once the headers are in, before the body.
+			return New(hc, url, "", WithTimeout(time.Hour), WithRateObserver(func(Endpoint, RateInfo) { cancel() })), ctx
+		}, class: ClassCanceled, want: true},
+		{name: "connection refused: may have been sent, for all the client knows", client: func(string, *http.Client) (*Client, context.Context) {
+			return New(nil, refusedURL, ""), context.Background()
+		}, class: ClassTransient, want: true},
+		{name: "caller's context over before sending", client: func(url string, hc *http.Client) (*Client, context.Context) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			return New(hc, url, ""), ctx
+		}, class: ClassCanceled, want: false},
+		{name: "unusable base URL", client: func(string, *http.Client) (*Client, context.Context) {
+			return New(nil, "ftp://example.com", ""), context.Background()
+		}, class: ClassPermanent, want: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := tt.handler
+			if h == nil {
+				h = func(w http.ResponseWriter, r *http.Request) { t.Error("request sent") }
+			}
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			c, ctx := New(srv.Client(), srv.URL, ""), context.Background()
+			if tt.client != nil {
+				c, ctx = tt.client(srv.URL, srv.Client())
+			}
+			_, err := c.Unfollow(ctx, source, target)
+			if got := Classify(err); got != tt.class {
+				t.Errorf("Classify = %v, want %v (err %v)", got, tt.class, err)
+			}
+			if got := MayHaveTakenEffect(err); got != tt.want {
+				t.Errorf("MayHaveTakenEffect = %v, want %v (err %v)", got, tt.want, err)
+			}
+		})
+	}
+	c, _ := fakeX(t, fixed(reply{200, nil, bodyUnfollowed}))
+	if _, err := c.Unfollow(t.Context(), source, "12a"); err == nil || MayHaveTakenEffect(err) {
+		t.Errorf("invalid id, never sent: err %v, MayHaveTakenEffect %v", err, MayHaveTakenEffect(err))
+	}
+	// A credential the auth transport could not use: it sent nothing.
+	_, err := New(&http.Client{Transport: failing{personErr{true}}}, "http://127.0.0.1:1", "").Unfollow(t.Context(), source, target)
+	if Classify(err) != ClassUnauthorized || MayHaveTakenEffect(err) {
+		t.Errorf("needs a person: %v, class %v, MayHaveTakenEffect %v", err, Classify(err), MayHaveTakenEffect(err))
+	}
+}
+
+// failing is a transport that fails every request with err.
+type failing struct{ err error }
+
+func (f failing) RoundTrip(*http.Request) (*http.Response, error) { return nil, f.err }
+
+// TestUnsendableRequestIsConfig: Go's HTTP client refuses a header value it
+// cannot send (here a token with a line break); retrying sends the same
+// request, so it is a configuration error that stops the run, not a
+// transient one, and nothing was sent.
+func TestUnsendableRequestIsConfig(t *testing.T) {
+	c0, rec := fakeX(t, fixed(reply{200, nil, bodyUnfollowed}))
+	for _, tok := range []string{"abc\ndef", "abc\rdef", "abc\x00def"} {
+		hc := &http.Client{Transport: bearer{http.DefaultTransport, tok}}
+		c := New(hc, c0.BaseURL(), "")
+		_, err := c.Unfollow(t.Context(), source, target)
+		var e *Error
+		if !errors.As(err, &e) || !errors.Is(err, ErrUnsendable) {
+			t.Fatalf("token %q: err = %v, want ErrUnsendable", tok, err)
+		}
+		if got := Classify(err); got != ClassConfig || !got.StopsRun() {
+			t.Errorf("token %q: class %v, want config (stops the run)", tok, got)
+		}
+		if MayHaveTakenEffect(err) {
+			t.Errorf("token %q: a request never sent may not have taken effect", tok)
+		}
+		if !strings.Contains(err.Error(), `invalid header field value for "Authorization"`) || strings.Contains(err.Error(), "def") {
+			t.Errorf("token %q: Error() = %q: want the header named, its value not shown", tok, err)
+		}
+		if h := e.Hint(); !strings.Contains(h, "credential") {
+			t.Errorf("Hint() = %q", h)
+		}
+		if _, err := c.Me(t.Context()); Classify(err) != ClassConfig {
+			t.Errorf("Me: %v (%v)", err, Classify(err))
+		}
+	}
+	if n := len(rec.all()); n != 0 {
+		t.Errorf("%d requests reached the server", n)
+	}
+}
+
+// TestServerIDsAsTheSpecSpellsThem: X's UserId is ^[0-9]{1,19}$; "0" is
+// one (X's own local simulator answers users/me with it), so are 19 digits
+// above int64. 20 digits or anything not digits is refused, saying why.
+func TestServerIDsAsTheSpecSpellsThem(t *testing.T) {
+	for _, id := range []string{"0", "007", "9999999999999999999", "1000000000000000000"} {
+		c, rec := fakeX(t, func(r *http.Request) reply {
+			switch {
+			case r.URL.Path == "/2/users/me":
+				return reply{200, nil, `{"data":{"id":"` + id + `","name":"Me","username":"me"}}`}
+			case r.URL.Path == "/2/users/by":
+				return reply{200, nil, `{"data":[{"id":"` + id + `","name":"A","username":"a"}]}`}
+			case strings.HasSuffix(r.URL.Path, "/following") && r.Method == http.MethodGet:
+				return reply{200, nil, `{"data":[{"id":"` + id + `","name":"A","username":"a"}],"meta":{"result_count":1}}`}
+			}
+			return reply{200, nil, bodyUnfollowed}
+		})
+		me, err := c.Me(t.Context())
+		if err != nil || me.ID != id {
+			t.Errorf("Me with id %q = %+v, %v", id, me, err)
+		}
+		users, _, err := c.UsersByUsernames(t.Context(), []string{"a"})
+		if err != nil || len(users) != 1 || users[0].ID != id {
+			t.Errorf("users/by with id %q = %+v, %v", id, users, err)
+		}
+		p, err := c.Following(t.Context(), id, "")
+		if err != nil || len(p.Users) != 1 || p.Users[0].ID != id {
+			t.Errorf("Following(%q) = %+v, %v", id, p, err)
+		}
+		if _, err := c.Unfollow(t.Context(), id, target); err != nil {
+			t.Errorf("Unfollow from source %q: %v", id, err)
+		}
+		if _, err := c.Unfollow(t.Context(), source, id); err != nil {
+			t.Errorf("Unfollow target %q: %v", id, err)
+		}
+		if n := len(rec.all()); n != 5 {
+			t.Errorf("id %q: %d requests, want 5", id, n)
+		}
+	}
+	for _, id := range []string{"12345678901234567890", "12a", "-1", "1.5", " 1", ""} {
+		c, _ := fakeX(t, fixed(reply{200, nil, `{"data":{"id":"` + id + `","name":"Me","username":"me"}}`}))
+		_, err := c.Me(t.Context())
+		if !errors.Is(err, ErrMalformedBody) || !strings.Contains(err.Error(), "is not 1-19 decimal digits") {
+			t.Errorf("Me with id %q: err = %v, want a malformed body saying the id is not 1-19 decimal digits", id, err)
+		}
+		if _, err := c.Following(t.Context(), id, ""); !errors.Is(err, ErrInvalidID) || !strings.Contains(err.Error(), "want 1 to 19 decimal digits") {
+			t.Errorf("Following(%q): %v", id, err)
+		}
+	}
+}

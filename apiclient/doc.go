@@ -17,8 +17,11 @@
 //     and never contains request headers, tokens or secrets.
 //   - Classify(err) gives exactly one Class per error, deciding what a
 //     batch does: wait for the window, stop for quota / unauthorized /
-//     forbidden, fail the target (not found, permanent), retry (transient),
-//     or stop because the caller canceled.
+//     forbidden / config, fail the target (not found, permanent), retry
+//     (transient), or stop because the caller canceled.
+//   - MayHaveTakenEffect(err) says, in one place, whether a request may
+//     have been applied although no complete answer says so: no answer, a
+//     gateway's 502 / 504, or an answer not read whole or not understood.
 //   - User ids are decimal strings of 1–19 digits; JSON is decoded without
 //     passing ids through float64. Ids and usernames are validated before
 //     anything is sent.

@@ -21,6 +21,12 @@ var (
 	// ErrMalformedBody means a 2xx response body could not be understood
 	// (not JSON, truncated, or without the expected members).
 	ErrMalformedBody = errors.New("malformed response body")
+	// ErrUnsendable means Go's HTTP client refused to send the request as
+	// built: a header value it rejects (a credential with a line break or
+	// another control character), an invalid method or URL. Nothing left
+	// the machine, and retrying sends the same request: a configuration
+	// error (ClassConfig).
+	ErrUnsendable = errors.New("request not sent")
 
 	errNotObject = errors.New("not a JSON object")
 )
@@ -55,6 +61,12 @@ const (
 	// ClassCanceled: the caller's context was canceled or hit its deadline.
 	// Not a failure of the request: do not retry, do not count an attempt.
 	ClassCanceled
+	// ClassConfig: the setup is wrong, not the target: the HTTP client
+	// refused to send the request (ErrUnsendable: an invalid header value
+	// such as a mangled credential), or an unfollow got a 404 that does not
+	// name its target (a wrong base URL, or X's answer to a DELETE the app
+	// may not make). Stop and explain; retrying will not help.
+	ClassConfig
 )
 
 var classNames = [...]string{
@@ -67,6 +79,7 @@ var classNames = [...]string{
 	ClassTransient:     "transient",
 	ClassPermanent:     "permanent",
 	ClassCanceled:      "canceled",
+	ClassConfig:        "config",
 }
 
 func (c Class) String() string {
@@ -80,7 +93,7 @@ func (c Class) String() string {
 // caller rather than one target: a batch should stop (targets stay pending).
 func (c Class) StopsRun() bool {
 	switch c {
-	case ClassQuota, ClassUnauthorized, ClassForbidden, ClassCanceled:
+	case ClassQuota, ClassUnauthorized, ClassForbidden, ClassCanceled, ClassConfig:
 		return true
 	}
 	return false
@@ -112,6 +125,13 @@ type Error struct {
 	Body string
 
 	Err error // transport error, timeout, context end or decode failure
+
+	// noEffect is true when the client knows the request did nothing: it
+	// never left (an unusable base URL or id, the caller's context already
+	// over, a request the HTTP client refused to send) or the auth transport
+	// gave up on it (no usable credential, a 401 it could not refresh). The
+	// zero value (false) is the safe one: see MayHaveTakenEffect.
+	noEffect bool
 }
 
 // Error returns a concise one-line description such as
@@ -211,6 +231,9 @@ func (e *Error) Class() Class {
 		if errors.Is(e.Err, ErrBadBaseURL) || errors.Is(e.Err, ErrInvalidID) {
 			return ClassPermanent
 		}
+		if errors.Is(e.Err, ErrUnsendable) {
+			return ClassConfig
+		}
 		if needsPerson(e.Err) {
 			// The transport could not authenticate the request (a refused
 			// refresh token, no usable credential): a new login is needed,
@@ -233,6 +256,14 @@ func (e *Error) Class() Class {
 		return ClassForbidden
 	case e.Status == http.StatusBadRequest && name == "invalid-request":
 		return ClassForbidden
+	case e.Status == http.StatusNotFound && e.Target != "":
+		// An unfollow: only a 404 that names the target is about it. Any
+		// other (empty, HTML, a generic problem, a legacy code) says the
+		// path or the app is wrong and would fail target after target.
+		if e.namesTarget() {
+			return ClassNotFound
+		}
+		return ClassConfig
 	case e.Status == http.StatusNotFound:
 		if c, _ := legacyClass(e.Legacy); e.aboutTarget() || c == ClassNotFound {
 			return ClassNotFound
@@ -300,6 +331,73 @@ func (e *Error) aboutTarget() bool {
 	return id == "" || id == e.Target
 }
 
+// namesTarget reports whether the answer names the target: a problem (top
+// level or an "errors" entry) whose resource_id or value is the target id,
+// or whose detail mentions the id as a whole number.
+func (e *Error) namesTarget() bool {
+	if e.Target == "" {
+		return false
+	}
+	for _, p := range append([]Problem{e.Problem}, e.Errors...) {
+		if p.Str("resource_id") == e.Target || p.Str("value") == e.Target || mentionsID(p.Detail, e.Target) {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionsID reports whether id occurs in s as a whole number (not inside
+// a longer run of digits).
+func mentionsID(s, id string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], id)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(id)
+		if (start == 0 || !isDigit(s[start-1])) && (end == len(s) || !isDigit(s[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// MayHaveTakenEffect reports whether the request may have been applied by X
+// although no complete answer says what happened: it went out and got no
+// answer (a dropped connection, a timeout), a gateway's 502 or 504, or an
+// answer that was not read whole or not understood (a body cut off, a
+// timeout or cancel while reading it, a 2xx body that is not the expected
+// JSON). An answer read whole (a refusal, 404, 429, X's own 500/503) and a
+// request the client never sent do not count. This is the one place that
+// decides it: a caller must not record such a target as "not following".
+func (e *Error) MayHaveTakenEffect() bool {
+	switch {
+	case e.noEffect:
+		return false
+	case e.Status == 0:
+		return true // sent (or possibly sent), no answer
+	case e.Status == http.StatusBadGateway, e.Status == http.StatusGatewayTimeout:
+		return true // a gateway's word, not X's
+	}
+	return e.Err != nil // the answer was not read whole, or not understood
+}
+
+// MayHaveTakenEffect reports whether the request behind err may have been
+// applied (see Error.MayHaveTakenEffect). nil: false. An error that is not
+// a Client's *Error says nothing either way: true.
+func MayHaveTakenEffect(err error) bool {
+	if err == nil {
+		return false
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.MayHaveTakenEffect()
+	}
+	return true
+}
+
 // legacyClass maps well-known v1.1 error codes.
 func legacyClass(ls []LegacyError) (Class, bool) {
 	for _, l := range ls {
@@ -350,6 +448,11 @@ func (e *Error) Hint() string {
 		return "X refused the request for this account or app. Check that the app has \"Read and write\" permission (regenerate tokens after changing it) and that the account is in good standing."
 	case ClassWindowLimited:
 		return "The rate-limit window is used up; the run waits for the reset and continues."
+	case ClassConfig:
+		if e.Status == http.StatusNotFound {
+			return "X answered 404 without naming the target: the API base URL may be wrong (check --api-base-url), or the app may not unfollow for this account (X answers some unauthorized DELETEs with 404): check that the app has \"Read and write\" permission, regenerate the tokens and log in again."
+		}
+		return "The request could not be sent: a header value is invalid, usually a credential with a stray line break, quote or control character. Check the credentials in the environment or files (bulkunfollow auth status), or log in again."
 	}
 	return ""
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// TestClassifyResponses covers every row of XAPI.md's error table and the
+// TestClassifyResponses covers every row of docs/api-errors.md and the
 // extra shapes X is known to send, through a real HTTP round trip.
 func TestClassifyResponses(t *testing.T) {
 	const reset = 1767225600
@@ -85,10 +85,29 @@ func TestClassifyResponses(t *testing.T) {
 			ClassTransient, "", "malformed response body: no data", false, false, ""},
 		{"404 about the target", reply{404, nil, bodyNotFound404},
 			ClassNotFound, "resource-not-found", "404 Not Found: Could not find user", false, false, ""},
+		{"404 naming the target in its detail only", reply{404, nil, `{"title":"Not Found Error","type":"about:blank","detail":"Could not find user with id: [2244994945]."}`},
+			ClassNotFound, "", "Could not find user with id: [2244994945].", false, false, ""},
+		{"404 errors entry with the target's value", reply{404, nil, `{"errors":[{"value":"2244994945","title":"Not Found Error","type":"https://api.x.com/2/problems/resource-not-found"}]}`},
+			ClassNotFound, "resource-not-found", "404 Not Found: Not Found Error", false, false, ""},
+		// A 404 that does not name the target is about the path or the app
+		// (a wrong base URL; X's answer to some unauthorized DELETEs): it
+		// would fail target after target, so it stops the run.
 		{"404 legacy user not found", reply{404, nil, `{"errors":[{"code":50,"message":"User not found."}]}`},
-			ClassNotFound, "", "User not found. (code 50)", false, false, ""},
+			ClassConfig, "", "User not found. (code 50)", false, false, "--api-base-url"},
+		{"404 legacy page does not exist", reply{404, nil, `{"errors":[{"code":34,"message":"Sorry, that page does not exist."}]}`},
+			ClassConfig, "", "(code 34)", false, false, "Read and write"},
 		{"404 html wrong base url", reply{404, map[string]string{"Content-Type": "text/html"}, "<html>404 page not found</html>"},
-			ClassPermanent, "", "404 Not Found: non-JSON body", false, false, ""},
+			ClassConfig, "", "404 Not Found: non-JSON body", false, false, "--api-base-url"},
+		{"404 empty body", reply{404, nil, ""},
+			ClassConfig, "", "404 Not Found", false, false, "--api-base-url"},
+		{"404 generic problem", reply{404, nil, `{"title":"Not Found Error","type":"about:blank","status":404,"detail":"Not Found"}`},
+			ClassConfig, "", "404 Not Found: Not Found", false, false, "Read and write"},
+		{"404 resource-not-found without an id", reply{404, nil, `{"title":"Not Found Error","type":"https://api.x.com/2/problems/resource-not-found","detail":"The requested resource was not found."}`},
+			ClassConfig, "resource-not-found", "was not found", false, false, "--api-base-url"},
+		{"404 about another id", reply{404, nil, strings.ReplaceAll(bodyNotFound404, target, "42")},
+			ClassConfig, "resource-not-found", "Could not find user with id: [42].", false, false, "--api-base-url"},
+		{"404 detail with the id inside a longer number", reply{404, nil, `{"title":"Not Found Error","type":"about:blank","detail":"Could not find user with id: [122449949451]."}`},
+			ClassConfig, "", "[122449949451]", false, false, "--api-base-url"},
 		{"409 conflict", reply{409, nil, `{"title":"Conflict","type":"about:blank","status":409,"detail":"Conflict"}`},
 			ClassPermanent, "", "409 Conflict: Conflict", false, false, ""},
 		{"400 other problem", reply{400, nil, `{"title":"Bad Request","type":"about:blank","status":400,"detail":"Bad Request"}`},
@@ -230,13 +249,13 @@ func (w *wrapped) Error() string { return "run: " + w.err.Error() }
 func (w *wrapped) Unwrap() error { return w.err }
 
 func TestClassStrings(t *testing.T) {
-	for c := ClassNone; c <= ClassCanceled; c++ {
+	for c := ClassNone; c <= ClassConfig; c++ {
 		if s := c.String(); s == "" || strings.HasPrefix(s, "class(") {
 			t.Errorf("Class(%d).String() = %q", c, s)
 		}
 	}
-	stops := map[Class]bool{ClassQuota: true, ClassUnauthorized: true, ClassForbidden: true, ClassCanceled: true}
-	for c := ClassNone; c <= ClassCanceled; c++ {
+	stops := map[Class]bool{ClassQuota: true, ClassUnauthorized: true, ClassForbidden: true, ClassCanceled: true, ClassConfig: true}
+	for c := ClassNone; c <= ClassConfig; c++ {
 		if c.StopsRun() != stops[c] {
 			t.Errorf("%v.StopsRun() = %v", c, c.StopsRun())
 		}
@@ -279,5 +298,51 @@ func TestTransportErrorsNeedingAPerson(t *testing.T) {
 		if got := e.Class(); got != tt.want {
 			t.Errorf("Class(%v) = %v, want %v", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestMayHaveTakenEffect: an unfollow answer read whole says what X did;
+// anything less (no answer, a gateway's word, a body cut off or not
+// understood) leaves open that X applied it.
+func TestMayHaveTakenEffect(t *testing.T) {
+	tests := []struct {
+		name string
+		rp   reply
+		want bool
+	}{
+		{"200 following false", reply{200, nil, bodyUnfollowed}, false},
+		{"200 not found for the target", reply{200, nil, bodyTargetNotFound}, false},
+		{"200 truncated json", reply{200, nil, `{"data":{"follo`}, true},
+		{"200 not json", reply{200, map[string]string{"Content-Type": "text/html"}, "<html>captive portal</html>"}, true},
+		{"200 empty object", reply{200, nil, `{}`}, true},
+		{"200 data without following", reply{200, nil, `{"data":{}}`}, true},
+		{"401", reply{401, nil, bodyUnauthorized}, false},
+		{"403", reply{403, nil, bodyForbidden}, false},
+		{"404 naming the target", reply{404, nil, bodyNotFound404}, false},
+		{"404 html", reply{404, nil, "<html>404 page not found</html>"}, false},
+		{"429", reply{429, limits(50, 0, 1767225600), bodyTooManyRequests}, false},
+		{"500", reply{500, nil, bodyInternal}, false},
+		{"503 html", reply{503, nil, bodyServiceUnavailHTM}, false},
+		{"502", reply{502, nil, ""}, true},
+		{"504", reply{504, nil, "upstream request timeout"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := fakeX(t, fixed(tt.rp))
+			_, err := c.Unfollow(t.Context(), source, target)
+			if got := MayHaveTakenEffect(err); got != tt.want {
+				t.Errorf("MayHaveTakenEffect(%v) = %v, want %v", err, got, tt.want)
+			}
+			var e *Error
+			if err != nil && (!errors.As(err, &e) || e.MayHaveTakenEffect() != tt.want) {
+				t.Errorf("(*Error).MayHaveTakenEffect() disagrees: %v", err)
+			}
+		})
+	}
+	if MayHaveTakenEffect(nil) {
+		t.Error("MayHaveTakenEffect(nil) = true")
+	}
+	if !MayHaveTakenEffect(errors.New("from somewhere else")) {
+		t.Error("an error that is not the client's says nothing: it must count as may have taken effect")
 	}
 }

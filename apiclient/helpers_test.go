@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// X's bodies, as XAPI.md and the OpenAPI spec give them.
+// X's bodies, as its documentation and OpenAPI spec give them.
 const (
 	bodyUnauthorized      = `{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}`
 	bodyUnsupportedAuth   = `{"title":"Unsupported Authentication","detail":"Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context].","type":"https://api.twitter.com/2/problems/unsupported-authentication","status":403}`

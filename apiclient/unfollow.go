@@ -28,7 +28,7 @@ func (c *Client) Unfollow(ctx context.Context, source, target string) (UnfollowR
 	for _, id := range []string{source, target} {
 		if !ValidID(id) {
 			return UnfollowResult{}, &Error{Op: op, Endpoint: EndpointUnfollow, Target: target,
-				Err: fmt.Errorf("%w: %.40q", ErrInvalidID, id)}
+				Err: fmt.Errorf("%w %.40q: want 1 to 19 decimal digits", ErrInvalidID, id), noEffect: true}
 		}
 	}
 	r, err := c.send(ctx, call{endpoint: EndpointUnfollow, op: op, method: "DELETE",

@@ -212,7 +212,7 @@ type Page struct {
 func (c *Client) Following(ctx context.Context, userID, pageToken string) (Page, error) {
 	op := "following " + userID
 	if !ValidID(userID) {
-		return Page{}, &Error{Op: op, Endpoint: EndpointFollowing, Err: fmt.Errorf("%w: %.40q", ErrInvalidID, userID)}
+		return Page{}, &Error{Op: op, Endpoint: EndpointFollowing, Err: fmt.Errorf("%w %.40q: want 1 to 19 decimal digits", ErrInvalidID, userID), noEffect: true}
 	}
 	q := url.Values{"max_results": {fmt.Sprint(FollowingPageSize)}}
 	if pageToken != "" {

@@ -2,15 +2,22 @@
 // rate limiter, call the API, classify the outcome and checkpoint it.
 //
 // Guarantees:
-//   - Targets go in input order; the outcome follows DESIGN.md's table:
+//   - Targets go in input order; the outcome follows docs/api-errors.md:
 //     following:false → done; not found → failed, no retry; window 429 →
 //     wait for the reset, no attempt counted; transient errors and a 200
 //     that still says following → retry with exponential backoff and full
 //     jitter, failed after Options.MaxAttempts; 401 (after the transport's
-//     refresh), 403 / 400 invalid-request, usage caps and credits → the
-//     run stops with the server's words and a hint, every target left
-//     pending (a 403 that names the target fails only that target); other
-//     permanent refusals fail the target, and three in a row stop the run.
+//     refresh), 403 / 400 invalid-request, usage caps, credits and Config
+//     failures (a request that cannot be sent, a 404 not naming the
+//     target) → the run stops with the server's words and a hint, every
+//     target left pending (a 403 that names the target fails only that
+//     target); other permanent refusals fail the target, and three in a
+//     row stop the run.
+//   - A failure whose request may have taken effect (Failure.
+//     MayHaveTakenEffect, decided by the API client) is recorded with
+//     ReasonOutcomeUnknown, so a later run never takes the target for
+//     one that was not followed.
+//   - Summary counts only results the queue wrote.
 //   - A result that arrived is always written, even while shutting down:
 //     the request runs on a context detached from Run's (bounded by
 //     RequestTimeout, the deadline and Options.Abort) and the queue's

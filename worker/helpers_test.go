@@ -112,7 +112,9 @@ func answer(clock *fakeClock, target, step string) (worker.Reply, error) {
 	case "503":
 		return worker.Reply{}, &worker.Failure{Kind: worker.Transient, Status: 503, Title: "Service Unavailable", Obs: &obs}
 	case "reset":
-		return worker.Reply{}, &worker.Failure{Kind: worker.Transient, Err: fmt.Errorf("read: connection reset by peer")}
+		return worker.Reply{}, &worker.Failure{Kind: worker.Transient, Err: fmt.Errorf("read: connection reset by peer"), MayHaveTakenEffect: true}
+	case "cut": // 200 headers, then the connection dropped mid-body
+		return worker.Reply{}, &worker.Failure{Kind: worker.Transient, Status: 200, Err: fmt.Errorf("unexpected EOF"), Obs: &obs, MayHaveTakenEffect: true}
 	case "plain":
 		return worker.Reply{}, fmt.Errorf("something unclassified")
 	case "429":
@@ -123,6 +125,12 @@ func answer(clock *fakeClock, target, step string) (worker.Reply, error) {
 		return worker.Reply{}, &worker.Failure{Kind: worker.Window, Status: 429, Title: "Too Many Requests"}
 	case "404":
 		return worker.Reply{}, &worker.Failure{Kind: worker.NotFound, Status: 200, Type: "https://api.x.com/2/problems/resource-not-found", Title: "Not Found Error", Detail: "Could not find user with id: [" + target + "].", Obs: &obs}
+	case "404-target": // a 404 naming the target
+		return worker.Reply{}, &worker.Failure{Kind: worker.NotFound, Status: 404, Type: "https://api.x.com/2/problems/resource-not-found", Title: "Not Found Error", Detail: "Could not find user with id: [" + target + "].", Obs: &obs}
+	case "404-generic": // a 404 not naming the target: the path or the app is wrong
+		return worker.Reply{}, &worker.Failure{Kind: worker.Config, Status: 404, Title: "Not Found", Detail: "Not Found", Obs: &obs, Hint: "check --api-base-url"}
+	case "unsendable": // Go's HTTP client refused a header value
+		return worker.Reply{}, &worker.Failure{Kind: worker.Config, Err: fmt.Errorf(`request not sent: net/http: invalid header field value for "Authorization"`), Hint: "check the credentials"}
 	case "401":
 		return worker.Reply{}, &worker.Failure{Kind: worker.Unauthorized, Status: 401, Title: "Unauthorized", Type: "about:blank", Obs: &obs, Hint: "run bulkunfollow auth login again"}
 	case "403-suspended":
@@ -225,6 +233,10 @@ type memQueue struct {
 	targets []queue.Target // by seq-1
 	meta    map[string][]byte
 	records int
+	// failRecord, when set, is asked before each Record (n: 1-based count
+	// of Record calls); an error it returns is Record's, nothing written.
+	failRecord func(n int) error
+	calls      int
 }
 
 func newMemQueue(ids []string) *memQueue {
@@ -258,6 +270,12 @@ func (q *memQueue) Pending(after uint64, limit int) ([]queue.Target, error) {
 func (q *memQueue) Record(seq uint64, r queue.Result) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.calls++
+	if q.failRecord != nil {
+		if err := q.failRecord(q.calls); err != nil {
+			return err
+		}
+	}
 	t := &q.targets[seq-1]
 	if t.State != queue.Pending {
 		return fmt.Errorf("target %d is %s: %w", seq, t.State, queue.ErrNotPending)

@@ -73,7 +73,7 @@ type globalRand struct{}
 func (globalRand) Int64N(n int64) int64 { return rand.Int64N(n) }
 
 // Kind classifies a failed unfollow request; it decides what the worker
-// does (see DESIGN.md, Worker outcomes).
+// does (see docs/api-errors.md).
 type Kind int
 
 // The kinds. The zero Kind is Transient.
@@ -86,9 +86,10 @@ const (
 	NotFound                 // the target does not exist: failed, no retry
 	Permanent                // any other refusal: failed, no retry (three in a row stop the run)
 	Canceled                 // the request's context ended
+	Config                   // the setup is wrong, not the target (a request that cannot be sent, a 404 not naming the target): stop the run
 )
 
-var kindNames = [...]string{"transient", "window", "quota", "unauthorized", "forbidden", "not found", "permanent", "canceled"}
+var kindNames = [...]string{"transient", "window", "quota", "unauthorized", "forbidden", "not found", "permanent", "canceled", "config"}
 
 func (k Kind) String() string {
 	if k >= 0 && int(k) < len(kindNames) {
@@ -110,6 +111,11 @@ type Failure struct {
 	// Hint is what a person should do if this failure stops the run
 	// (from the API client, which knows X's errors); may be empty.
 	Hint string
+	// MayHaveTakenEffect says the request may have unfollowed the target
+	// although no complete answer says so (no answer, a gateway error, an
+	// answer not read whole). The API client decides it; the worker only
+	// carries it into the record (see markMayHaveTakenEffect).
+	MayHaveTakenEffect bool
 }
 
 func (f *Failure) Error() string {
@@ -168,11 +174,11 @@ func (e *AccountError) Unwrap() error { return e.Failure }
 // hint tells the person what to do about an account-level stop. The API
 // adapter supplies X-specific advice in Failure.Hint (apiclient knows X's
 // errors); the worker adds only what it alone knows: why a streak of
-// refusals stopped the run.
-func hint(f *Failure) string {
+// refusals stopped the run, and how many of it were marked failed.
+func hint(f *Failure, streakFailed int) string {
 	switch {
 	case f.Kind == Permanent:
-		return "several targets in a row were refused for a reason that is probably not about them: check the account, the app and --api-base-url, then `bulkunfollow retry` puts the failed ones back"
+		return fmt.Sprintf("%d targets in a row were refused for a reason that is probably not about them, and the %d before this one were marked failed: check the account, the app and --api-base-url, then `bulkunfollow retry` puts the failed ones back", streakFailed+1, streakFailed)
 	case f.Hint != "":
 		return f.Hint
 	}

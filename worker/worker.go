@@ -200,11 +200,7 @@ func (w *Worker) step(ctx context.Context, r *run) (StopReason, error) {
 		return "", fmt.Errorf("target %d (@%s) has no id: resolve handles before draining", t.Seq, t.Handle)
 	}
 	if t.ID == w.opts.Source {
-		if err := w.record(r, t, queue.Result{State: queue.Skipped, Reason: "own account", At: w.opts.Clock.Now()}, OutcomeSkipped, nil); err != nil {
-			return "", err
-		}
-		r.sum.Skipped++
-		return "", nil
+		return "", w.record(r, t, queue.Result{State: queue.Skipped, Reason: "own account", At: w.opts.Clock.Now()}, OutcomeSkipped, nil)
 	}
 	if stop := w.waitTurn(ctx, r, t); stop != "" {
 		return stop, nil
@@ -310,14 +306,13 @@ func (w *Worker) call(ctx context.Context, t queue.Target) (Reply, bool, error) 
 	}
 }
 
-// handle acts on one answer as DESIGN.md's outcome table says.
+// handle acts on one answer (the outcome table of docs/api-errors.md).
 func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, aborted bool, sent, recv time.Time) (StopReason, error) {
 	if callErr == nil {
 		r.permanent = 0
 		r.gaveUp = 0 // X answered
 		w.observe(recv, reply.Observation, sent, false)
 		if !reply.Following {
-			r.sum.Done++
 			return "", w.record(r, t, queue.Result{State: queue.Done, Reason: "unfollowed", CountAttempt: true, At: recv}, OutcomeDone, nil)
 		}
 		// 200 but still following: not done. Try again after a backoff;
@@ -327,7 +322,8 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 
 	var f *Failure
 	if !errors.As(callErr, &f) {
-		f = &Failure{Kind: Transient, Err: callErr}
+		// Unclassified: nothing says the request did not reach X.
+		f = &Failure{Kind: Transient, Err: callErr, MayHaveTakenEffect: true}
 	}
 	if f.Obs != nil {
 		o := *f.Obs
@@ -363,17 +359,14 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 	}
 	switch f.Kind {
 	case Window:
-		r.sum.RateLimited++
 		return "", w.record(r, t, queue.Result{State: queue.Pending, Err: f.info(), At: recv}, OutcomeSnooze, f)
 	case NotFound:
-		r.sum.Failed++
 		return "", w.record(r, t, queue.Result{State: queue.Failed, Reason: "not found", Err: f.info(), CountAttempt: true, At: recv}, OutcomeFailed, f)
 	case Forbidden:
 		if !aboutTarget(f, t.ID) {
 			return w.stop(r, t, f, StopAccountError)
 		}
 		r.permanent = 0 // a refusal naming the target is no sign of a systemic problem
-		r.sum.Failed++
 		return "", w.record(r, t, queue.Result{State: queue.Failed, Reason: refusal(f), Err: f.info(), CountAttempt: true, At: recv}, OutcomeFailed, f)
 	case Permanent:
 		// Not retryable, and not known to be about the account: fail the
@@ -383,26 +376,18 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 		if r.permanent >= permanentStreak {
 			return w.stop(r, t, f, StopAccountError)
 		}
-		r.sum.Failed++
 		return "", w.record(r, t, queue.Result{State: queue.Failed, Reason: refusal(f), Err: f.info(), CountAttempt: true, At: recv}, OutcomeFailed, f)
-	case Unauthorized:
+	case Unauthorized, Config:
 		return w.stop(r, t, f, StopAccountError)
 	case Quota:
 		return w.stop(r, t, f, StopQuotaExhausted)
 	default: // Transient and unknown kinds
-		reason := ""
-		if outcomeUnknown(f) {
-			// The request may have taken effect: a resumed run must not take
-			// "not in the following list" to mean it was never followed.
-			// Reasons stick until a later answer gives one.
-			reason = ReasonOutcomeUnknown
-		}
 		if t.Attempts+1 >= w.opts.MaxAttempts {
 			// This target is about to fail. If the previous one failed the
 			// same way with no success since, X (or the network) is down,
 			// not this target: stop instead of failing the whole queue.
 			if r.gaveUp >= 1 {
-				res := queue.Result{State: queue.Pending, Reason: reason, Err: f.info(), At: recv}
+				res := queue.Result{State: queue.Pending, Err: f.info(), At: recv}
 				if err := w.record(r, t, res, OutcomeStopped, f); err != nil {
 					return "", err
 				}
@@ -411,24 +396,26 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 			}
 			r.gaveUp++
 		}
-		return "", w.retry(r, t, recv, reason, f, f.RetryAfter)
+		return "", w.retry(r, t, recv, "", f, f.RetryAfter)
 	}
 }
 
-// ReasonOutcomeUnknown is the reason recorded on a target whose request got
-// no answer (a dropped connection, a timeout, a gateway error): it may have
-// unfollowed the account.
+// ReasonOutcomeUnknown is the reason recorded on a target whose request may
+// have unfollowed the account although no complete answer says so (no
+// answer, a gateway error, an answer cut off or not understood): see
+// Failure.MayHaveTakenEffect.
 const ReasonOutcomeUnknown = "sent, outcome unknown"
 
-// outcomeUnknown reports whether a transient failure leaves open whether X
-// applied the request: no answer at all, or a gateway's 502/504 (X's own
-// 500/503 "Service Unavailable" answers mean it did nothing).
-func outcomeUnknown(f *Failure) bool {
-	switch f.Status {
-	case 0, 502, 504: // no answer; Bad Gateway; Gateway Timeout
-		return true
+// markMayHaveTakenEffect is the one place a result learns that its request
+// may have reached X (f.MayHaveTakenEffect, decided by the API client): a
+// resumed run must then not take "not in the following list" to mean the
+// target was never followed. The queue keeps it in the reason, which
+// sticks until a later answer gives one.
+func markMayHaveTakenEffect(res *queue.Result, f *Failure) {
+	if f == nil || !f.MayHaveTakenEffect {
+		return
 	}
-	return false
+	res.Reason = ReasonOutcomeUnknown
 }
 
 // refusal is the failed reason for a refusal about one target.
@@ -452,12 +439,10 @@ func (w *Worker) retry(r *run, t queue.Target, recv time.Time, reason string, f 
 		if final == "" {
 			final = fmt.Sprintf("gave up after %d attempts: %s", attempts, f.Error())
 		}
-		r.sum.Failed++
 		return w.record(r, t, queue.Result{State: queue.Failed, Reason: final, Err: info, CountAttempt: true, At: recv}, OutcomeFailed, f)
 	}
 	d := max(w.backoff(attempts), atLeast)
 	w.lim.Backoff(recv.Add(d))
-	r.sum.Retried++
 	res := queue.Result{State: queue.Pending, Reason: reason, Err: info, CountAttempt: true, At: recv}
 	return w.record(r, t, res, OutcomeRetry, f)
 }
@@ -478,7 +463,7 @@ func (w *Worker) backoff(attempt int) time.Duration {
 // stop ends the run on an account-level answer; the target stays pending
 // and untouched (it is not to blame), the limiter state is saved.
 func (w *Worker) stop(r *run, t queue.Target, f *Failure, why StopReason) (StopReason, error) {
-	r.sum.Err = &AccountError{Failure: f, Hint: hint(f)}
+	r.sum.Err = &AccountError{Failure: f, Hint: hint(f, r.permanent-1)}
 	ev := w.event(r, EventResult)
 	ev.Target, ev.Outcome, ev.Err = t, OutcomeStopped, r.sum.Err
 	w.emit(ev)
@@ -501,9 +486,12 @@ func (w *Worker) observe(recv time.Time, o ratelimit.Observation, sent time.Time
 	}
 }
 
-// record writes a result with the limiter state in one transaction. The
-// queue API takes no context: the write happens even after ctx ended.
+// record writes a result with the limiter state in one transaction, then
+// counts it in the summary: a result that could not be written is not
+// counted. The queue API takes no context: the write happens even after
+// ctx ended.
 func (w *Worker) record(r *run, t queue.Target, res queue.Result, out Outcome, f *Failure) error {
+	markMayHaveTakenEffect(&res, f)
 	st, err := json.Marshal(w.lim.State())
 	if err != nil {
 		return fmt.Errorf("encode limiter state: %w", err)
@@ -517,6 +505,18 @@ func (w *Worker) record(r *run, t queue.Target, res queue.Result, out Outcome, f
 	}
 	if err := w.q.Record(t.Seq, res); err != nil {
 		return fmt.Errorf("record target %d: %w", t.Seq, err)
+	}
+	switch out {
+	case OutcomeDone:
+		r.sum.Done++
+	case OutcomeFailed:
+		r.sum.Failed++
+	case OutcomeSkipped:
+		r.sum.Skipped++
+	case OutcomeRetry:
+		r.sum.Retried++
+	case OutcomeSnooze:
+		r.sum.RateLimited++
 	}
 	ev := w.event(r, EventResult)
 	ev.Target, ev.Outcome, ev.Reason = t, out, res.Reason

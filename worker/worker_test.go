@@ -1,12 +1,18 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
@@ -17,7 +23,7 @@ import (
 const source = "999"
 
 // TestOutcomes runs one scripted target (then a plain one behind it) per
-// row of DESIGN.md's outcome table, on a real queue.
+// outcome the worker knows, on a real queue.
 func TestOutcomes(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -36,6 +42,9 @@ func TestOutcomes(t *testing.T) {
 		{"429 without headers: snooze", []string{"429-bare", "ok"}, queue.Done, "unfollowed", 2, 1, worker.StopFinished, "", 0},
 		{"503 twice then ok", []string{"503", "503", "ok"}, queue.Done, "unfollowed", 3, 3, worker.StopFinished, "", 0},
 		{"connection reset then ok", []string{"reset", "ok"}, queue.Done, "unfollowed", 2, 2, worker.StopFinished, "", 0},
+		{"200 cut off mid-body then ok", []string{"cut", "ok"}, queue.Done, "unfollowed", 2, 2, worker.StopFinished, "", 0},
+		{"200 cut off forever: failed, outcome unknown", []string{"cut"}, queue.Failed, worker.ReasonOutcomeUnknown, 5, 5, worker.StopFinished, "", 200},
+		{"404 naming the target: failed, no retry", []string{"404-target"}, queue.Failed, "not found", 1, 1, worker.StopFinished, "", 404},
 		{"unclassified error retried", []string{"plain", "ok"}, queue.Done, "unfollowed", 2, 2, worker.StopFinished, "", 0},
 		{"503 forever: failed after max", []string{"503"}, queue.Failed, "gave up after 5 attempts", 5, 5, worker.StopFinished, "", 503},
 		{"still following once", []string{"following", "ok"}, queue.Done, "unfollowed", 2, 2, worker.StopFinished, "", 0},
@@ -43,6 +52,8 @@ func TestOutcomes(t *testing.T) {
 		{"403 about the target", []string{"403-target"}, queue.Failed, "refused: Forbidden", 1, 1, worker.StopFinished, "", 403},
 		{"permanent: failed, no retry", []string{"409"}, queue.Failed, "refused: Conflict", 1, 1, worker.StopFinished, "", 409},
 		{"401 after refresh: stop", []string{"401"}, queue.Pending, "", 1, 0, worker.StopAccountError, "auth login", 0},
+		{"404 not naming the target: stop", []string{"404-generic"}, queue.Pending, "", 1, 0, worker.StopAccountError, "--api-base-url", 0},
+		{"request that cannot be sent: stop", []string{"unsendable"}, queue.Pending, "", 1, 0, worker.StopAccountError, "credentials", 0},
 		{"403 suspended: stop", []string{"403-suspended"}, queue.Pending, "", 1, 0, worker.StopAccountError, "suspended", 0},
 		{"400 invalid request: stop", []string{"400"}, queue.Pending, "", 1, 0, worker.StopAccountError, "auth status", 0},
 		{"usage cap: stop", []string{"usage-cap"}, queue.Pending, "", 1, 0, worker.StopQuotaExhausted, "usage cap", 0},
@@ -78,7 +89,7 @@ func TestOutcomes(t *testing.T) {
 				if !errors.As(sum.Err, &ae) || !strings.Contains(ae.Hint, tt.hint) {
 					t.Fatalf("Summary.Err = %v, want *AccountError with a hint about %q", sum.Err, tt.hint)
 				}
-				if ae.Failure.Detail == "" && ae.Failure.Title == "" {
+				if ae.Failure.Detail == "" && ae.Failure.Title == "" && ae.Failure.Err == nil {
 					t.Errorf("account error lost the server's words: %+v", ae.Failure)
 				}
 				// Account-level: nothing marked failed, everything pending,
@@ -119,6 +130,111 @@ func TestPermanentStreakStops(t *testing.T) {
 	// 1006 is the third in a row: pending.
 	if sum.Failed != 4 || sum.Done != 1 || got["1006"].State != queue.Pending || got["1005"].State != queue.Failed {
 		t.Fatalf("summary %+v; 1005 %s, 1006 %s", sum, got["1005"].State, got["1006"].State)
+	}
+	// The hint says what the streak did: two of it were marked failed.
+	if !strings.Contains(ae.Hint, "3 targets in a row") || !strings.Contains(ae.Hint, "the 2 before this one were marked failed") {
+		t.Errorf("hint %q does not count the streak's failed targets", ae.Hint)
+	}
+}
+
+// TestCutBodyStaysPendingOutcomeUnknown: X applied the unfollow, but its
+// 200 was cut off mid-body and the run then stopped. The target stays
+// pending with its attempt counted and the outcome-unknown reason, so a
+// later run does not take "not in the following list" to mean it was
+// never followed. An answer read whole (a 503) does not say that.
+func TestCutBodyStaysPendingOutcomeUnknown(t *testing.T) {
+	for _, tt := range []struct {
+		step   string
+		reason string
+	}{
+		{"cut", worker.ReasonOutcomeUnknown},
+		{"reset", worker.ReasonOutcomeUnknown},
+		{"plain", worker.ReasonOutcomeUnknown}, // unclassified: nothing says it did not reach X
+		{"503", ""},
+	} {
+		t.Run(tt.step, func(t *testing.T) {
+			clock := newClock()
+			q, _ := openQueue(t, clock, []string{"1001", "1002"})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			api := &fakeAPI{clock: clock, fn: func(_ context.Context, target string, n int) (worker.Reply, error) {
+				cancel() // the run stops after this answer is recorded
+				return answer(clock, target, tt.step)
+			}}
+			w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Source: source, Clock: clock})
+			sum, err := w.Run(ctx)
+			if err != nil || sum.Stop != worker.StopCanceled {
+				t.Fatalf("Run = %+v, %v", sum, err)
+			}
+			got := targets(t, q)["1001"]
+			if got.State != queue.Pending || got.Attempts != 1 || got.Reason != tt.reason {
+				t.Errorf("target: %s %q attempts %d; want pending %q attempts 1", got.State, got.Reason, got.Attempts, tt.reason)
+			}
+			if sum.Done != 0 || sum.Failed != 0 || sum.Retried != 1 || api.callsFor("1002") != 0 {
+				t.Errorf("summary %+v, calls to the next %d", sum, api.callsFor("1002"))
+			}
+		})
+	}
+}
+
+// TestCountsOnlyWrittenResults: when the queue cannot write a result (disk
+// full), the summary and the "run stopped" log line count only the
+// results that were written.
+func TestCountsOnlyWrittenResults(t *testing.T) {
+	for _, tt := range []struct {
+		step   string
+		failAt int // the Record call that fails
+		done   int
+	}{
+		{"ok", 3, 2},
+		{"ok", 1, 0},
+		{"409", 1, 0},
+		{"404", 1, 0},
+		{"cut", 1, 0},
+		{"following", 1, 0},
+		{"429", 1, 0},
+	} {
+		t.Run(fmt.Sprintf("%s/record %d fails", tt.step, tt.failAt), func(t *testing.T) {
+			clock := newClock()
+			q := newMemQueue(ids(5))
+			q.failRecord = func(n int) error {
+				if n == tt.failAt {
+					return fmt.Errorf("write queue: %w", syscall.ENOSPC)
+				}
+				return nil
+			}
+			steps := map[string][]string{}
+			for i, id := range ids(5) {
+				if i == tt.failAt-1 {
+					steps[id] = []string{tt.step}
+				}
+			}
+			api := &fakeAPI{clock: clock, fn: script(clock, steps)}
+			var logs bytes.Buffer
+			w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Source: source, Clock: clock, Log: zerolog.New(&logs)})
+			sum, err := w.Run(context.Background())
+			if !errors.Is(err, syscall.ENOSPC) || sum.Stop != worker.StopError {
+				t.Fatalf("Run = %+v, %v; want StopError with ENOSPC", sum, err)
+			}
+			c := counts(t, q)
+			if sum.Done != c.Done || sum.Done != tt.done || sum.Failed != c.Failed || sum.Failed != 0 || sum.Retried != 0 || sum.RateLimited != 0 || sum.Skipped != 0 {
+				t.Errorf("summary %+v; queue %+v: want %d done and nothing else counted", sum, c, tt.done)
+			}
+			line := struct {
+				Done, Failed int
+				Stop         string
+			}{-1, -1, ""}
+			for l := range strings.Lines(logs.String()) {
+				if strings.Contains(l, `"run stopped"`) {
+					if err := json.Unmarshal([]byte(l), &line); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if line.Done != c.Done || line.Failed != c.Failed || line.Stop != string(worker.StopError) {
+				t.Errorf("run stopped log line %+v; queue %+v\n%s", line, c, logs.String())
+			}
+		})
 	}
 }
 
@@ -581,7 +697,8 @@ func TestOutageStreakAcrossRuns(t *testing.T) {
 	q := newMemQueue(ids(5))
 	api := &fakeAPI{clock: clock}
 	api.fn = func(context.Context, string, int) (worker.Reply, error) {
-		return worker.Reply{}, &worker.Failure{Kind: worker.Transient, Err: errors.New("connection refused")}
+		// As the API client says of a request that got no answer.
+		return worker.Reply{}, &worker.Failure{Kind: worker.Transient, Err: errors.New("connection refused"), MayHaveTakenEffect: true}
 	}
 	for run := 1; run <= 3; run++ {
 		w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock, MaxAttempts: 3})

@@ -57,11 +57,12 @@ var kinds = map[apiclient.Class]worker.Kind{
 	apiclient.ClassTransient:     worker.Transient,
 	apiclient.ClassPermanent:     worker.Permanent,
 	apiclient.ClassCanceled:      worker.Canceled,
+	apiclient.ClassConfig:        worker.Config,
 }
 
 // toFailure classifies err for the worker, keeping the server's answer.
 func toFailure(err error) *worker.Failure {
-	f := &worker.Failure{Kind: worker.Transient, Err: err}
+	f := &worker.Failure{Kind: worker.Transient, Err: err, MayHaveTakenEffect: apiclient.MayHaveTakenEffect(err)}
 	if k, ok := kinds[apiclient.Classify(err)]; ok {
 		f.Kind = k
 	}

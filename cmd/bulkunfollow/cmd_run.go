@@ -517,7 +517,11 @@ func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status, queuePa
 		return exitOK, fmt.Sprintf("Finished: %s.", left)
 	case worker.StopAccountError, worker.StopQuotaExhausted:
 		// The error and its hint follow on their own lines.
-		return exitPerson, fmt.Sprintf("Stopped: X refused the account or app. %s; nothing was marked failed.", left)
+		marked := "nothing was marked failed in this run"
+		if sum.Failed > 0 {
+			marked = fmt.Sprintf("%d marked failed in this run before it stopped", sum.Failed)
+		}
+		return exitPerson, fmt.Sprintf("Stopped: X refused the account or app. %s; %s.", left, marked)
 	case worker.StopCanceled:
 		return exitTempFail, fmt.Sprintf("Interrupted: %s. Run again to resume.", left)
 	case worker.StopDeadline:

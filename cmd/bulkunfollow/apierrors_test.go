@@ -1,0 +1,219 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/bulkunfollow/bulkunfollow/apiclient"
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/worker"
+	"github.com/bulkunfollow/bulkunfollow/xapisim"
+)
+
+// cutBody writes the status and headers rec recorded, then half its body,
+// and drops the connection: what a client sees when the connection breaks
+// mid-answer.
+func cutBody(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	conn, buf, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", rec.Code, http.StatusText(rec.Code))
+	rec.Header().Set("Content-Length", fmt.Sprint(rec.Body.Len()))
+	_ = rec.Header().Write(buf)
+	buf.WriteString("\r\n")
+	buf.Write(rec.Body.Bytes()[:rec.Body.Len()/2])
+	_ = buf.Flush()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+}
+
+// TestToFailure: the adapter hands the worker the client's verdicts: the
+// kind, and whether the request may have taken effect.
+func TestToFailure(t *testing.T) {
+	const src, tgt = "1300000000000000001", "1700000000000000000"
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		token   string
+		kind    worker.Kind
+		effect  bool
+		hint    string
+	}{
+		{"200 cut off mid-body", func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			rec.WriteHeader(200)
+			rec.WriteString(`{"data":{"following":false}}`)
+			cutBody(w, rec)
+		}, "t", worker.Transient, true, ""},
+		{"503", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }, "t", worker.Transient, false, ""},
+		{"502", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(502) }, "t", worker.Transient, true, ""},
+		{"404 naming the target", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(404)
+			fmt.Fprintf(w, `{"errors":[{"resource_id":%q,"type":"https://api.x.com/2/problems/resource-not-found","title":"Not Found Error"}]}`, tgt)
+		}, "t", worker.NotFound, false, ""},
+		{"404 generic", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(404)
+			fmt.Fprint(w, `{"title":"Not Found Error","type":"about:blank","status":404,"detail":"Not Found"}`)
+		}, "t", worker.Config, false, "--api-base-url"},
+		{"token with a line break", func(w http.ResponseWriter, r *http.Request) { t.Error("request sent") }, "a\nb", worker.Config, false, "credential"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(tt.handler)
+			defer srv.Close()
+			hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				r = r.Clone(r.Context())
+				r.Header.Set("Authorization", "Bearer "+tt.token)
+				return http.DefaultTransport.RoundTrip(r)
+			})}
+			_, err := unfollowAPI{apiclient.New(hc, srv.URL, "")}.Unfollow(t.Context(), src, tgt)
+			f, ok := err.(*worker.Failure)
+			if !ok {
+				t.Fatalf("err = %v (%T), want *worker.Failure", err, err)
+			}
+			if f.Kind != tt.kind || f.MayHaveTakenEffect != tt.effect || !strings.Contains(f.Hint, tt.hint) {
+				t.Errorf("Failure kind %v, may have taken effect %v, hint %q; want %v, %v, %q (%v)", f.Kind, f.MayHaveTakenEffect, f.Hint, tt.kind, tt.effect, tt.hint, err)
+			}
+		})
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestRunOutcomeCountsMarkedFailed: an account-level stop after a streak of
+// refusals says how many targets this run marked failed, not "nothing".
+func TestRunOutcomeCountsMarkedFailed(t *testing.T) {
+	c := queue.Counts{Total: 10, Done: 3, Failed: 2, Pending: 5}
+	code, msg := runOutcome(worker.Summary{Stop: worker.StopAccountError, Failed: 2, Done: 3}, c, ratelimit.Status{}, "")
+	if code != exitPerson || !strings.Contains(msg, "2 marked failed in this run") || strings.Contains(msg, "nothing was marked failed") {
+		t.Errorf("exit %d, %q", code, msg)
+	}
+	c.Failed = 0
+	_, msg = runOutcome(worker.Summary{Stop: worker.StopAccountError}, c, ratelimit.Status{}, "")
+	if !strings.Contains(msg, "nothing was marked failed") {
+		t.Errorf("%q", msg)
+	}
+}
+
+// onNthDelete wraps a simulator handler: the n-th DELETE is answered by fn
+// (given the simulator's handler) instead.
+func onNthDelete(n int, fn func(h http.Handler, w http.ResponseWriter, r *http.Request)) func(http.Handler) http.Handler {
+	var mu sync.Mutex
+	count := 0
+	return func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodDelete {
+				mu.Lock()
+				count++
+				c := count
+				mu.Unlock()
+				if c == n {
+					fn(h, w, r)
+					return
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+}
+
+// TestRunCutBodyIsNotSkippedNextRun: X applies an unfollow but its 200 is
+// cut off mid-body, and the run is interrupted then (its answer recorded,
+// nothing in flight). The next run's following list no longer has the
+// target, yet it is not recorded "not following": the unfollow that
+// reached X is recorded done.
+func TestRunCutBodyIsNotSkippedNextRun(t *testing.T) {
+	const n, cutAt = 10, 4
+	var mu sync.Mutex
+	var sigs chan<- os.Signal
+	wrap := onNthDelete(cutAt, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r) // X applies it
+		mu.Lock()
+		sigs <- os.Interrupt
+		mu.Unlock()
+		cutBody(w, rec)
+	})
+	x := newE2E(t, xapisim.Config{}, n, n, wrap)
+	x.notify = func(ch chan<- os.Signal) {
+		mu.Lock()
+		defer mu.Unlock()
+		sigs = ch
+	}
+	target := x.targets[cutAt-1]
+	if code, out := x.run(t, "--yes"); code != exitTempFail {
+		t.Fatalf("exit %d, want %d\n%s", code, exitTempFail, out)
+	}
+	if slices.Contains(x.sim.Following(worldUser), target) {
+		t.Fatal("the cut DELETE was not applied")
+	}
+	tg := x.states(t)[cutAt-1]
+	if tg.State != queue.Pending || tg.Attempts != 1 || tg.Reason != worker.ReasonOutcomeUnknown {
+		t.Errorf("after the cut answer: %s %q attempts %d; want pending %q attempts 1", tg.State, tg.Reason, tg.Attempts, worker.ReasonOutcomeUnknown)
+	}
+	if code, out := x.run(t, "--yes"); code != exitOK {
+		t.Fatalf("second run: exit %d\n%s", code, out)
+	}
+	tg = x.states(t)[cutAt-1]
+	if tg.State != queue.Done || tg.Reason == reasonNotFollowing {
+		t.Errorf("the target whose DELETE reached X ended %s %q, want done", tg.State, tg.Reason)
+	}
+	wantCounts(t, x, queue.Counts{Total: n, Done: n})
+}
+
+// TestRunNotFoundNotNamingTargetStops: a 404 on DELETE that does not name
+// the target (generic, empty, HTML) is about the path or the app: the run
+// stops with exit 1 and a hint, the target stays pending with no attempt
+// counted, nothing is failed; a run after it finishes.
+func TestRunNotFoundNotNamingTargetStops(t *testing.T) {
+	const n, at = 10, 3
+	for _, body := range []string{
+		`{"title":"Not Found Error","type":"about:blank","status":404,"detail":"Not Found"}`,
+		"",
+		"<html><body>404 page not found</body></html>",
+	} {
+		t.Run(fmt.Sprintf("%.12s", body), func(t *testing.T) {
+			x := newE2E(t, xapisim.Config{}, n, n, onNthDelete(at, func(_ http.Handler, w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(http.StatusNotFound)
+				fmt.Fprint(w, body)
+			}))
+			if done := stopCheck(t, x, n, "404", "--api-base-url"); done != at-1 {
+				t.Errorf("%d done before the stop, want %d", done, at-1)
+			}
+			if tg := x.states(t)[at-1]; tg.State != queue.Pending || tg.Attempts != 0 {
+				t.Errorf("target of the 404: %s attempts %d, want pending with none counted", tg.State, tg.Attempts)
+			}
+			if code, out := x.run(t, "--yes"); code != exitOK {
+				t.Fatalf("second run: exit %d\n%s", code, out)
+			}
+			wantCounts(t, x, queue.Counts{Total: n, Done: n})
+		})
+	}
+	// A 404 naming the target fails it as not found; the run goes on.
+	x := newE2E(t, xapisim.Config{}, n, n, onNthDelete(at, func(_ http.Handler, w http.ResponseWriter, r *http.Request) {
+		tgt := path.Base(r.URL.Path)
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintf(w, `{"errors":[{"value":%q,"resource_id":%q,"detail":"Could not find user with id: [%s].","title":"Not Found Error","type":"https://api.x.com/2/problems/resource-not-found"}]}`, tgt, tgt, tgt)
+	}))
+	if code, out := x.run(t, "--yes"); code != exitFailures {
+		t.Fatalf("exit %d, want %d\n%s", code, exitFailures, out)
+	}
+	if tg := x.states(t)[at-1]; tg.State != queue.Failed || tg.Reason != "not found" {
+		t.Errorf("target named by the 404: %s %q, want failed \"not found\"", tg.State, tg.Reason)
+	}
+	wantCounts(t, x, queue.Counts{Total: n, Done: n - 1, Failed: 1})
+}
