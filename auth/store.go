@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 )
 
 // Method is how a credential authenticates requests.
@@ -318,10 +320,11 @@ func (s *Store) load() (storeFile, error) {
 	return f, nil
 }
 
-// save replaces the file atomically: a temporary file in the same
-// directory is written, synced and renamed over the old one, then the
-// directory is synced. A crash at any point leaves the old or the new file,
-// never a mix. With no accounts left the file is removed.
+// save replaces the file atomically through internal/atomicfile: a
+// temporary file (0600 from its creation) beside it is written, synced and
+// renamed over the old one, then the directory is synced. A crash at any
+// point leaves the old or the new file, never a mix. With no accounts left
+// the file is removed.
 func (s *Store) save(f storeFile) error {
 	if err := s.mkdir(); err != nil {
 		return err
@@ -330,7 +333,10 @@ func (s *Store) save(f storeFile) error {
 		if err := os.Remove(s.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("remove credentials: %w", err)
 		}
-		return s.syncDir()
+		if err := atomicfile.SyncDir(s.Path()); err != nil {
+			return fmt.Errorf("remove credentials: %w", err)
+		}
+		return nil
 	}
 	f.Version = storeVersion
 	data, err := json.MarshalIndent(f, "", "  ")
@@ -338,20 +344,11 @@ func (s *Store) save(f storeFile) error {
 		return fmt.Errorf("encode credentials: %w", err)
 	}
 	data = append(data, '\n')
-	tmp, err := os.CreateTemp(s.dir, ".credentials-*.tmp") // mode 0600
+	tmp, err := atomicfile.Create(s.Path(), 0o600)
 	if err != nil {
 		return fmt.Errorf("save credentials: %w", err)
 	}
-	done := false
-	defer func() {
-		if !done {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("save credentials: %w", err)
-	}
+	defer tmp.Abort() // after Commit: nothing
 	if err := s.step("partial"); err != nil {
 		_, _ = tmp.Write(data[:len(data)/2])
 		return fmt.Errorf("save credentials: %w", err)
@@ -365,6 +362,8 @@ func (s *Store) save(f storeFile) error {
 	if err := s.step("sync"); err != nil {
 		return fmt.Errorf("save credentials: %w", err)
 	}
+	// Synced and closed here so that the "rename" step comes between the
+	// sync and the rename; Commit then renames and syncs the directory.
 	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("save credentials: %w", err)
 	}
@@ -374,14 +373,15 @@ func (s *Store) save(f storeFile) error {
 	if err := s.step("rename"); err != nil {
 		return fmt.Errorf("save credentials: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), s.Path()); err != nil {
+	if err := tmp.Commit(); err != nil {
 		return fmt.Errorf("save credentials: %w", err)
 	}
-	done = true
+	// A failure here stands for a failed directory sync: the new file is
+	// in place but not known to be durable.
 	if err := s.step("syncdir"); err != nil {
 		return fmt.Errorf("save credentials: %w", err)
 	}
-	return s.syncDir()
+	return nil
 }
 
 // holds reports whether the file on disk has c's access and refresh token.
@@ -399,16 +399,4 @@ func (s *Store) step(name string) error {
 		return nil
 	}
 	return s.failAt(name)
-}
-
-func (s *Store) syncDir() error {
-	d, err := os.Open(s.dir)
-	if err != nil {
-		return fmt.Errorf("sync credential directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return fmt.Errorf("sync credential directory: %w", err)
-	}
-	return nil
 }

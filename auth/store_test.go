@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 )
 
 func testCred(id, username string) Credential {
@@ -221,4 +223,33 @@ func TestDefaultDir(t *testing.T) {
 			t.Errorf("%v: %q, %v; want %q", tt.env, got, err, tt.want)
 		}
 	}
+}
+
+// The store writes through internal/atomicfile, the tool's one atomic
+// writer: while a save is in progress its temporary file is the one
+// atomicfile names (so its leftovers are found the same way), 0600 from
+// its creation.
+func TestStoreSavesThroughAtomicfile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := NewStore(dir, nil)
+	var seen []string
+	s.failAt = func(step string) error {
+		if step == "rename" {
+			seen, _ = filepath.Glob(atomicfile.Leftovers(s.Path()))
+			for _, p := range seen {
+				if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+					t.Errorf("temporary file %s: %v, %v; want 0600", p, fi.Mode().Perm(), err)
+				}
+			}
+		}
+		return nil
+	}
+	if err := s.Put(ctx, testCred("1", "one")); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 1 {
+		t.Fatalf("temporary files matching atomicfile.Leftovers during the save: %v, want one", seen)
+	}
+	assertOnlyStoreFiles(t, dir)
 }
