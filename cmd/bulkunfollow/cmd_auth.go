@@ -130,6 +130,9 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 		return err
 	}
 	store := auth.NewStore(dir, nil)
+	if err := store.Prepare(); err != nil {
+		return authError(err)
+	}
 
 	var cred auth.Credential
 	if *oauth1 {
@@ -172,7 +175,7 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 		}
 	}
 	if err := store.Put(ctx, cred); err != nil {
-		return fmt.Errorf("store credential: %w", err)
+		return authError(fmt.Errorf("store credential: %w", err))
 	}
 	fmt.Fprintf(e.stderr, "\nLogged in as %s with %s. Saved in %s.\n", cred.Label(), methodText(cred.Identity(store.Path())), store.Path())
 	if cred.Method == auth.MethodOAuth2 && cred.RefreshToken == "" {

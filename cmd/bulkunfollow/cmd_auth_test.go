@@ -391,3 +391,42 @@ func TestAuthStatusEnvironment(t *testing.T) {
 	}
 	assertNoSecret(t, stdout+stderr, "ready-bearer-token")
 }
+
+// "auth login --config-dir shared/" on a 1777 directory holding another
+// user's file is refused before any browser opens: exit 1, the reason and
+// what to do instead, and the directory keeps its mode and sticky bit.
+func TestAuthLoginRefusesSharedConfigDir(t *testing.T) {
+	s, api := authSim(t)
+	fb := useFakeBrowser(t, s, "")
+	shared := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(shared, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const mode = 0o777 | os.ModeSticky
+	if err := os.Chmod(shared, mode); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(shared, "someone-elses.txt")
+	if err := os.WriteFile(other, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(other, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, map[string]string{"BULKUNFOLLOW_CLIENT_ID": authTestClient, "BULKUNFOLLOW_API_BASE_URL": api},
+		"", "auth", "login", "--config-dir", shared, "--redirect-uri", "http://127.0.0.1:0/callback")
+	if code != exitPerson {
+		t.Errorf("exit %d, want %d", code, exitPerson)
+	}
+	for _, want := range []string{"credential directory " + shared, "sticky bit, so it is a shared directory", "Hint:", "directory of your own"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if fi, err := os.Stat(shared); err != nil || fi.Mode() != os.ModeDir|mode {
+		t.Errorf("shared directory mode %v (%v), want %v", fi.Mode(), err, os.ModeDir|mode)
+	}
+	if fb.opened != 0 {
+		t.Errorf("the browser was opened before the directory was checked")
+	}
+}
