@@ -264,6 +264,9 @@ func (o LoginOptions) finish(ctx context.Context, cfg *oauth2.Config, cb callbac
 		}
 		return Credential{}, fmt.Errorf("login: %w", err)
 	}
+	if err := checkIssued("login: exchange code", tok); err != nil {
+		return Credential{}, err
+	}
 	now := o.Now()
 	c := Credential{
 		Method: MethodOAuth2, APIBaseURL: normalizeBase(o.APIBaseURL),

@@ -121,6 +121,16 @@ func (s *storeSource) token(ctx context.Context, stale string) (string, error) {
 		return "", err
 	}
 
+	if err := checkIssued("refresh token", tok); err != nil {
+		// Unusable, and the old refresh token may be spent already.
+		reason := "the server answered the refresh with a token that cannot be sent (a control or non-ASCII character in it)"
+		f.Accounts[i].NeedsLogin = reason
+		if serr := s.store.save(f); serr != nil {
+			s.log.Warn().Err(serr).Msg("could not mark the credential as needing a new login")
+		}
+		return "", &LoginRequiredError{Account: cur.Label(), Reason: reason}
+	}
+
 	// The old refresh token is spent from here on: the new pair must reach
 	// the disk before it is used, or the next run cannot refresh.
 	next := cur

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/bulkunfollow/bulkunfollow/auth"
@@ -428,5 +429,50 @@ func TestAuthLoginRefusesSharedConfigDir(t *testing.T) {
 	}
 	if fb.opened != 0 {
 		t.Errorf("the browser was opened before the directory was checked")
+	}
+}
+
+// A token with a line break (pasted from a file) is a configuration error
+// found before any request: before the fix, run sent users/me five times
+// (each failing locally, like a network error) and exited 75 with "X could
+// not be reached". Now run and auth status exit 1 naming the variable and
+// never showing the value, and X hears nothing.
+func TestControlCharacterInTokenIsAConfigError(t *testing.T) {
+	var requests atomic.Int64
+	x := newE2E(t, xapisim.Config{}, 2, 2, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			h.ServeHTTP(w, r)
+		})
+	})
+	x.environ["BULKUNFOLLOW_ACCESS_TOKEN"] = "abc\ndef"
+	code, out := x.run(t, "--yes")
+	if code != exitPerson {
+		t.Errorf("run exit %d, want %d:\n%s", code, exitPerson, out)
+	}
+	for _, want := range []string{"BULKUNFOLLOW_ACCESS_TOKEN contains a line break", "not a valid credential", "Hint:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "could not be reached") {
+		t.Errorf("reported as an outage:\n%s", out)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests reached X, want none", n)
+	}
+
+	code, stdout, stderr := x.cli(t, "auth", "status")
+	if code != exitPerson || !strings.Contains(stderr, "BULKUNFOLLOW_ACCESS_TOKEN contains a line break") || strings.Contains(stdout, "In use") {
+		t.Errorf("auth status exit %d:\n%s%s", code, stdout, stderr)
+	}
+	assertNoSecret(t, out+stdout+stderr, "abc\ndef")
+	for _, s := range []string{out, stdout, stderr} {
+		if strings.Contains(s, "abc") {
+			t.Errorf("output shows a part of the token:\n%s", s)
+		}
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests reached X, want none", n)
 	}
 }
