@@ -105,7 +105,7 @@ func HTTPClient(ctx context.Context, opts Options) (*http.Client, Identity, erro
 		}
 		opts.Log.Debug().Str("source", EnvAccessToken).Msg("using the access token from the environment")
 		id := Identity{Method: MethodBearer, Source: EnvAccessToken, APIBaseURL: opts.APIBaseURL}
-		return &http.Client{Transport: &bearerTransport{base: opts.Transport, token: staticToken(tok)}}, id, nil
+		return &http.Client{Transport: &bearerTransport{base: redactor(opts.Transport, newSecretSet(tok)), token: staticToken(tok)}}, id, nil
 	}
 	keys, ok, err := OAuth1FromEnv(opts.Getenv)
 	if err != nil {
@@ -114,7 +114,7 @@ func HTTPClient(ctx context.Context, opts Options) (*http.Client, Identity, erro
 	if ok {
 		opts.Log.Debug().Str("source", "BULKUNFOLLOW_OAUTH1_*").Msg("using OAuth 1.0a keys from the environment")
 		id := Identity{Method: MethodOAuth1, Source: "BULKUNFOLLOW_OAUTH1_*", APIBaseURL: opts.APIBaseURL}
-		return &http.Client{Transport: oauth1Transport(opts.Transport, keys)}, id, nil
+		return &http.Client{Transport: oauth1Transport(opts.Transport, keys)}, id, nil // redacting: see oauth1Transport
 	}
 
 	// The client secret is only used to refresh a stored OAuth 2.0 token.
@@ -175,12 +175,15 @@ func storedClient(store *Store, c Credential, opts Options, clientSecret string)
 		if c.NeedsLogin != "" {
 			return nil, &LoginRequiredError{Account: c.Label(), Reason: c.NeedsLogin}
 		}
+		// One set of secrets for the API and the token endpoint, grown by
+		// every refresh.
+		secrets := newSecretSet(c.AccessToken, c.RefreshToken, c.ClientSecret, clientSecret)
 		src := &storeSource{
-			store: store, hc: &http.Client{Transport: opts.Transport}, now: opts.Now, log: opts.Log,
-			clientSecret: clientSecret, cred: c,
+			store: store, hc: &http.Client{Transport: tokenRedactor(opts.Transport, secrets)}, now: opts.Now, log: opts.Log,
+			clientSecret: clientSecret, cred: c, secrets: secrets,
 		}
 		opts.Log.Debug().Str("account", c.Label()).Time("expiry", c.Expiry).Msg("using stored OAuth 2.0 token")
-		return &http.Client{Transport: &bearerTransport{base: opts.Transport, token: src.token}}, nil
+		return &http.Client{Transport: &bearerTransport{base: redactor(opts.Transport, src.secrets), token: src.token}}, nil
 	}
 	return nil, &ConfigError{Msg: "stored credential for " + c.Label() + " has an unknown method " + string(c.Method)}
 }

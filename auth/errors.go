@@ -170,7 +170,7 @@ func sanitize(op string, err error, secrets ...string) error {
 func redact(s string, secrets []string) string {
 	for _, sec := range secrets {
 		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
+			s = strings.ReplaceAll(s, sec, Redacted)
 		}
 	}
 	return s

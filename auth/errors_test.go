@@ -39,13 +39,13 @@ func TestSanitizeRetrieveError(t *testing.T) {
 			name: "invalid_grant echoing the token",
 			err: &oauth2.RetrieveError{Response: &http.Response{StatusCode: 400}, ErrorCode: "invalid_grant",
 				ErrorDescription: "token leaked-refresh-token expired"},
-			want:     "invalid_grant: token [redacted] expired",
+			want:     "invalid_grant: token [REDACTED] expired",
 			rejected: true,
 		},
 		{
 			name: "transport error quoting a secret",
 			err:  fmt.Errorf("post: dial: leaked-refresh-token"),
-			want: "refresh token: wrapped: post: dial: [redacted]",
+			want: "refresh token: wrapped: post: dial: [REDACTED]",
 		},
 	}
 	for _, tt := range tests {

@@ -252,7 +252,8 @@ func (o LoginOptions) finish(ctx context.Context, cfg *oauth2.Config, cb callbac
 	}
 	secrets = append(secrets, cb.code)
 	o.Log.Debug().Str("via", cb.via).Msg("received authorization code; exchanging it")
-	tok, err := cfg.Exchange(withHTTPClient(ctx, &http.Client{Transport: o.Transport}), cb.code, oauth2.VerifierOption(verifier))
+	hc := &http.Client{Transport: tokenRedactor(o.Transport, newSecretSet(secrets...))}
+	tok, err := cfg.Exchange(withHTTPClient(ctx, hc), cb.code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		err = sanitize("exchange code", err, secrets...)
 		var te *TokenError
@@ -273,8 +274,11 @@ func (o LoginOptions) finish(ctx context.Context, cfg *oauth2.Config, cb callbac
 		ClientID: o.ClientID, ClientSecret: o.ClientSecret, Scopes: o.Scopes, Created: now.UTC(),
 	}
 	applyToken(&c, tok, now)
-	hc := &http.Client{Transport: &bearerTransport{base: o.Transport, token: staticToken(c.AccessToken)}}
-	u, err := fetchMe(ctx, hc, o.APIBaseURL)
+	me := &http.Client{Transport: &bearerTransport{
+		base:  redactor(o.Transport, newSecretSet(append(secrets, c.AccessToken, c.RefreshToken)...)),
+		token: staticToken(c.AccessToken),
+	}}
+	u, err := fetchMe(ctx, me, o.APIBaseURL)
 	if err != nil {
 		return Credential{}, fmt.Errorf("login: find out which account authorized: %w", err)
 	}

@@ -177,7 +177,7 @@ func Revoke(ctx context.Context, c Credential, transport http.RoundTripper, clie
 	if transport == nil {
 		transport = http.DefaultTransport
 	}
-	hc := &http.Client{Transport: transport}
+	hc := &http.Client{Transport: tokenRedactor(transport, newSecretSet(c.AccessToken, c.RefreshToken, c.ClientSecret, clientSecret))}
 	var first error
 	for _, t := range []struct{ tok, hint string }{{c.RefreshToken, "refresh_token"}, {c.AccessToken, "access_token"}} {
 		if t.tok == "" {

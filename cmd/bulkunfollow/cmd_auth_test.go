@@ -476,3 +476,39 @@ func TestControlCharacterInTokenIsAConfigError(t *testing.T) {
 		t.Errorf("%d requests reached X, want none", n)
 	}
 }
+
+// An X that echoes the Authorization header into a problem detail and a
+// response header: the run's error and every log line (debug, JSON; the
+// first answers are 503s, retried and logged) show the detail with the
+// token replaced, never the token.
+func TestRunRedactsEchoedToken(t *testing.T) {
+	var calls atomic.Int64
+	x := newE2E(t, xapisim.Config{}, 2, 2, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/2/users/me" {
+				h.ServeHTTP(w, r)
+				return
+			}
+			w.Header().Set("X-Echo", r.Header.Get("Authorization"))
+			w.Header().Set("Content-Type", "application/problem+json")
+			status := http.StatusForbidden
+			if calls.Add(1) <= 2 {
+				status = http.StatusServiceUnavailable
+			}
+			w.WriteHeader(status)
+			json.NewEncoder(w).Encode(map[string]string{"title": "Forbidden", "type": "about:blank",
+				"detail": "request with " + r.Header.Get("Authorization") + " is not allowed"})
+		})
+	})
+	code, out := x.run(t, "--yes", "--log-level", "debug")
+	if code == exitOK {
+		t.Fatalf("run succeeded against a refusing X:\n%s", out)
+	}
+	if !strings.Contains(out, "Error: ask X who is signed in: me: 403 Forbidden: request with [REDACTED] is not allowed") {
+		t.Errorf("the redacted detail is not shown:\n%s", out)
+	}
+	if n := strings.Count(out, `"level":"warn"`); n < 2 || strings.Count(out, "request with [REDACTED]") < 3 {
+		t.Errorf("the retried 503s are not logged with their detail (%d warnings):\n%s", n, out)
+	}
+	assertNoSecret(t, out, x.token)
+}
