@@ -114,7 +114,7 @@ func HTTPClient(ctx context.Context, opts Options) (*http.Client, Identity, erro
 	if ok {
 		opts.Log.Debug().Str("source", "BULKUNFOLLOW_OAUTH1_*").Msg("using OAuth 1.0a keys from the environment")
 		id := Identity{Method: MethodOAuth1, Source: "BULKUNFOLLOW_OAUTH1_*", APIBaseURL: opts.APIBaseURL}
-		return &http.Client{Transport: oauth1Transport(opts.Transport, keys)}, id, nil // redacting: see oauth1Transport
+		return &http.Client{Transport: oauth1Transport(opts.Transport, keys)}, id, nil
 	}
 
 	// The client secret is only used to refresh a stored OAuth 2.0 token.
