@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -99,9 +100,12 @@ func HTTPClient(ctx context.Context, opts Options) (*http.Client, Identity, erro
 		return nil, Identity{}, err
 	}
 	if tok := strings.TrimSpace(opts.Getenv(EnvAccessToken)); tok != "" {
+		if err := CheckCredential(EnvAccessToken, tok); err != nil {
+			return nil, Identity{}, err
+		}
 		opts.Log.Debug().Str("source", EnvAccessToken).Msg("using the access token from the environment")
 		id := Identity{Method: MethodBearer, Source: EnvAccessToken, APIBaseURL: opts.APIBaseURL}
-		return &http.Client{Transport: &bearerTransport{base: opts.Transport, token: staticToken(tok)}}, id, nil
+		return &http.Client{Transport: &bearerTransport{base: redactor(opts.Transport, newSecretSet(tok)), token: staticToken(tok)}}, id, nil
 	}
 	keys, ok, err := OAuth1FromEnv(opts.Getenv)
 	if err != nil {
@@ -113,17 +117,36 @@ func HTTPClient(ctx context.Context, opts Options) (*http.Client, Identity, erro
 		return &http.Client{Transport: oauth1Transport(opts.Transport, keys)}, id, nil
 	}
 
+	// The client secret is only used to refresh a stored OAuth 2.0 token.
+	clientSecret := strings.TrimSpace(opts.Getenv(EnvClientSecret))
+	if err := CheckCredential(EnvClientSecret, clientSecret); err != nil {
+		return nil, Identity{}, err
+	}
 	store := NewStore(opts.Dir, opts.Now)
 	store.failAt = opts.failAt
 	c, err := store.Select(opts.Account, opts.APIBaseURL)
 	if err != nil {
 		return nil, Identity{}, err
 	}
-	hc, err := storedClient(store, c, opts)
+	hc, err := storedClient(store, c, opts, clientSecret)
 	if err != nil {
 		return nil, Identity{}, err
 	}
 	return hc, identityOf(c, store.Path()), nil
+}
+
+// EnvSource names the environment credential HTTPClient would use:
+// EnvAccessToken, "BULKUNFOLLOW_OAUTH1_*", or "" when none is set. err
+// (a *ConfigError) says why it cannot be used: a value CheckCredential
+// refuses, or some of the four OAuth 1.0a variables missing.
+func EnvSource(getenv func(string) string) (string, error) {
+	if tok := strings.TrimSpace(getenv(EnvAccessToken)); tok != "" {
+		return EnvAccessToken, CheckCredential(EnvAccessToken, tok)
+	}
+	if _, ok, err := OAuth1FromEnv(getenv); err != nil || ok {
+		return "BULKUNFOLLOW_OAUTH1_*", err
+	}
+	return "", nil
 }
 
 // identityOf describes a stored credential.
@@ -136,7 +159,10 @@ func identityOf(c Credential, path string) Identity {
 }
 
 // storedClient is the client for a stored credential.
-func storedClient(store *Store, c Credential, opts Options) (*http.Client, error) {
+func storedClient(store *Store, c Credential, opts Options, clientSecret string) (*http.Client, error) {
+	if err := c.check(store.Path()); err != nil {
+		return nil, err
+	}
 	switch c.Method {
 	case MethodOAuth1:
 		k := OAuth1Keys{ConsumerKey: c.ConsumerKey, ConsumerSecret: c.ConsumerSecret, Token: c.Token, TokenSecret: c.TokenSecret}
@@ -149,12 +175,30 @@ func storedClient(store *Store, c Credential, opts Options) (*http.Client, error
 		if c.NeedsLogin != "" {
 			return nil, &LoginRequiredError{Account: c.Label(), Reason: c.NeedsLogin}
 		}
+		// One set of secrets for the API and the token endpoint, grown by
+		// every refresh.
+		secrets := newSecretSet(c.AccessToken, c.RefreshToken, c.ClientSecret, clientSecret)
 		src := &storeSource{
-			store: store, hc: &http.Client{Transport: opts.Transport}, now: opts.Now, log: opts.Log,
-			clientSecret: strings.TrimSpace(opts.Getenv(EnvClientSecret)), cred: c,
+			store: store, hc: &http.Client{Transport: tokenRedactor(opts.Transport, secrets)}, now: opts.Now, log: opts.Log,
+			clientSecret: clientSecret, cred: c, secrets: secrets,
 		}
 		opts.Log.Debug().Str("account", c.Label()).Time("expiry", c.Expiry).Msg("using stored OAuth 2.0 token")
-		return &http.Client{Transport: &bearerTransport{base: opts.Transport, token: src.token}}, nil
+		return &http.Client{Transport: &bearerTransport{base: redactor(opts.Transport, src.secrets), token: src.token}}, nil
 	}
 	return nil, &ConfigError{Msg: "stored credential for " + c.Label() + " has an unknown method " + string(c.Method)}
+}
+
+// check reports a stored secret or key that CheckCredential would refuse,
+// naming the field, never its value.
+func (c Credential) check(path string) error {
+	for _, f := range []struct{ name, val string }{
+		{"access_token", c.AccessToken}, {"refresh_token", c.RefreshToken}, {"client_id", c.ClientID}, {"client_secret", c.ClientSecret},
+		{"consumer_key", c.ConsumerKey}, {"consumer_secret", c.ConsumerSecret}, {"token", c.Token}, {"token_secret", c.TokenSecret},
+	} {
+		if what, at := badByte(f.val); what != "" {
+			return &LoginRequiredError{Account: c.Label(), Reason: fmt.Sprintf(
+				"the stored %s in %s contains %s (byte %d of %d): the file was edited or damaged", f.name, path, what, at, len(f.val))}
+		}
+	}
+	return nil
 }

@@ -13,11 +13,17 @@
 //   - Login uses PKCE S256 and a random state that the answer must carry;
 //     its listener binds only the loopback host of the redirect URI and is
 //     closed before Login returns. A pasted address or code (stdin) and
-//     the listener race; the first answer wins.
+//     the listener race; the first answer wins. An answer with another
+//     state (any local process can reach the listener) gets an error page
+//     and is ignored: it cannot end the login, which waits for the real
+//     answer until its timeout.
 //   - The token endpoint is called with HTTP Basic when the client has a
 //     secret and with client_id in the body otherwise, never by guessing.
-//   - The store directory is 0700 and the file 0600. Every change replaces
-//     the file atomically (temporary file in the same directory, fsync,
+//   - The store directory is 0700 and the file 0600. An existing directory
+//     is tightened only when it is the user's own, not a link, not sticky,
+//     and holds only the store's files; a shared one is refused
+//     (*DirError), never chmod'ed. Every change replaces the file through
+//     internal/atomicfile (temporary file in the same directory, fsync,
 //     rename, fsync of the directory): a crash or a failed write leaves the
 //     previous file or the new one, never a mix.
 //   - A stored OAuth 2.0 token is refreshed RefreshMargin (30 s) before it
@@ -33,4 +39,13 @@
 //   - Errors from golang.org/x/oauth2 are replaced by *TokenError, which
 //     keeps the status and OAuth error code but never the response body;
 //     Credential and OAuth1Keys print without their secrets.
+//   - Every authenticated transport (API, token, revoke) replaces each
+//     credential it holds, and the Authorization header it sent, with
+//     [REDACTED] in the answer's body, headers and trailers and in
+//     transport errors, before anything upstream parses, logs or shows
+//     them. (A successful token answer keeps its body: it carries the new
+//     tokens.)
+//   - A credential holding a control or non-ASCII character, from the
+//     environment, a file, the store or the token endpoint, is refused
+//     when it is loaded (*ConfigError or ErrLoginRequired), never sent.
 package auth

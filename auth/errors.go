@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"strings"
 
@@ -169,7 +170,7 @@ func sanitize(op string, err error, secrets ...string) error {
 func redact(s string, secrets []string) string {
 	for _, sec := range secrets {
 		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
+			s = strings.ReplaceAll(s, sec, Redacted)
 		}
 	}
 	return s
@@ -181,3 +182,31 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// DirError means the credential directory cannot be made private safely:
+// bulkunfollow leaves it as it is rather than change the mode of a
+// directory others use. Its message says why; Hint says what to do.
+type DirError struct {
+	Dir    string
+	Mode   fs.FileMode // the directory's mode, 0 when not known
+	Reason string      // "it has the sticky bit, so it is a shared directory (like /tmp)"
+	Fix    string
+}
+
+func (e *DirError) Error() string {
+	s := "credential directory " + e.Dir
+	if e.Mode != 0 {
+		s += fmt.Sprintf(" (mode %v)", e.Mode)
+	}
+	if e.Mode.Perm()&0o077 != 0 {
+		return s + " is open to other users, and bulkunfollow will not change its mode: " + e.Reason
+	}
+	return s + " cannot hold credentials: " + e.Reason
+}
+
+// NeedsPerson reports that a person must choose another directory or fix
+// this one.
+func (e *DirError) NeedsPerson() bool { return true }
+
+// Hint is what to do instead.
+func (e *DirError) Hint() string { return e.Fix }

@@ -1,11 +1,16 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 )
@@ -34,13 +39,13 @@ func TestSanitizeRetrieveError(t *testing.T) {
 			name: "invalid_grant echoing the token",
 			err: &oauth2.RetrieveError{Response: &http.Response{StatusCode: 400}, ErrorCode: "invalid_grant",
 				ErrorDescription: "token leaked-refresh-token expired"},
-			want:     "invalid_grant: token [redacted] expired",
+			want:     "invalid_grant: token [REDACTED] expired",
 			rejected: true,
 		},
 		{
 			name: "transport error quoting a secret",
 			err:  fmt.Errorf("post: dial: leaked-refresh-token"),
-			want: "refresh token: wrapped: post: dial: [redacted]",
+			want: "refresh token: wrapped: post: dial: [REDACTED]",
 		},
 	}
 	for _, tt := range tests {
@@ -75,4 +80,96 @@ func TestLoginRequiredError(t *testing.T) {
 	if want := "credentials for @jack (12) need a new login: the server no longer accepts the refresh token"; !strings.Contains(err.Error(), want) {
 		t.Errorf("message %q", err)
 	}
+}
+
+// A credential with a control character (a line break from a copied file,
+// a tab, DEL) or a non-ASCII byte is a configuration error found when it
+// is loaded: before the fix it reached the request, which failed before
+// it left and looked like a network error to retry. The error names the
+// variable and never shows the value.
+func TestCredentialsWithControlCharactersAreRefused(t *testing.T) {
+	const value = "abcdef-secret-token"
+	bad := map[string]string{
+		"line break": "abcdef-secret\ntoken", "carriage return": "abcdef-secret-token\r\nx", "tab": "abcdef\tsecret-token",
+		"NUL": "abcdef-secret\x00token", "DEL": "abcdef-secret\x7ftoken", "non-ASCII": "abcdef-sécret-token",
+	}
+	for name, v := range bad {
+		t.Run(name, func(t *testing.T) {
+			envs := []struct {
+				variable string
+				env      map[string]string
+			}{
+				{EnvAccessToken, map[string]string{EnvAccessToken: v}},
+				{EnvOAuth1TokenSecret, map[string]string{EnvOAuth1ConsumerKey: "ck-123456", EnvOAuth1ConsumerSecret: "cs-123456", EnvOAuth1Token: "tok-123456", EnvOAuth1TokenSecret: v}},
+				{EnvClientSecret, map[string]string{EnvClientSecret: v}},
+			}
+			for _, tt := range envs {
+				_, _, err := HTTPClient(context.Background(), Options{Dir: t.TempDir(), Getenv: func(k string) string { return tt.env[k] }})
+				var ce *ConfigError
+				if !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.variable+" contains ") || !strings.Contains(err.Error(), "not a valid credential") {
+					t.Errorf("%s: err = %v, want a *ConfigError naming it", tt.variable, err)
+					continue
+				}
+				if ce.Hint() == "" {
+					t.Errorf("%s: no hint", tt.variable)
+				}
+				if src, err := EnvSource(func(k string) string { return tt.env[k] }); tt.variable != EnvClientSecret && err == nil {
+					t.Errorf("EnvSource accepted %s (%s)", tt.variable, src)
+				}
+				assertNoSecrets(t, err.Error()+ce.Hint(), append(strings.FieldsFunc(v, func(r rune) bool { return r < 0x20 || r >= 0x7f }), v)...)
+			}
+		})
+	}
+	// Whitespace around a value is still trimmed, and a clean value passes.
+	if _, _, err := HTTPClient(context.Background(), Options{Dir: t.TempDir(), Getenv: func(k string) string {
+		return map[string]string{EnvAccessToken: "  " + value + "\n"}[k]
+	}}); err != nil {
+		t.Errorf("clean token refused: %v", err)
+	}
+}
+
+// A stored credential whose token holds a line break (a hand-edited file)
+// is refused when it is loaded, as needing a new login, without its value.
+func TestStoredCredentialWithControlCharacterIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	c := testCred("1", "one")
+	c.AccessToken = "access-token\n-one"
+	if err := NewStore(dir, nil).Put(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := HTTPClient(context.Background(), Options{Dir: dir, APIBaseURL: c.APIBaseURL, Getenv: noEnv})
+	if !errors.Is(err, ErrLoginRequired) || !strings.Contains(err.Error(), "stored access_token in "+filepath.Join(dir, credentialsFile)+" contains a line break") {
+		t.Fatalf("err = %v, want a login-required error naming the field", err)
+	}
+	assertNoSecrets(t, err.Error(), "access-token", "-one", c.RefreshToken)
+}
+
+// A token endpoint that answers a refresh with a token holding a control
+// character gets no retry loop either: the credential needs a new login,
+// and the store says so for later runs.
+func TestRefreshedTokenWithControlCharacterNeedsLogin(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"access_token":"new-access\ntoken","refresh_token":"new-refresh-token","token_type":"bearer","expires_in":7200}`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	c := testCred("1", "one")
+	c.APIBaseURL = srv.URL
+	c.Expiry = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := NewStore(dir, nil).Put(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	hc, _, err := HTTPClient(context.Background(), Options{Dir: dir, APIBaseURL: srv.URL, Getenv: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = getMe(context.Background(), hc, srv.URL)
+	if !errors.Is(err, ErrLoginRequired) || !strings.Contains(err.Error(), "cannot be sent") {
+		t.Fatalf("err = %v, want a login-required error", err)
+	}
+	if got := stored(t, dir); got.NeedsLogin == "" {
+		t.Errorf("the store does not record that a new login is needed")
+	}
+	assertNoSecrets(t, err.Error(), "new-access", "new-refresh-token")
 }

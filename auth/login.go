@@ -52,6 +52,8 @@ type LoginOptions struct {
 	Log       zerolog.Logger
 
 	onListen func(net.Addr) // tests: the listener's address
+	// after, set by tests, replaces time.After for the login's timeout.
+	after func(time.Duration) <-chan time.Time
 }
 
 // Login runs the OAuth 2.0 Authorization Code flow with PKCE (S256) and a
@@ -90,8 +92,22 @@ func Login(ctx context.Context, o LoginOptions) (Credential, error) {
 		return Credential{}, err
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
-	defer cancel()
+	// The timeout ends everything the login does (waiting, the exchange,
+	// users/me) by cancelling ctx with errLoginTimeout as the cause.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	after := o.after
+	if after == nil {
+		after = time.After
+	}
+	expired := after(o.Timeout)
+	go func() {
+		select {
+		case <-expired:
+			cancel(errLoginTimeout)
+		case <-ctx.Done():
+		}
+	}()
 
 	ln, err := net.Listen("tcp", bind)
 	if err != nil {
@@ -147,12 +163,13 @@ func Login(ctx context.Context, o LoginOptions) (Credential, error) {
 	}
 
 	secrets := []string{o.ClientSecret, verifier}
+	foreign := 0 // answers ignored because their state is not this login's
 	for {
 		var cb callback
 		select {
 		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return Credential{}, fmt.Errorf("login: no answer within %s: run bulkunfollow auth login again (with --no-browser, paste the address instead)", o.Timeout)
+			if errors.Is(context.Cause(ctx), errLoginTimeout) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return Credential{}, timeoutError(o.Timeout, foreign)
 			}
 			return Credential{}, fmt.Errorf("login: %w", ctx.Err())
 		case cb = <-callbacks:
@@ -169,8 +186,25 @@ func Login(ctx context.Context, o LoginOptions) (Credential, error) {
 			}
 		}
 		cred, err := o.finish(ctx, cfg, cb, state, verifier, secrets)
+		if errors.Is(err, errLoginTimeout) || (err != nil && errors.Is(context.Cause(ctx), errLoginTimeout)) {
+			err = timeoutError(o.Timeout, foreign)
+		}
 		if cb.reply != nil {
 			cb.reply <- pageResult{cred: cred, err: err}
+		}
+		if errors.Is(err, errForeignState) {
+			// Anyone on this machine can reach the listener (any local
+			// process, or a web page the browser shows): an answer that
+			// does not carry this login's state is refused and ignored, so
+			// that it cannot end the login the person is doing.
+			foreign++
+			o.Log.Warn().Str("via", cb.via).Int("ignored", foreign).Msg("ignored an answer that does not belong to this login (wrong state)")
+			if cb.via == "paste" {
+				fmt.Fprintf(o.Out, "That address belongs to another sign-in (its state does not match): use the address printed above. Still waiting.\n")
+			} else if foreign == 1 {
+				fmt.Fprintf(o.Out, "(Ignored an answer at %s that does not belong to this sign-in; still waiting for the real one.)\n", redirect.String())
+			}
+			continue
 		}
 		if errors.Is(err, errKeepWaiting) {
 			continue
@@ -179,14 +213,33 @@ func Login(ctx context.Context, o LoginOptions) (Credential, error) {
 	}
 }
 
-var errKeepWaiting = errors.New("not a login answer")
+var (
+	errKeepWaiting = errors.New("not a login answer")
+	// errForeignState is an answer whose state is not this login's.
+	errForeignState = fmt.Errorf("%w: wrong state", errKeepWaiting)
+	errLoginTimeout = errors.New("login timed out")
+)
+
+// timeoutError says that no answer came within d, and how many answers
+// with a wrong state were ignored meanwhile.
+func timeoutError(d time.Duration, foreign int) error {
+	msg := fmt.Sprintf("login: no answer within %s", d)
+	switch {
+	case foreign == 1:
+		msg += " (1 answer with a wrong state was ignored: it came from another sign-in, an old browser tab, or another program on this machine)"
+	case foreign > 1:
+		msg += fmt.Sprintf(" (%d answers with a wrong state were ignored: they came from another sign-in, an old browser tab, or another program on this machine)", foreign)
+	}
+	return errors.New(msg + ": run bulkunfollow auth login again and use the newest address (with --no-browser, paste the address instead)")
+}
 
 // finish checks one answer, exchanges its code and labels the credential.
 func (o LoginOptions) finish(ctx context.Context, cfg *oauth2.Config, cb callback, state, verifier string, secrets []string) (Credential, error) {
-	if cb.checkState && cb.state != state && cb.errCode != "" {
-		// An error answer that is not for this login (a stale tab, or any
-		// local process poking the listener) must not abort it.
-		return Credential{}, errKeepWaiting
+	if cb.checkState && cb.state != state {
+		// An answer that is not for this login (a stale tab, or any local
+		// process poking the listener), error or code, must not abort it;
+		// its code is never exchanged.
+		return Credential{}, errForeignState
 	}
 	if cb.errCode != "" {
 		if cb.errCode == "access_denied" {
@@ -197,12 +250,10 @@ func (o LoginOptions) finish(ctx context.Context, cfg *oauth2.Config, cb callbac
 	if cb.code == "" {
 		return Credential{}, errKeepWaiting
 	}
-	if cb.checkState && cb.state != state {
-		return Credential{}, errors.New("login: the answer does not belong to this login (state mismatch): run bulkunfollow auth login again and use the newest address")
-	}
 	secrets = append(secrets, cb.code)
 	o.Log.Debug().Str("via", cb.via).Msg("received authorization code; exchanging it")
-	tok, err := cfg.Exchange(withHTTPClient(ctx, &http.Client{Transport: o.Transport}), cb.code, oauth2.VerifierOption(verifier))
+	hc := &http.Client{Transport: tokenRedactor(o.Transport, newSecretSet(secrets...))}
+	tok, err := cfg.Exchange(withHTTPClient(ctx, hc), cb.code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		err = sanitize("exchange code", err, secrets...)
 		var te *TokenError
@@ -214,14 +265,20 @@ func (o LoginOptions) finish(ctx context.Context, cfg *oauth2.Config, cb callbac
 		}
 		return Credential{}, fmt.Errorf("login: %w", err)
 	}
+	if err := checkIssued("login: exchange code", tok); err != nil {
+		return Credential{}, err
+	}
 	now := o.Now()
 	c := Credential{
 		Method: MethodOAuth2, APIBaseURL: normalizeBase(o.APIBaseURL),
 		ClientID: o.ClientID, ClientSecret: o.ClientSecret, Scopes: o.Scopes, Created: now.UTC(),
 	}
 	applyToken(&c, tok, now)
-	hc := &http.Client{Transport: &bearerTransport{base: o.Transport, token: staticToken(c.AccessToken)}}
-	u, err := fetchMe(ctx, hc, o.APIBaseURL)
+	me := &http.Client{Transport: &bearerTransport{
+		base:  redactor(o.Transport, newSecretSet(append(secrets, c.AccessToken, c.RefreshToken)...)),
+		token: staticToken(c.AccessToken),
+	}}
+	u, err := fetchMe(ctx, me, o.APIBaseURL)
 	if err != nil {
 		return Credential{}, fmt.Errorf("login: find out which account authorized: %w", err)
 	}

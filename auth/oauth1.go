@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -54,6 +55,14 @@ func OAuth1FromEnv(getenv func(string) string) (keys OAuth1Keys, ok bool, err er
 	case 4:
 		return OAuth1Keys{}, false, nil
 	case 0:
+		for _, v := range []struct{ name, val string }{
+			{EnvOAuth1ConsumerKey, keys.ConsumerKey}, {EnvOAuth1ConsumerSecret, keys.ConsumerSecret},
+			{EnvOAuth1Token, keys.Token}, {EnvOAuth1TokenSecret, keys.TokenSecret},
+		} {
+			if err := CheckCredential(v.name, v.val); err != nil {
+				return OAuth1Keys{}, false, err
+			}
+		}
 		return keys, true, nil
 	}
 	return OAuth1Keys{}, false, &ConfigError{Msg: "OAuth 1.0a credentials are incomplete: set " + strings.Join(missing, ", ") + " too (all four are needed)"}
@@ -61,9 +70,50 @@ func OAuth1FromEnv(getenv func(string) string) (keys OAuth1Keys, ok bool, err er
 
 // ConfigError is a setup mistake a person must fix (missing or partial
 // configuration). Its message never includes a secret.
-type ConfigError struct{ Msg string }
+type ConfigError struct {
+	Msg string
+	Fix string // what to do, "" when Msg says it
+}
 
 func (e *ConfigError) Error() string { return e.Msg }
 
+// Hint is what to do about it, or "".
+func (e *ConfigError) Hint() string { return e.Fix }
+
 // NeedsPerson reports that a person must fix the configuration.
 func (e *ConfigError) NeedsPerson() bool { return true }
+
+// CheckCredential reports a credential value (after TrimSpace) that cannot
+// be sent: a control character (a line break, tab, NUL, DEL...) or a
+// non-ASCII character, which no token or key of X contains and which HTTP
+// headers cannot carry. Sent anyway, every request would fail before it
+// leaves, looking like a network error that retries cannot cure. name
+// says where the value came from (an environment variable, a file); the
+// error never shows the value. Errors are *ConfigError.
+func CheckCredential(name, value string) error {
+	what, at := badByte(value)
+	if what == "" {
+		return nil
+	}
+	return &ConfigError{
+		Msg: fmt.Sprintf("%s contains %s (byte %d of %d): it is not a valid credential", name, what, at, len(value)),
+		Fix: "set it again with only the credential's own characters (copy it from your app's \"Keys and tokens\" page; " +
+			"from a file: \"$(tr -d '\\r\\n' < FILE)\"); see docs/troubleshooting.md",
+	}
+}
+
+// badByte describes the first byte of value that no credential may hold,
+// with its 1-based position; what is "" when there is none.
+func badByte(value string) (what string, at int) {
+	for i := 0; i < len(value); i++ {
+		switch b := value[i]; {
+		case b == '\n' || b == '\r':
+			return "a line break", i + 1
+		case b < 0x20 || b == 0x7f:
+			return fmt.Sprintf("a control character (0x%02x)", b), i + 1
+		case b >= 0x80:
+			return "a non-ASCII character", i + 1
+		}
+	}
+	return "", 0
+}

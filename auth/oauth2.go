@@ -94,6 +94,17 @@ func applyToken(c *Credential, tok *oauth2.Token, now time.Time) {
 	}
 }
 
+// checkIssued reports tokens from the token endpoint that could never be
+// sent (a control or non-ASCII character, see CheckCredential).
+func checkIssued(op string, tok *oauth2.Token) error {
+	for _, f := range []struct{ name, val string }{{"access token", tok.AccessToken}, {"refresh token", tok.RefreshToken}} {
+		if what, _ := badByte(f.val); what != "" {
+			return fmt.Errorf("%s: the server returned an %s containing %s, which cannot be sent", op, f.name, what)
+		}
+	}
+	return nil
+}
+
 // refreshToken exchanges c's refresh token for a new pair. It does not
 // touch the store. Errors are free of secrets.
 func refreshToken(ctx context.Context, hc *http.Client, c Credential, clientSecret string) (*oauth2.Token, error) {
@@ -166,7 +177,7 @@ func Revoke(ctx context.Context, c Credential, transport http.RoundTripper, clie
 	if transport == nil {
 		transport = http.DefaultTransport
 	}
-	hc := &http.Client{Transport: transport}
+	hc := &http.Client{Transport: tokenRedactor(transport, newSecretSet(c.AccessToken, c.RefreshToken, c.ClientSecret, clientSecret))}
 	var first error
 	for _, t := range []struct{ tok, hint string }{{c.RefreshToken, "refresh_token"}, {c.AccessToken, "access_token"}} {
 		if t.tok == "" {

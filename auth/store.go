@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 )
 
 // Method is how a credential authenticates requests.
@@ -279,22 +281,134 @@ func (s *Store) lock(ctx context.Context) (unlock func(), err error) {
 	return func() { _ = l.Unlock() }, nil
 }
 
+// Prepare creates the store directory, or checks that an existing one can
+// hold credentials (see mkdir), before anything is stored: a login checks
+// it first so that a refused directory is known before the browser opens.
+// Errors that need a person are *DirError.
+func (s *Store) Prepare() error { return s.mkdir() }
+
+// mkdir makes sure the store directory exists and only its owner can
+// use it. A directory it creates is 0700. An existing one that others can
+// reach is tightened to 0700 only when that is safe: it is a real
+// directory (not a symbolic link), owned by the current user, without the
+// sticky bit, and holding nothing but the store's own files. Otherwise
+// the directory is left as it is and a *DirError says why: chmod'ing a
+// shared directory (a 1777 one like /tmp, one holding another user's
+// files, or the target of a link) would break it for everyone else.
 func (s *Store) mkdir() error {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(s.dir), 0o700); err != nil {
 		return fmt.Errorf("create credential directory: %w", err)
 	}
-	// MkdirAll leaves an existing directory as it is: tighten one that
-	// others can read, since it holds tokens.
-	fi, err := os.Stat(s.dir)
+	err := os.Mkdir(s.dir, 0o700)
+	if err == nil {
+		return nil // ours, 0700 (or tighter under the umask)
+	}
+	if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create credential directory: %w", err)
+	}
+	lfi, err := os.Lstat(s.dir)
 	if err != nil {
 		return fmt.Errorf("credential directory: %w", err)
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(s.dir, 0o700); err != nil {
-			return fmt.Errorf("restrict credential directory %s to its owner: %w", s.dir, err)
-		}
+	if lfi.Mode()&fs.ModeSymlink != 0 {
+		return s.checkLinkedDir()
+	}
+	if !lfi.IsDir() {
+		return &DirError{Dir: s.dir, Reason: "it is not a directory", Fix: "point --config-dir at a directory"}
+	}
+	if lfi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	// Inspect and chmod through one descriptor, so that what is checked
+	// is what is changed, even if the name is swapped meanwhile.
+	d, err := os.Open(s.dir)
+	if err != nil {
+		return fmt.Errorf("credential directory: %w", err)
+	}
+	defer d.Close()
+	fi, err := d.Stat()
+	if err != nil {
+		return fmt.Errorf("credential directory: %w", err)
+	}
+	if !os.SameFile(lfi, fi) {
+		return &DirError{Dir: s.dir, Reason: "it changed while it was being checked", Fix: "run the command again"}
+	}
+	if why := s.notOnlyOurs(d, fi); why != "" {
+		return &DirError{Dir: s.dir, Mode: fi.Mode(), Reason: why,
+			Fix: "keep credentials in a directory of your own: leave --config-dir unset (" + defaultDirText + ") or name a new directory; " +
+				"if this one is really private to you, restrict it yourself: chmod 700 " + s.dir}
+	}
+	if err := d.Chmod(0o700); err != nil {
+		return fmt.Errorf("restrict credential directory %s to its owner: %w", s.dir, err)
 	}
 	return nil
+}
+
+const defaultDirText = "$XDG_CONFIG_HOME/bulkunfollow or ~/.config/bulkunfollow"
+
+// checkLinkedDir accepts a store directory reached through a symbolic link
+// only when the directory it points to is already private; the mode of a
+// link's target is never changed (the link may lead anywhere, /tmp
+// included).
+func (s *Store) checkLinkedDir() error {
+	fi, err := os.Stat(s.dir)
+	if err != nil {
+		return fmt.Errorf("credential directory %s (a symbolic link): %w", s.dir, err)
+	}
+	target, _ := filepath.EvalSymlinks(s.dir)
+	if target == "" {
+		target = "the directory it points to"
+	}
+	if !fi.IsDir() {
+		return &DirError{Dir: s.dir, Reason: "it is a symbolic link to something that is not a directory", Fix: "point --config-dir at a directory"}
+	}
+	if fi.Mode().Perm()&0o077 == 0 {
+		if uid, ok := fileOwner(fi); !ok || uid == os.Getuid() {
+			return nil
+		}
+	}
+	return &DirError{Dir: s.dir, Mode: fi.Mode(),
+		Reason: "it is a symbolic link to " + target + ", which is not private to you, and bulkunfollow does not change the mode of a directory it reaches through a link",
+		Fix:    "if " + target + " is yours alone, restrict it yourself (chmod 700 " + target + "); otherwise point --config-dir at a directory of your own"}
+}
+
+// notOnlyOurs says why the open directory d (with info fi) may not be
+// tightened, or "" when it may.
+func (s *Store) notOnlyOurs(d *os.File, fi fs.FileInfo) string {
+	me := os.Getuid()
+	if fi.Mode()&fs.ModeSticky != 0 {
+		return "it has the sticky bit, so it is a shared directory (like /tmp)"
+	}
+	if uid, ok := fileOwner(fi); ok && uid != me {
+		return fmt.Sprintf("it belongs to another user (uid %d)", uid)
+	}
+	ents, err := d.ReadDir(-1)
+	if err != nil {
+		return "its contents cannot be listed (" + err.Error() + ")"
+	}
+	for _, e := range ents {
+		if !isStoreFile(e.Name()) {
+			return fmt.Sprintf("it holds files that are not bulkunfollow's (%s)", e.Name())
+		}
+		info, err := e.Info()
+		if err != nil {
+			return fmt.Sprintf("%s in it cannot be checked (%v)", e.Name(), err)
+		}
+		if uid, ok := fileOwner(info); ok && uid != me {
+			return fmt.Sprintf("it holds %s, which belongs to another user (uid %d)", e.Name(), uid)
+		}
+	}
+	return ""
+}
+
+// isStoreFile reports whether name is one the store writes: the
+// credential file, its lock, or a temporary file of a save cut short.
+func isStoreFile(name string) bool {
+	if name == credentialsFile || name == lockFile {
+		return true
+	}
+	ok, _ := filepath.Match(atomicfile.TempPattern(credentialsFile), name)
+	return ok
 }
 
 // load reads the file; a missing file is an empty store. Readers need no
@@ -318,10 +432,11 @@ func (s *Store) load() (storeFile, error) {
 	return f, nil
 }
 
-// save replaces the file atomically: a temporary file in the same
-// directory is written, synced and renamed over the old one, then the
-// directory is synced. A crash at any point leaves the old or the new file,
-// never a mix. With no accounts left the file is removed.
+// save replaces the file atomically through internal/atomicfile: a
+// temporary file (0600 from its creation) beside it is written, synced and
+// renamed over the old one, then the directory is synced. A crash at any
+// point leaves the old or the new file, never a mix. With no accounts left
+// the file is removed.
 func (s *Store) save(f storeFile) error {
 	if err := s.mkdir(); err != nil {
 		return err
@@ -330,7 +445,10 @@ func (s *Store) save(f storeFile) error {
 		if err := os.Remove(s.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("remove credentials: %w", err)
 		}
-		return s.syncDir()
+		if err := atomicfile.SyncDir(s.Path()); err != nil {
+			return fmt.Errorf("remove credentials: %w", err)
+		}
+		return nil
 	}
 	f.Version = storeVersion
 	data, err := json.MarshalIndent(f, "", "  ")
@@ -338,20 +456,11 @@ func (s *Store) save(f storeFile) error {
 		return fmt.Errorf("encode credentials: %w", err)
 	}
 	data = append(data, '\n')
-	tmp, err := os.CreateTemp(s.dir, ".credentials-*.tmp") // mode 0600
+	tmp, err := atomicfile.Create(s.Path(), 0o600)
 	if err != nil {
 		return fmt.Errorf("save credentials: %w", err)
 	}
-	done := false
-	defer func() {
-		if !done {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("save credentials: %w", err)
-	}
+	defer tmp.Abort() // after Commit: nothing
 	if err := s.step("partial"); err != nil {
 		_, _ = tmp.Write(data[:len(data)/2])
 		return fmt.Errorf("save credentials: %w", err)
@@ -365,6 +474,8 @@ func (s *Store) save(f storeFile) error {
 	if err := s.step("sync"); err != nil {
 		return fmt.Errorf("save credentials: %w", err)
 	}
+	// Synced and closed here so that the "rename" step comes between the
+	// sync and the rename; Commit then renames and syncs the directory.
 	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("save credentials: %w", err)
 	}
@@ -374,14 +485,15 @@ func (s *Store) save(f storeFile) error {
 	if err := s.step("rename"); err != nil {
 		return fmt.Errorf("save credentials: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), s.Path()); err != nil {
+	if err := tmp.Commit(); err != nil {
 		return fmt.Errorf("save credentials: %w", err)
 	}
-	done = true
+	// A failure here stands for a failed directory sync: the new file is
+	// in place but not known to be durable.
 	if err := s.step("syncdir"); err != nil {
 		return fmt.Errorf("save credentials: %w", err)
 	}
-	return s.syncDir()
+	return nil
 }
 
 // holds reports whether the file on disk has c's access and refresh token.
@@ -399,16 +511,4 @@ func (s *Store) step(name string) error {
 		return nil
 	}
 	return s.failAt(name)
-}
-
-func (s *Store) syncDir() error {
-	d, err := os.Open(s.dir)
-	if err != nil {
-		return fmt.Errorf("sync credential directory: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return fmt.Errorf("sync credential directory: %w", err)
-	}
-	return nil
 }

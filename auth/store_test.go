@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 )
 
 func testCred(id, username string) Credential {
@@ -46,11 +48,20 @@ func TestStoreModes(t *testing.T) {
 }
 
 // A credential directory that already exists with looser permissions is
-// tightened before tokens are written into it.
+// tightened before tokens are written into it, when it is the user's own
+// and holds only the store's files (here: a leftover of an earlier save).
 func TestStoreTightensExistingDir(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "bulkunfollow")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	for _, name := range []string{credentialsFile, lockFile, ".credentials.json.tmp-123"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(`{"version":1}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := NewStore(dir, nil).Put(context.Background(), testCred("1", "one")); err != nil {
 		t.Fatal(err)
@@ -61,6 +72,158 @@ func TestStoreTightensExistingDir(t *testing.T) {
 	}
 	if fi.Mode().Perm() != 0o700 {
 		t.Errorf("directory mode %v, want 0700", fi.Mode().Perm())
+	}
+}
+
+// A fresh directory is created 0700.
+func TestStoreCreatesPrivateDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new")
+	if err := NewStore(dir, nil).Put(context.Background(), testCred("1", "one")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode() != os.ModeDir|0o700 {
+		t.Fatalf("new directory: %v, %v; want drwx------", fi.Mode(), err)
+	}
+}
+
+// A directory others use is never chmod'ed: a 1777 one holding another
+// user's file (--config-dir /tmp, or a shared scratch directory), one
+// holding files that are not the store's, another user's directory, and
+// the target of a symbolic link. The store refuses, says why and what to
+// do, and leaves the mode (sticky bit included) as it was.
+func TestStoreRefusesSharedDir(t *testing.T) {
+	const nobody = 65534
+	tests := []struct {
+		name   string
+		mode   os.FileMode
+		setup  func(t *testing.T, dir string) string // returns the --config-dir to use
+		reason string
+	}{
+		{
+			name: "sticky 1777 with another user's file", mode: 0o777 | os.ModeSticky,
+			setup: func(t *testing.T, dir string) string {
+				f := filepath.Join(dir, "someone-elses.txt")
+				mustWrite(t, f)
+				if err := os.Chown(f, nobody, nobody); err != nil {
+					t.Fatal(err)
+				}
+				return dir
+			},
+			reason: "sticky bit, so it is a shared directory",
+		},
+		{
+			name: "sticky 1777 holding only a foreign credentials.json", mode: 0o777 | os.ModeSticky,
+			setup: func(t *testing.T, dir string) string {
+				f := filepath.Join(dir, credentialsFile)
+				mustWrite(t, f)
+				if err := os.Chown(f, nobody, nobody); err != nil {
+					t.Fatal(err)
+				}
+				return dir
+			},
+			reason: "sticky bit",
+		},
+		{
+			name: "own 0755 directory with other files", mode: 0o755,
+			setup: func(t *testing.T, dir string) string {
+				mustWrite(t, filepath.Join(dir, "notes.txt"))
+				return dir
+			},
+			reason: "holds files that are not bulkunfollow's (notes.txt)",
+		},
+		{
+			name: "own 0770 directory holding another user's lock file", mode: 0o770,
+			setup: func(t *testing.T, dir string) string {
+				f := filepath.Join(dir, lockFile)
+				mustWrite(t, f)
+				if err := os.Chown(f, nobody, nobody); err != nil {
+					t.Fatal(err)
+				}
+				return dir
+			},
+			reason: "holds credentials.lock, which belongs to another user (uid 65534)",
+		},
+		{
+			name: "another user's 0755 directory", mode: 0o755,
+			setup: func(t *testing.T, dir string) string {
+				if err := os.Chown(dir, nobody, nobody); err != nil {
+					t.Fatal(err)
+				}
+				return dir
+			},
+			reason: "belongs to another user (uid 65534)",
+		},
+		{
+			name: "symbolic link to an empty 0755 directory", mode: 0o755,
+			setup: func(t *testing.T, dir string) string {
+				link := filepath.Join(t.TempDir(), "link")
+				if err := os.Symlink(dir, link); err != nil {
+					t.Fatal(err)
+				}
+				return link
+			},
+			reason: "symbolic link to ",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "shared")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(dir, tt.mode); err != nil {
+				t.Fatal(err)
+			}
+			configDir := tt.setup(t, dir)
+			s := NewStore(configDir, nil)
+			err := s.Put(context.Background(), testCred("1", "one"))
+			var de *DirError
+			if !errors.As(err, &de) || !strings.Contains(err.Error(), tt.reason) || !strings.Contains(err.Error(), "will not change its mode") {
+				t.Fatalf("Put err = %v, want a *DirError saying %q", err, tt.reason)
+			}
+			if !strings.Contains(de.Hint(), "chmod 700") || !strings.Contains(de.Hint(), "directory of your own") {
+				t.Errorf("hint %q does not say what to do", de.Hint())
+			}
+			if np, ok := err.(interface{ NeedsPerson() bool }); !ok || !np.NeedsPerson() {
+				t.Errorf("%T does not need a person", err)
+			}
+			fi, err := os.Stat(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode() != os.ModeDir|tt.mode {
+				t.Errorf("directory mode %v after the refusal, want %v", fi.Mode(), os.ModeDir|tt.mode)
+			}
+			if _, err := os.Stat(filepath.Join(dir, credentialsFile)); err == nil && tt.name != "sticky 1777 holding only a foreign credentials.json" {
+				t.Errorf("credentials written into a refused directory")
+			}
+		})
+	}
+}
+
+// A symbolic link to a directory that is already private is used as it is
+// (nothing to tighten, nothing chmod'ed).
+func TestStoreAcceptsLinkToPrivateDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "real")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewStore(link, nil).Put(context.Background(), testCred("1", "one")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, credentialsFile)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustWrite(t *testing.T, path string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -221,4 +384,33 @@ func TestDefaultDir(t *testing.T) {
 			t.Errorf("%v: %q, %v; want %q", tt.env, got, err, tt.want)
 		}
 	}
+}
+
+// The store writes through internal/atomicfile, the tool's one atomic
+// writer: while a save is in progress its temporary file is the one
+// atomicfile names (so its leftovers are found the same way), 0600 from
+// its creation.
+func TestStoreSavesThroughAtomicfile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := NewStore(dir, nil)
+	var seen []string
+	s.failAt = func(step string) error {
+		if step == "rename" {
+			seen, _ = filepath.Glob(atomicfile.Leftovers(s.Path()))
+			for _, p := range seen {
+				if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+					t.Errorf("temporary file %s: %v, %v; want 0600", p, fi.Mode().Perm(), err)
+				}
+			}
+		}
+		return nil
+	}
+	if err := s.Put(ctx, testCred("1", "one")); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 1 {
+		t.Fatalf("temporary files matching atomicfile.Leftovers during the save: %v, want one", seen)
+	}
+	assertOnlyStoreFiles(t, dir)
 }

@@ -27,6 +27,8 @@ type storeSource struct {
 	now          func() time.Time
 	log          zerolog.Logger
 	clientSecret string // overrides the stored secret when not empty
+	// secrets are redacted from every answer; new tokens join them.
+	secrets *secretSet
 
 	mu   sync.Mutex
 	cred Credential
@@ -89,6 +91,7 @@ func (s *storeSource) token(ctx context.Context, stale string) (string, error) {
 	if cur.AccessToken != s.cred.AccessToken && cur.AccessToken != stale && usable(cur, now) {
 		// Another process (or Store) refreshed while we waited for the lock.
 		s.log.Debug().Str("account", cur.Label()).Int("generation", cur.Generation).Msg("using the token another process refreshed")
+		s.secrets.add(cur.AccessToken, cur.RefreshToken)
 		s.cred = cur
 		return cur.AccessToken, nil
 	}
@@ -121,10 +124,21 @@ func (s *storeSource) token(ctx context.Context, stale string) (string, error) {
 		return "", err
 	}
 
+	if err := checkIssued("refresh token", tok); err != nil {
+		// Unusable, and the old refresh token may be spent already.
+		reason := "the server answered the refresh with a token that cannot be sent (a control or non-ASCII character in it)"
+		f.Accounts[i].NeedsLogin = reason
+		if serr := s.store.save(f); serr != nil {
+			s.log.Warn().Err(serr).Msg("could not mark the credential as needing a new login")
+		}
+		return "", &LoginRequiredError{Account: cur.Label(), Reason: reason}
+	}
+
 	// The old refresh token is spent from here on: the new pair must reach
 	// the disk before it is used, or the next run cannot refresh.
 	next := cur
 	applyToken(&next, tok, now)
+	s.secrets.add(next.AccessToken, next.RefreshToken)
 	next.Generation++
 	next.Refreshed = now.UTC()
 	f.Accounts[i] = next

@@ -130,6 +130,9 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 		return err
 	}
 	store := auth.NewStore(dir, nil)
+	if err := store.Prepare(); err != nil {
+		return authError(err)
+	}
 
 	var cred auth.Credential
 	if *oauth1 {
@@ -172,7 +175,7 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 		}
 	}
 	if err := store.Put(ctx, cred); err != nil {
-		return fmt.Errorf("store credential: %w", err)
+		return authError(fmt.Errorf("store credential: %w", err))
 	}
 	fmt.Fprintf(e.stderr, "\nLogged in as %s with %s. Saved in %s.\n", cred.Label(), methodText(cred.Identity(store.Path())), store.Path())
 	if cred.Method == auth.MethodOAuth2 && cred.RefreshToken == "" {
@@ -209,21 +212,23 @@ func (e *env) clientSecret(file string) (string, error) {
 		if s == "" {
 			return "", withExit(exitPerson, fmt.Errorf("read client secret: %s is empty", file), "")
 		}
+		if err := auth.CheckCredential("the client secret in "+file, s); err != nil {
+			return "", authError(err)
+		}
 		return s, nil
 	}
-	return strings.TrimSpace(e.getenv(auth.EnvClientSecret)), nil
+	s := strings.TrimSpace(e.getenv(auth.EnvClientSecret))
+	if err := auth.CheckCredential(auth.EnvClientSecret, s); err != nil {
+		return "", authError(err)
+	}
+	return s, nil
 }
 
 // envOverrides names the environment credential that wins over the store,
 // or "".
 func envOverrides(e *env) string {
-	if e.getenv(auth.EnvAccessToken) != "" {
-		return auth.EnvAccessToken
-	}
-	if _, ok, _ := auth.OAuth1FromEnv(e.getenv); ok {
-		return "BULKUNFOLLOW_OAUTH1_*"
-	}
-	return ""
+	src, _ := auth.EnvSource(e.getenv)
+	return src
 }
 
 func methodText(id auth.Identity) string {
@@ -275,7 +280,12 @@ never shown. Exits 1 when there is no credential to use.`,
 	if err != nil {
 		return withExit(exitPerson, err, "")
 	}
-	doc := statusDoc{Store: store.Path(), InUse: envOverrides(e), Accounts: []auth.Identity{}}
+	inUse, err := auth.EnvSource(e.getenv)
+	if err != nil {
+		// Every command would refuse it: say so here, not "in use".
+		return authError(err)
+	}
+	doc := statusDoc{Store: store.Path(), InUse: inUse, Accounts: []auth.Identity{}}
 	if *account != "" {
 		c, err := store.Select(*account, "")
 		if err != nil {
@@ -397,7 +407,10 @@ regenerate them on your app's "Keys and tokens" page.`,
 		}
 		creds = []auth.Credential{c}
 	}
-	secret := strings.TrimSpace(e.getenv(auth.EnvClientSecret))
+	secret, err := e.clientSecret("")
+	if err != nil {
+		return err
+	}
 	for _, c := range creds {
 		switch err := auth.Revoke(ctx, c, nil, secret); {
 		case errors.Is(err, auth.ErrNotRevocable):

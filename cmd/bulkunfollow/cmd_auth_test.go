@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/bulkunfollow/bulkunfollow/auth"
@@ -390,4 +391,124 @@ func TestAuthStatusEnvironment(t *testing.T) {
 		t.Errorf("exit %d:\n%s%s", code, stdout, stderr)
 	}
 	assertNoSecret(t, stdout+stderr, "ready-bearer-token")
+}
+
+// "auth login --config-dir shared/" on a 1777 directory holding another
+// user's file is refused before any browser opens: exit 1, the reason and
+// what to do instead, and the directory keeps its mode and sticky bit.
+func TestAuthLoginRefusesSharedConfigDir(t *testing.T) {
+	s, api := authSim(t)
+	fb := useFakeBrowser(t, s, "")
+	shared := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(shared, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	const mode = 0o777 | os.ModeSticky
+	if err := os.Chmod(shared, mode); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(shared, "someone-elses.txt")
+	if err := os.WriteFile(other, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(other, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, map[string]string{"BULKUNFOLLOW_CLIENT_ID": authTestClient, "BULKUNFOLLOW_API_BASE_URL": api},
+		"", "auth", "login", "--config-dir", shared, "--redirect-uri", "http://127.0.0.1:0/callback")
+	if code != exitPerson {
+		t.Errorf("exit %d, want %d", code, exitPerson)
+	}
+	for _, want := range []string{"credential directory " + shared, "sticky bit, so it is a shared directory", "Hint:", "directory of your own"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if fi, err := os.Stat(shared); err != nil || fi.Mode() != os.ModeDir|mode {
+		t.Errorf("shared directory mode %v (%v), want %v", fi.Mode(), err, os.ModeDir|mode)
+	}
+	if fb.opened != 0 {
+		t.Errorf("the browser was opened before the directory was checked")
+	}
+}
+
+// A token with a line break (pasted from a file) is a configuration error
+// found before any request: before the fix, run sent users/me five times
+// (each failing locally, like a network error) and exited 75 with "X could
+// not be reached". Now run and auth status exit 1 naming the variable and
+// never showing the value, and X hears nothing.
+func TestControlCharacterInTokenIsAConfigError(t *testing.T) {
+	var requests atomic.Int64
+	x := newE2E(t, xapisim.Config{}, 2, 2, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			h.ServeHTTP(w, r)
+		})
+	})
+	x.environ["BULKUNFOLLOW_ACCESS_TOKEN"] = "abc\ndef"
+	code, out := x.run(t, "--yes")
+	if code != exitPerson {
+		t.Errorf("run exit %d, want %d:\n%s", code, exitPerson, out)
+	}
+	for _, want := range []string{"BULKUNFOLLOW_ACCESS_TOKEN contains a line break", "not a valid credential", "Hint:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "could not be reached") {
+		t.Errorf("reported as an outage:\n%s", out)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests reached X, want none", n)
+	}
+
+	code, stdout, stderr := x.cli(t, "auth", "status")
+	if code != exitPerson || !strings.Contains(stderr, "BULKUNFOLLOW_ACCESS_TOKEN contains a line break") || strings.Contains(stdout, "In use") {
+		t.Errorf("auth status exit %d:\n%s%s", code, stdout, stderr)
+	}
+	assertNoSecret(t, out+stdout+stderr, "abc\ndef")
+	for _, s := range []string{out, stdout, stderr} {
+		if strings.Contains(s, "abc") {
+			t.Errorf("output shows a part of the token:\n%s", s)
+		}
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests reached X, want none", n)
+	}
+}
+
+// An X that echoes the Authorization header into a problem detail and a
+// response header: the run's error and every log line (debug, JSON; the
+// first answers are 503s, retried and logged) show the detail with the
+// token replaced, never the token.
+func TestRunRedactsEchoedToken(t *testing.T) {
+	var calls atomic.Int64
+	x := newE2E(t, xapisim.Config{}, 2, 2, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/2/users/me" {
+				h.ServeHTTP(w, r)
+				return
+			}
+			w.Header().Set("X-Echo", r.Header.Get("Authorization"))
+			w.Header().Set("Content-Type", "application/problem+json")
+			status := http.StatusForbidden
+			if calls.Add(1) <= 2 {
+				status = http.StatusServiceUnavailable
+			}
+			w.WriteHeader(status)
+			json.NewEncoder(w).Encode(map[string]string{"title": "Forbidden", "type": "about:blank",
+				"detail": "request with " + r.Header.Get("Authorization") + " is not allowed"})
+		})
+	})
+	code, out := x.run(t, "--yes", "--log-level", "debug")
+	if code == exitOK {
+		t.Fatalf("run succeeded against a refusing X:\n%s", out)
+	}
+	if !strings.Contains(out, "Error: ask X who is signed in: me: 403 Forbidden: request with [REDACTED] is not allowed") {
+		t.Errorf("the redacted detail is not shown:\n%s", out)
+	}
+	if n := strings.Count(out, `"level":"warn"`); n < 2 || strings.Count(out, "request with [REDACTED]") < 3 {
+		t.Errorf("the retried 503s are not logged with their detail (%d warnings):\n%s", n, out)
+	}
+	assertNoSecret(t, out, x.token)
 }
