@@ -67,11 +67,11 @@ func checkInvariants(tx *bbolt.Tx) error {
 				fail("target %d: no id and no handle", seq)
 			}
 		}
-		if r.id != 0 {
+		if r.hasID {
 			v := ids.Get(idKey(r.id))
 			if v == nil {
 				fail("target %d: id %d not in the id index", seq, r.id)
-			} else if other, err := getRec(tx, seqOf(v)); err != nil || other.id != r.id {
+			} else if other, err := getRec(tx, seqOf(v)); err != nil || !other.hasID || other.id != r.id {
 				fail("target %d: id index for %d points to target %d", seq, r.id, seqOf(v))
 			}
 		}
@@ -126,7 +126,7 @@ func checkInvariants(tx *bbolt.Tx) error {
 	}
 	ids.ForEach(func(k, v []byte) error {
 		r, err := getRec(tx, seqOf(v))
-		if err != nil || r.id != binary.BigEndian.Uint64(k) {
+		if err != nil || !r.hasID || r.id != binary.BigEndian.Uint64(k) {
 			fail("id index %d points to target %d (id %d)", binary.BigEndian.Uint64(k), seqOf(v), r.id)
 		}
 		return nil

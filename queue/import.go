@@ -124,16 +124,13 @@ func (s *Store) Import(ctx context.Context, srcs []Source, opts ImportOptions) (
 				return err
 			}
 			if sum.Added == 0 {
-				return errNothingToAdd // roll back: not even a new transaction id
+				return errUnchanged
 			}
 			if opts.BeforeWrite != nil {
 				opts.BeforeWrite(sum)
 			}
 			return p.write(ctx, func(fn func(tx *bbolt.Tx) error) error { return fn(tx) }, len(p.byOrd)+1, s.now())
 		})
-		if err == errNothingToAdd {
-			err = nil
-		}
 	} else {
 		err = s.importCopy(ctx, p, &sum, cmp.Or(opts.BatchSize, DefaultBatchSize), opts.BeforeWrite)
 	}
@@ -142,8 +139,6 @@ func (s *Store) Import(ctx context.Context, srcs []Source, opts ImportOptions) (
 	}
 	return sum, nil
 }
-
-var errNothingToAdd = errors.New("nothing to add")
 
 // DiscardIfEmpty closes s and deletes its file and status snapshot if the
 // queue holds nothing: no target and no bound account. It reports whether
@@ -555,7 +550,7 @@ func (p *plan) write(ctx context.Context, run func(func(tx *bbolt.Tx) error) err
 				done++
 				seq := base + 1 + p.position(uint32(ord))
 				binary.BigEndian.PutUint64(key[:], seq)
-				r := rec{id: p.byOrd[ord], state: Pending, added: added, handle: h.name}
+				r := rec{id: p.byOrd[ord], hasID: !isHandle, state: Pending, added: added, handle: h.name}
 				// bbolt keeps value slices until commit: each record gets
 				// its own bytes of the arena (if append reallocates, the
 				// earlier slices keep the old array, never written again).

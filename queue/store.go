@@ -12,9 +12,17 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// SchemaVersion is the layout of queue files this package writes. Opening a
-// file with a newer version fails with *SchemaError.
-const SchemaVersion = 1
+// SchemaVersion is the newest layout of queue files this package reads and
+// writes. Opening a file with a newer version fails with *SchemaError.
+//
+// A new queue is written as schema 1. Schema 2 adds two record flags (an
+// id that may be 0, and "a request may have taken effect"); the first
+// record that carries one marks the file as schema 2, so that an older
+// bulkunfollow refuses the file instead of misreading those records.
+const SchemaVersion = 2
+
+// newSchema is the version a new queue is created with.
+const newSchema = 1
 
 // DefaultTimeout is how long Open waits for another process's lock before
 // it fails with *LockedError.
@@ -294,11 +302,20 @@ func initTx(tx *bbolt.Tx, path string) error {
 	}
 	sys := tx.Bucket(bSys)
 	if sys.Get(kSchema) == nil {
-		if err := sys.Put(kSchema, binary.AppendUvarint(nil, SchemaVersion)); err != nil {
+		if err := sys.Put(kSchema, binary.AppendUvarint(nil, newSchema)); err != nil {
 			return fmt.Errorf("init queue: %w", err)
 		}
 	}
 	return nil
+}
+
+// requireSchema raises the file's schema version to at least v, in the
+// transaction that writes the first thing an older reader would misread.
+func requireSchema(sys *bbolt.Bucket, v uint64) error {
+	if cur, n := binary.Uvarint(sys.Get(kSchema)); n > 0 && cur >= v {
+		return nil
+	}
+	return sys.Put(kSchema, binary.AppendUvarint(nil, v))
 }
 
 // checkSchema accepts a queue of a known schema version, and (when
@@ -376,11 +393,19 @@ func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
 		st = s.statusTx(tx)
 		return nil
 	})
+	if err == errUnchanged {
+		return nil
+	}
 	if err == nil {
 		s.writeSnapshot(st, true)
 	}
 	return err
 }
+
+// errUnchanged, returned by an update's fn, rolls the transaction back
+// and makes update return nil: an operation that finds nothing to do
+// writes nothing (not even a new transaction id or as_of).
+var errUnchanged = errors.New("nothing to change")
 
 // markChanged records that the queue changed at now, in the transaction
 // that changes it.

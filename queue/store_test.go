@@ -51,10 +51,13 @@ func TestParseState(t *testing.T) {
 
 func TestRecordCodecRoundTrip(t *testing.T) {
 	tests := []rec{
-		{id: 1, state: Pending, added: 1},
-		{id: 1<<63 + 12345, state: Done, attempts: 3, reason: "unfollowed", added: time.Now().UnixNano(), updated: 5, finished: 6},
+		{id: 1, hasID: true, state: Pending, added: 1},
+		{id: 0, hasID: true, state: Pending, added: 1},
+		{id: 5, hasID: true, state: Pending, added: 1, mayHaveTakenEffect: true},
+		{handle: "h", state: Pending, added: 1, mayHaveTakenEffect: true},
+		{id: 1<<63 + 12345, hasID: true, state: Done, attempts: 3, reason: "unfollowed", added: time.Now().UnixNano(), updated: 5, finished: 6},
 		{handle: "Jack_1", state: Pending, added: -7},
-		{id: 42, handle: "x", username: "X", state: Failed, attempts: 7, reason: "not found",
+		{id: 42, hasID: true, handle: "x", username: "X", state: Failed, attempts: 7, reason: "not found",
 			last: &ErrorInfo{Status: 404, Type: "https://api.twitter.com/2/problems/resource-not-found", Title: "Not Found", Detail: "héllo"}, added: 9, updated: 10, finished: 11},
 	}
 	for _, r := range tests {
@@ -487,7 +490,7 @@ func TestMarkSkippedAndRetry(t *testing.T) {
 
 func TestRetryManyBatches(t *testing.T) {
 	q := newTestQueue(t)
-	lines := make([]string, retryBatch+5)
+	lines := make([]string, 10_005)
 	seqs := make([]uint64, len(lines))
 	for i := range lines {
 		lines[i] = strconv.Itoa(i + 1)
@@ -556,7 +559,8 @@ func TestResolve(t *testing.T) {
 		{3, "300", ErrNotPending},
 		{9, "300", ErrNoTarget},
 		{4, "12a", nil},
-		{4, "00", nil},
+		{4, "", nil},
+		{4, "-1", nil},
 	} {
 		err := q.Resolve(tt.seq, tt.id, "")
 		if err == nil || (tt.err != nil && !errors.Is(err, tt.err)) {
@@ -718,8 +722,8 @@ func TestReadStatus(t *testing.T) {
 	if !st.FromSnapshot || st.ActiveRun == nil || st.ActiveRun.PID != os.Getpid() || st.ActiveRun.Command != "test" {
 		t.Errorf("status while held = %+v", st)
 	}
-	want := Status{Queue: q.path, SchemaVersion: SchemaVersion, Total: 4, Pending: 3, Done: 1, Unresolved: 1}
-	if st.Total != want.Total || st.Pending != want.Pending || st.Done != want.Done || st.Unresolved != 1 || st.SchemaVersion != SchemaVersion || st.Queue != q.path {
+	want := Status{Queue: q.path, SchemaVersion: newSchema, Total: 4, Pending: 3, Done: 1, Unresolved: 1}
+	if st.Total != want.Total || st.Pending != want.Pending || st.Done != want.Done || st.Unresolved != 1 || st.SchemaVersion != newSchema || st.Queue != q.path {
 		t.Errorf("status = %+v, want counts of %+v", st, want)
 	}
 	if st.Account == nil || st.Account.ID != "42" || st.LastRun == nil || st.LastRun.Outcome != "finished" {
