@@ -226,6 +226,9 @@ func TestRetryNothingWritesNothing(t *testing.T) {
 	if err := q.Record(1, Result{State: Done, Reason: "unfollowed"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := q.BindAccount("7", "me"); err != nil {
+		t.Fatal(err)
+	}
 	q.reopen()
 	q.Close()
 	q.Store = nil
@@ -236,6 +239,16 @@ func TestRetryNothingWritesNothing(t *testing.T) {
 	before, _ := q.Status()
 	if n, err := q.Retry(); err != nil || n != 0 {
 		t.Fatalf("Retry = %d, %v", n, err)
+	}
+	// Its siblings, with nothing to do, write nothing either.
+	if n, err := q.MarkSkipped([]uint64{1}, "kept"); err != nil || n != 0 {
+		t.Errorf("MarkSkipped of a finished target = %d, %v", n, err)
+	}
+	if n, err := q.SetUsernames(map[uint64]string{1: "named"}); err != nil || n != 0 {
+		t.Errorf("SetUsernames of a finished target = %d, %v", n, err)
+	}
+	if err := q.BindAccount("7", "me"); err != nil {
+		t.Errorf("BindAccount again: %v", err)
 	}
 	after, _ := q.Status()
 	if !after.AsOf.Equal(before.AsOf) || after.txid != before.txid {

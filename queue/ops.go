@@ -351,6 +351,9 @@ func (s *Store) MarkSkipped(seqs []uint64, reason string) (int, error) {
 			}
 			n++
 		}
+		if n == 0 {
+			return errUnchanged
+		}
 		return nil
 	})
 	if err != nil {
@@ -433,6 +436,9 @@ func (s *Store) SetUsernames(names map[uint64]string) (int, error) {
 					return err
 				}
 				n++
+			}
+			if n == 0 {
+				return errUnchanged
 			}
 			return nil
 		})
@@ -576,6 +582,9 @@ func (s *Store) BindAccount(id, username string) error {
 		sys := tx.Bucket(bSys)
 		if bound := sys.Get(kAccountID); bound != nil && string(bound) != id {
 			return &AccountMismatchError{BoundID: string(bound), BoundUsername: string(sys.Get(kAccountName)), ID: id, Username: username}
+		}
+		if bound := sys.Get(kAccountID); bound != nil && (username == "" || string(sys.Get(kAccountName)) == username) {
+			return errUnchanged // bound to id already, same name
 		}
 		if err := sys.Put(kAccountID, []byte(id)); err != nil {
 			return err
