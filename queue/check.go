@@ -15,6 +15,11 @@ import (
 // It reads every target: it is for tests and diagnostics, not for every run.
 func (s *Store) Check() error {
 	err := s.view(func(tx *bbolt.Tx) error {
+		// tx.Check reads in a goroutine of its own, where a damaged page's
+		// panic escapes guard: read every page here first.
+		if err := readAll(tx); err != nil {
+			return err
+		}
 		var errs []error
 		for err := range tx.Check() {
 			errs = append(errs, err)
@@ -31,6 +36,23 @@ func (s *Store) Check() error {
 		return fmt.Errorf("check queue %s: %w", s.path, err)
 	}
 	return nil
+}
+
+// readAll reads every key of every bucket (every page of the file that is
+// in use).
+func readAll(tx *bbolt.Tx) error {
+	var walk func(b *bbolt.Bucket) error
+	walk = func(b *bbolt.Bucket) error {
+		return b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				if nb := b.Bucket(k); nb != nil {
+					return walk(nb)
+				}
+			}
+			return nil
+		})
+	}
+	return tx.ForEach(func(_ []byte, b *bbolt.Bucket) error { return walk(b) })
 }
 
 func checkInvariants(tx *bbolt.Tx) error {

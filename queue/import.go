@@ -15,6 +15,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 	"github.com/bulkunfollow/bulkunfollow/queue/input"
 )
 
@@ -103,7 +104,8 @@ func (e *InvalidError) Error() string {
 // nothing already finished. An import that fails, is cancelled or is
 // killed leaves the queue as it was: a small one commits in one
 // transaction, a big one is written in batches into a copy of the file
-// (PATH.import.tmp) that is renamed over the queue once complete and synced.
+// (a temporary file beside it) that is renamed over the queue once
+// complete and synced.
 func (s *Store) Import(ctx context.Context, srcs []Source, opts ImportOptions) (ImportSummary, error) {
 	p, sum, err := readSources(ctx, srcs, opts)
 	if err != nil {
@@ -194,14 +196,12 @@ func CheckImport(ctx context.Context, srcs []Source, opts ImportOptions) (Import
 	return sum, err
 }
 
-// importTempPath is the copy a big import writes before it replaces the
-// queue. Only the process holding the queue's lock touches it; Open removes
-// one left by a killed import.
-func importTempPath(path string) string { return path + ".import.tmp" }
-
 // importCopy writes p into a copy of the queue in batches, then replaces
-// the queue with it. s.mu is held throughout, so no other change can slip
-// in between the copy and the rename.
+// the queue with it. The copy is an internal/atomicfile temporary file
+// beside the queue (exclusive, unpredictable name: nothing planted there
+// is followed); only the process holding the queue's lock writes one, and
+// Open removes one left by a killed import. s.mu is held throughout, so
+// no other change can slip in between the copy and the rename.
 func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, batch int, before func(ImportSummary)) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -210,19 +210,22 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 	}
 	// s.mu is held: the file cannot change between this classification
 	// and the copy, so the plan holds for the copy too.
-	if err := s.db.View(func(tx *bbolt.Tx) error { return p.classify(tx, sum) }); err != nil {
+	if err := boltView(s.db, s.path, func(tx *bbolt.Tx) error { return p.classify(tx, sum) }); err != nil {
 		return err
 	}
 	if sum.Added == 0 {
 		return nil
 	}
-	tmp := importTempPath(s.path)
-	os.Remove(tmp)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	perm := os.FileMode(0o600)
+	if orig, err := os.Stat(s.path); err == nil {
+		perm = orig.Mode().Perm() // keep the queue's permissions
+	}
+	f, err := atomicfile.Create(s.path, perm)
 	if err != nil {
 		return fmt.Errorf("copy queue: %w", err)
 	}
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	defer f.Abort() // after Commit it does nothing
+	err = boltView(s.db, s.path, func(tx *bbolt.Tx) error {
 		_, err := tx.WriteTo(f)
 		return err
 	})
@@ -230,25 +233,22 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("copy queue: %w", err)
 	}
+	tmp := f.Name()
 	// About 100 bytes per target on disk (docs/queue.md); map twice the
 	// expected size so the file never outgrows the map while writing.
 	fi, err := os.Stat(tmp)
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("copy queue: %w", err)
 	}
 	nd, err := openBoltSized(tmp, false, s.opts.Timeout, int(fi.Size())+sum.Added*200+(64<<20))
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("copy queue: %w", err)
 	}
 	defer func() {
 		if err != nil {
 			nd.Close()
-			os.Remove(tmp)
 		}
 	}()
 	// The copy is invisible until the rename: no fsync per batch, one at
@@ -257,7 +257,7 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 	if before != nil {
 		before(*sum)
 	}
-	run := func(fn func(tx *bbolt.Tx) error) error { return nd.Update(fn) }
+	run := func(fn func(tx *bbolt.Tx) error) error { return boltUpdate(nd, tmp, fn) }
 	if err := p.write(ctx, run, batch, s.now()); err != nil {
 		return err
 	}
@@ -267,25 +267,23 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if orig, err := os.Stat(s.path); err == nil {
-		os.Chmod(tmp, orig.Mode().Perm()) // keep the queue's permissions
-	}
 	// The point of no return: rename is atomic. nd keeps the new file
 	// locked, the old db keeps the old one locked until it is closed.
-	if err := os.Rename(tmp, s.path); err != nil {
-		return fmt.Errorf("replace queue: %w", err)
-	}
-	if err := syncParent(s.path); err != nil {
-		// The new queue is in place; only the durability of the rename
-		// is in doubt. Carry on with the new file.
-		err = nil
+	if err := f.Commit(); err != nil {
+		// Commit fails before the rename (the queue is untouched, the copy
+		// removed) or after it, syncing the directory: then the new queue
+		// is in place and only the durability of the rename is in doubt.
+		// Carry on with the new file.
+		if now, serr := os.Stat(s.path); serr != nil || !os.SameFile(now, fi) {
+			return fmt.Errorf("replace queue: %w", err)
+		}
 	}
 	nd.NoSync, nd.NoGrowSync = false, false
 	old := s.db
 	s.db = nd
 	old.Close()
 	var st Status
-	if nd.View(func(tx *bbolt.Tx) error { st = s.statusTx(tx); return nil }) == nil {
+	if boltView(nd, s.path, func(tx *bbolt.Tx) error { st = s.statusTx(tx); return nil }) == nil {
 		s.writeSnapshot(st, true)
 	}
 	return nil

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 )
 
 // SchemaVersion is the newest layout of queue files this package reads and
@@ -170,12 +173,12 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if opts.ReadOnly {
-		err = db.View(func(tx *bbolt.Tx) error { return checkSchema(tx, path) })
+		err = boltView(db, path, func(tx *bbolt.Tx) error { return checkSchema(tx, path) })
 	} else {
 		// Write only to create a queue: opening an existing one must not
 		// change a byte of it (a failed import, a declined run).
 		var ready bool
-		err = db.View(func(tx *bbolt.Tx) error {
+		err = boltView(db, path, func(tx *bbolt.Tx) error {
 			if tx.Bucket(bSys) == nil {
 				return nil // new (or foreign): initTx decides
 			}
@@ -186,7 +189,7 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil
 		})
 		if err == nil && !ready {
-			err = db.Update(func(tx *bbolt.Tx) error {
+			err = boltUpdate(db, path, func(tx *bbolt.Tx) error {
 				if err := initTx(tx, path); err != nil {
 					return err
 				}
@@ -201,10 +204,23 @@ func Open(path string, opts Options) (*Store, error) {
 	s.db = db
 	if !opts.ReadOnly {
 		s.since = now()
-		os.Remove(importTempPath(path)) // left by a killed import: never part of the queue
+		removeLeftovers(path)
 		s.snapshot(true)
 	}
 	return s, nil
+}
+
+// removeLeftovers removes the temporary files a killed process left
+// beside the queue (an import's copy) and its status snapshot. Only the
+// process holding the queue's write lock writes them, so one found by the
+// holder is a leftover, never part of the queue.
+func removeLeftovers(path string) {
+	for _, p := range []string{path, statusPath(path)} {
+		names, _ := filepath.Glob(atomicfile.Leftovers(p))
+		for _, name := range names {
+			os.Remove(name)
+		}
+	}
 }
 
 // openBolt opens the bbolt file with a lock timeout, and makes sure the
@@ -243,16 +259,30 @@ func openBoltSized(path string, readOnly bool, timeout time.Duration, mmapSize i
 			InitialMmapSize: mmapSize,
 			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
 				var err error
-				f, err = os.OpenFile(name, flag, perm)
+				f, err = openChecked(name, flag, perm)
 				return f, err
 			},
 		}
-		db, err := bbolt.Open(path, 0o600, bo)
+		var db *bbolt.DB
+		err := guard(path, func() (err error) {
+			db, err = bbolt.Open(path, 0o600, bo)
+			return err
+		})
 		if err != nil {
+			var de *DamagedError
 			switch {
+			case errors.As(err, &de):
+				if db == nil && f != nil {
+					f.Close() // bbolt panicked: release the file and its lock
+				}
+				return nil, err
+			case errors.Is(err, ErrNotQueue):
+				return nil, err
 			case errors.Is(err, berrors.ErrTimeout):
 				return nil, lockedError(path)
-			case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+			case errors.Is(err, berrors.ErrChecksum):
+				return nil, &DamagedError{Path: path, Reason: "both meta pages are broken: checksum mismatch"}
+			case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch):
 				return nil, fmt.Errorf("open queue %s: %w (%v)", path, ErrNotQueue, err)
 			}
 			return nil, fmt.Errorf("open queue: %w", err)
@@ -260,6 +290,11 @@ func openBoltSized(path string, readOnly bool, timeout time.Duration, mmapSize i
 		held, err1 := f.Stat()
 		named, err2 := os.Stat(path)
 		if err1 == nil && err2 == nil && os.SameFile(held, named) {
+			// Locked now: no writer can be half way through a meta page.
+			if err := checkFile(f, path, true); err != nil {
+				db.Close()
+				return nil, err
+			}
 			return db, nil
 		}
 		db.Close()
@@ -368,7 +403,7 @@ func (s *Store) view(fn func(tx *bbolt.Tx) error) error {
 	if s.db == nil {
 		return ErrClosed
 	}
-	return s.db.View(fn)
+	return boltView(s.db, s.path, fn)
 }
 
 // update runs fn in a write transaction and, once it committed, refreshes
@@ -383,7 +418,7 @@ func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
 		return fmt.Errorf("queue %s: opened read-only", s.path)
 	}
 	var st Status
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := boltUpdate(s.db, s.path, func(tx *bbolt.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}

@@ -19,6 +19,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 	"github.com/bulkunfollow/bulkunfollow/queue/input"
 )
 
@@ -217,8 +218,8 @@ func TestImportAllOrNothing(t *testing.T) {
 			if !slices.EqualFunc(before, q.all(), equalTarget) {
 				t.Error("targets changed")
 			}
-			if _, err := os.Stat(importTempPath(q.path)); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("temporary copy left behind: %v", err)
+			if left, _ := filepath.Glob(atomicfile.Leftovers(q.path)); len(left) > 0 {
+				t.Errorf("temporary copy left behind: %v", left)
 			}
 		})
 	}
@@ -813,10 +814,21 @@ func TestOpenRemovesStaleImportCopy(t *testing.T) {
 	q.mustImport("1")
 	q.Close()
 	q.Store = nil
-	os.WriteFile(importTempPath(q.path), []byte("half a copy"), 0o600)
+	var stale []string
+	for _, p := range []string{q.path, statusPath(q.path)} {
+		f, err := os.CreateTemp(filepath.Dir(p), atomicfile.TempPattern(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("half a copy")
+		f.Close()
+		stale = append(stale, f.Name())
+	}
 	q.open()
-	if _, err := os.Stat(importTempPath(q.path)); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("stale copy not removed: %v", err)
+	for _, name := range stale {
+		if _, err := os.Stat(name); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("stale %s not removed: %v", name, err)
+		}
 	}
 	if got := keys(q.all()); !slices.Equal(got, []string{"1"}) {
 		t.Errorf("targets = %v", got)
