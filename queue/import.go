@@ -291,7 +291,7 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 
 // plan is a parsed import: every valid entry, compactly, in input order.
 type plan struct {
-	byOrd   []uint64  // id of entry ord, 0 for a handle
+	byOrd   []uint64  // id of entry ord, 0 for a handle (input never yields id 0)
 	handles []hentry  // the handle entries, in input order
 	drop    []uint64  // bitset over ord: entry is not added (duplicate or already queued)
 	rank    []uint32  // rank[w] = entries kept before word w of drop

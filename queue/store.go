@@ -159,6 +159,9 @@ type Store struct {
 // read-only open of a missing file fails with an error satisfying
 // errors.Is(err, fs.ErrNotExist). If another process holds the file, Open
 // fails after opts.Timeout with *LockedError.
+// A file that exists is never turned into a queue: an empty one, or one
+// that is not a bbolt file, fails with ErrNotQueue; a truncated or
+// damaged one with *DamagedError (errors.Is ErrDamaged), unchanged.
 func Open(path string, opts Options) (*Store, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
