@@ -15,6 +15,11 @@ import (
 // It reads every target: it is for tests and diagnostics, not for every run.
 func (s *Store) Check() error {
 	err := s.view(func(tx *bbolt.Tx) error {
+		// tx.Check reads in a goroutine of its own, where a damaged page's
+		// panic escapes guard: read every page here first.
+		if err := readAll(tx); err != nil {
+			return err
+		}
 		var errs []error
 		for err := range tx.Check() {
 			errs = append(errs, err)
@@ -31,6 +36,23 @@ func (s *Store) Check() error {
 		return fmt.Errorf("check queue %s: %w", s.path, err)
 	}
 	return nil
+}
+
+// readAll reads every key of every bucket (every page of the file that is
+// in use).
+func readAll(tx *bbolt.Tx) error {
+	var walk func(b *bbolt.Bucket) error
+	walk = func(b *bbolt.Bucket) error {
+		return b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				if nb := b.Bucket(k); nb != nil {
+					return walk(nb)
+				}
+			}
+			return nil
+		})
+	}
+	return tx.ForEach(func(_ []byte, b *bbolt.Bucket) error { return walk(b) })
 }
 
 func checkInvariants(tx *bbolt.Tx) error {
@@ -67,11 +89,11 @@ func checkInvariants(tx *bbolt.Tx) error {
 				fail("target %d: no id and no handle", seq)
 			}
 		}
-		if r.id != 0 {
+		if r.hasID {
 			v := ids.Get(idKey(r.id))
 			if v == nil {
 				fail("target %d: id %d not in the id index", seq, r.id)
-			} else if other, err := getRec(tx, seqOf(v)); err != nil || other.id != r.id {
+			} else if other, err := getRec(tx, seqOf(v)); err != nil || !other.hasID || other.id != r.id {
 				fail("target %d: id index for %d points to target %d", seq, r.id, seqOf(v))
 			}
 		}
@@ -126,7 +148,7 @@ func checkInvariants(tx *bbolt.Tx) error {
 	}
 	ids.ForEach(func(k, v []byte) error {
 		r, err := getRec(tx, seqOf(v))
-		if err != nil || r.id != binary.BigEndian.Uint64(k) {
+		if err != nil || !r.hasID || r.id != binary.BigEndian.Uint64(k) {
 			fail("id index %d points to target %d (id %d)", binary.BigEndian.Uint64(k), seqOf(v), r.id)
 		}
 		return nil

@@ -12,7 +12,8 @@ import (
 // record is its sequence number (8 bytes, big-endian), so bbolt keeps
 // records in input order.
 type rec struct {
-	id       uint64 // 0 while an @handle is unresolved
+	id       uint64 // meaningful only if hasID
+	hasID    bool   // false while an @handle is unresolved; 0 is a valid id
 	handle   string
 	username string
 	state    State
@@ -22,13 +23,19 @@ type rec struct {
 	added    int64 // Unix nanoseconds
 	updated  int64 // 0 = never
 	finished int64 // 0 = not finished
+	// mayHaveTakenEffect: a request for this target may have reached the
+	// server. Sticky: once set it is never cleared.
+	mayHaveTakenEffect bool
 }
 
 // unresolved reports whether r is a pending @handle still awaiting an id.
-func (r *rec) unresolved() bool { return r.state == Pending && r.id == 0 }
+func (r *rec) unresolved() bool { return r.state == Pending && !r.hasID }
 
 const recVersion = 1
 
+// Flag bits of a record. fID and fMayHaveTakenEffect came with schema 2;
+// a record without fID has an id if its id field is not 0 (schema 1
+// never stored id 0).
 const (
 	fHandle = 1 << iota
 	fUsername
@@ -36,7 +43,14 @@ const (
 	fLast
 	fUpdated
 	fFinished
+	fID
+	fMayHaveTakenEffect
 )
+
+// needsSchema2 reports whether a schema-1 reader would misread r: it
+// would take id 0 for an unresolved @handle, and it would drop the
+// may-have-taken-effect flag when it rewrote r.
+func (r *rec) needsSchema2() bool { return (r.hasID && r.id == 0) || r.mayHaveTakenEffect }
 
 // encode appends r's stored form to b. A freshly imported id costs 19 bytes.
 func (r *rec) encode(b []byte) []byte {
@@ -58,6 +72,12 @@ func (r *rec) encode(b []byte) []byte {
 	}
 	if r.finished != 0 {
 		flags |= fFinished
+	}
+	if r.hasID {
+		flags |= fID
+	}
+	if r.mayHaveTakenEffect {
+		flags |= fMayHaveTakenEffect
 	}
 	b = append(b, recVersion, byte(r.state), flags)
 	b = binary.BigEndian.AppendUint64(b, r.id)
@@ -105,6 +125,8 @@ func decodeRec(b []byte) (rec, error) {
 	r.state = State(b[1])
 	flags := b[2]
 	r.id = binary.BigEndian.Uint64(b[3:11])
+	r.hasID = flags&fID != 0 || r.id != 0
+	r.mayHaveTakenEffect = flags&fMayHaveTakenEffect != 0
 	d.b = b[11:]
 	r.attempts = int(d.uvarint())
 	r.added = d.varint()
@@ -178,8 +200,10 @@ func (r *rec) target(seq uint64) Target {
 		Attempts: r.attempts,
 		Reason:   r.reason,
 		AddedAt:  fromNanos(r.added),
+
+		MayHaveTakenEffect: r.mayHaveTakenEffect,
 	}
-	if r.id != 0 {
+	if r.hasID {
 		t.ID = strconv.FormatUint(r.id, 10)
 	}
 	if r.last != nil {
@@ -213,7 +237,9 @@ func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(make([]byt
 // idKey is the 8-byte big-endian key of an id: keys sort numerically.
 func idKey(id uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), id) }
 
-// parseID parses a decimal id of 1–19 digits, greater than zero.
+// parseID parses a decimal id of 1–19 digits. 0 is an id like any other
+// (X's own simulator has a user 0; the API's UserId is ^[0-9]{1,19}$):
+// an id parsed here is present, whatever its value.
 func parseID(s string) (uint64, error) {
 	if len(s) == 0 || len(s) > 19 {
 		return 0, fmt.Errorf("invalid id %q: want 1 to 19 digits", s)
@@ -224,8 +250,8 @@ func parseID(s string) (uint64, error) {
 		}
 	}
 	v, err := strconv.ParseUint(s, 10, 64)
-	if err != nil || v == 0 {
-		return 0, fmt.Errorf("invalid id %q: want a positive number of 1 to 19 digits", s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid id %q: want a number of 1 to 19 digits below 2^64", s)
 	}
 	return v, nil
 }

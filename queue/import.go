@@ -15,6 +15,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 	"github.com/bulkunfollow/bulkunfollow/queue/input"
 )
 
@@ -103,7 +104,8 @@ func (e *InvalidError) Error() string {
 // nothing already finished. An import that fails, is cancelled or is
 // killed leaves the queue as it was: a small one commits in one
 // transaction, a big one is written in batches into a copy of the file
-// (PATH.import.tmp) that is renamed over the queue once complete and synced.
+// (a temporary file beside it) that is renamed over the queue once
+// complete and synced.
 func (s *Store) Import(ctx context.Context, srcs []Source, opts ImportOptions) (ImportSummary, error) {
 	p, sum, err := readSources(ctx, srcs, opts)
 	if err != nil {
@@ -124,16 +126,13 @@ func (s *Store) Import(ctx context.Context, srcs []Source, opts ImportOptions) (
 				return err
 			}
 			if sum.Added == 0 {
-				return errNothingToAdd // roll back: not even a new transaction id
+				return errUnchanged
 			}
 			if opts.BeforeWrite != nil {
 				opts.BeforeWrite(sum)
 			}
 			return p.write(ctx, func(fn func(tx *bbolt.Tx) error) error { return fn(tx) }, len(p.byOrd)+1, s.now())
 		})
-		if err == errNothingToAdd {
-			err = nil
-		}
 	} else {
 		err = s.importCopy(ctx, p, &sum, cmp.Or(opts.BatchSize, DefaultBatchSize), opts.BeforeWrite)
 	}
@@ -142,8 +141,6 @@ func (s *Store) Import(ctx context.Context, srcs []Source, opts ImportOptions) (
 	}
 	return sum, nil
 }
-
-var errNothingToAdd = errors.New("nothing to add")
 
 // DiscardIfEmpty closes s and deletes its file and status snapshot if the
 // queue holds nothing: no target and no bound account. It reports whether
@@ -199,14 +196,12 @@ func CheckImport(ctx context.Context, srcs []Source, opts ImportOptions) (Import
 	return sum, err
 }
 
-// importTempPath is the copy a big import writes before it replaces the
-// queue. Only the process holding the queue's lock touches it; Open removes
-// one left by a killed import.
-func importTempPath(path string) string { return path + ".import.tmp" }
-
 // importCopy writes p into a copy of the queue in batches, then replaces
-// the queue with it. s.mu is held throughout, so no other change can slip
-// in between the copy and the rename.
+// the queue with it. The copy is an internal/atomicfile temporary file
+// beside the queue (exclusive, unpredictable name: nothing planted there
+// is followed); only the process holding the queue's lock writes one, and
+// Open removes one left by a killed import. s.mu is held throughout, so
+// no other change can slip in between the copy and the rename.
 func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, batch int, before func(ImportSummary)) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -215,19 +210,22 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 	}
 	// s.mu is held: the file cannot change between this classification
 	// and the copy, so the plan holds for the copy too.
-	if err := s.db.View(func(tx *bbolt.Tx) error { return p.classify(tx, sum) }); err != nil {
+	if err := boltView(s.db, s.path, func(tx *bbolt.Tx) error { return p.classify(tx, sum) }); err != nil {
 		return err
 	}
 	if sum.Added == 0 {
 		return nil
 	}
-	tmp := importTempPath(s.path)
-	os.Remove(tmp)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	perm := os.FileMode(0o600)
+	if orig, err := os.Stat(s.path); err == nil {
+		perm = orig.Mode().Perm() // keep the queue's permissions
+	}
+	f, err := atomicfile.Create(s.path, perm)
 	if err != nil {
 		return fmt.Errorf("copy queue: %w", err)
 	}
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	defer f.Abort() // after Commit it does nothing
+	err = boltView(s.db, s.path, func(tx *bbolt.Tx) error {
 		_, err := tx.WriteTo(f)
 		return err
 	})
@@ -235,25 +233,22 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("copy queue: %w", err)
 	}
+	tmp := f.Name()
 	// About 100 bytes per target on disk (docs/queue.md); map twice the
 	// expected size so the file never outgrows the map while writing.
 	fi, err := os.Stat(tmp)
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("copy queue: %w", err)
 	}
 	nd, err := openBoltSized(tmp, false, s.opts.Timeout, int(fi.Size())+sum.Added*200+(64<<20))
 	if err != nil {
-		os.Remove(tmp)
 		return fmt.Errorf("copy queue: %w", err)
 	}
 	defer func() {
 		if err != nil {
 			nd.Close()
-			os.Remove(tmp)
 		}
 	}()
 	// The copy is invisible until the rename: no fsync per batch, one at
@@ -262,7 +257,7 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 	if before != nil {
 		before(*sum)
 	}
-	run := func(fn func(tx *bbolt.Tx) error) error { return nd.Update(fn) }
+	run := func(fn func(tx *bbolt.Tx) error) error { return boltUpdate(nd, tmp, fn) }
 	if err := p.write(ctx, run, batch, s.now()); err != nil {
 		return err
 	}
@@ -272,25 +267,23 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if orig, err := os.Stat(s.path); err == nil {
-		os.Chmod(tmp, orig.Mode().Perm()) // keep the queue's permissions
-	}
 	// The point of no return: rename is atomic. nd keeps the new file
 	// locked, the old db keeps the old one locked until it is closed.
-	if err := os.Rename(tmp, s.path); err != nil {
-		return fmt.Errorf("replace queue: %w", err)
-	}
-	if err := syncParent(s.path); err != nil {
-		// The new queue is in place; only the durability of the rename
-		// is in doubt. Carry on with the new file.
-		err = nil
+	if err := f.Commit(); err != nil {
+		// Commit fails before the rename (the queue is untouched, the copy
+		// removed) or after it, syncing the directory: then the new queue
+		// is in place and only the durability of the rename is in doubt.
+		// Carry on with the new file.
+		if now, serr := os.Stat(s.path); serr != nil || !os.SameFile(now, fi) {
+			return fmt.Errorf("replace queue: %w", err)
+		}
 	}
 	nd.NoSync, nd.NoGrowSync = false, false
 	old := s.db
 	s.db = nd
 	old.Close()
 	var st Status
-	if nd.View(func(tx *bbolt.Tx) error { st = s.statusTx(tx); return nil }) == nil {
+	if boltView(nd, s.path, func(tx *bbolt.Tx) error { st = s.statusTx(tx); return nil }) == nil {
 		s.writeSnapshot(st, true)
 	}
 	return nil
@@ -298,7 +291,7 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 
 // plan is a parsed import: every valid entry, compactly, in input order.
 type plan struct {
-	byOrd   []uint64  // id of entry ord, 0 for a handle
+	byOrd   []uint64  // id of entry ord, 0 for a handle (input never yields id 0)
 	handles []hentry  // the handle entries, in input order
 	drop    []uint64  // bitset over ord: entry is not added (duplicate or already queued)
 	rank    []uint32  // rank[w] = entries kept before word w of drop
@@ -555,7 +548,7 @@ func (p *plan) write(ctx context.Context, run func(func(tx *bbolt.Tx) error) err
 				done++
 				seq := base + 1 + p.position(uint32(ord))
 				binary.BigEndian.PutUint64(key[:], seq)
-				r := rec{id: p.byOrd[ord], state: Pending, added: added, handle: h.name}
+				r := rec{id: p.byOrd[ord], hasID: !isHandle, state: Pending, added: added, handle: h.name}
 				// bbolt keeps value slices until commit: each record gets
 				// its own bytes of the arena (if append reallocates, the
 				// earlier slices keep the old array, never written again).

@@ -26,16 +26,18 @@ type model struct {
 
 type mtarget struct {
 	id       uint64
+	hasID    bool // id is set (0 is a valid id)
 	handle   string
 	state    State
 	attempts int
 	reason   string
+	mayHave  bool // MayHaveTakenEffect: sticky
 }
 
 func (m *model) counts() Counts {
 	var c Counts
 	for _, t := range m.targets {
-		c.add(&rec{id: t.id, state: t.state}, 1)
+		c.add(&rec{id: t.id, hasID: t.hasID, state: t.state}, 1)
 	}
 	return c
 }
@@ -65,7 +67,7 @@ func TestModel(t *testing.T) {
 		if r.IntN(10) == 0 {
 			id = 1<<63 - uint64(r.IntN(3)) // large ids keep every digit
 		}
-		return strconv.FormatUint(id, 10), &mtarget{id: id}
+		return strconv.FormatUint(id, 10), &mtarget{id: id, hasID: true}
 	}
 	pendingSeqs := func() []uint64 {
 		var out []uint64
@@ -134,7 +136,7 @@ func TestModel(t *testing.T) {
 					if e.handle != "" {
 						want.AddedHandles++
 					}
-					added = append(added, &mtarget{id: e.id, handle: e.handle, state: Pending})
+					added = append(added, &mtarget{id: e.id, hasID: e.hasID, handle: e.handle, state: Pending})
 				}
 				seen[key] = true
 			}
@@ -148,7 +150,7 @@ func TestModel(t *testing.T) {
 			for _, a := range added {
 				m.targets = append(m.targets, a)
 				seq := uint64(len(m.targets))
-				if a.id != 0 {
+				if a.hasID {
 					m.ids[a.id] = seq
 				} else {
 					m.handles[strings.ToLower(a.handle)] = seq
@@ -161,7 +163,8 @@ func TestModel(t *testing.T) {
 				continue
 			}
 			seq := ps[r.IntN(len(ps))]
-			res := Result{State: State(1 + r.IntN(4)), CountAttempt: r.IntN(3) > 0, Reason: []string{"", "unfollowed", "not found", "gave up"}[r.IntN(4)]}
+			res := Result{State: State(1 + r.IntN(4)), CountAttempt: r.IntN(3) > 0, Reason: []string{"", "unfollowed", "not found", "gave up"}[r.IntN(4)],
+				MayHaveTakenEffect: r.IntN(4) == 0}
 			if r.IntN(2) == 0 {
 				res.Err = &ErrorInfo{Status: 500 + r.IntN(4)}
 			}
@@ -176,6 +179,7 @@ func TestModel(t *testing.T) {
 				tg.reason = res.Reason
 			}
 			tg.state = res.State
+			tg.mayHave = tg.mayHave || res.MayHaveTakenEffect
 			// Recording on a finished target is refused and changes nothing.
 			if res.State != Pending {
 				if err := q.Record(seq, Result{State: Done}); !errors.Is(err, ErrNotPending) {
@@ -190,14 +194,17 @@ func TestModel(t *testing.T) {
 					seqs = append(seqs, uint64(1+r.IntN(len(m.targets))))
 				}
 			}
-			n, err := q.MarkSkipped(seqs, "kept")
+			reason := []string{"kept", ReasonNotFollowing}[r.IntN(2)]
+			n, err := q.MarkSkipped(seqs, reason)
 			if err != nil {
 				t.Fatalf("step %d: skip: %v", step, err)
 			}
 			want := 0
 			for _, seq := range seqs {
-				if tg := m.targets[seq-1]; tg.state == Pending {
-					tg.state, tg.reason = Skipped, "kept"
+				// A target whose request may have taken effect is never
+				// skipped as not following.
+				if tg := m.targets[seq-1]; tg.state == Pending && !(tg.mayHave && reason == ReasonNotFollowing) {
+					tg.state, tg.reason = Skipped, reason
 					want++
 				}
 			}
@@ -208,7 +215,7 @@ func TestModel(t *testing.T) {
 			op = "resolve"
 			var un []uint64
 			for i, tg := range m.targets {
-				if tg.state == Pending && tg.id == 0 {
+				if tg.state == Pending && !tg.hasID {
 					un = append(un, uint64(i+1))
 				}
 			}
@@ -216,12 +223,12 @@ func TestModel(t *testing.T) {
 				continue
 			}
 			seq := un[r.IntN(len(un))]
-			id := uint64(1 + r.IntN(80))
+			id := uint64(r.IntN(80)) // 0 is an id like any other
 			if err := q.Resolve(seq, strconv.FormatUint(id, 10), "u"+strconv.FormatUint(id, 10)); err != nil {
 				t.Fatalf("step %d: resolve: %v", step, err)
 			}
 			tg := m.targets[seq-1]
-			tg.id = id
+			tg.id, tg.hasID = id, true
 			if other, ok := m.ids[id]; ok && other != seq {
 				tg.state, tg.reason = Skipped, "duplicate of "+strconv.FormatUint(id, 10)
 			} else {
@@ -269,16 +276,16 @@ func compareModel(t *testing.T, step int, op string, q *testQueue, m *model) {
 	for i, tg := range all {
 		mt := m.targets[i]
 		wantID := ""
-		if mt.id != 0 {
+		if mt.hasID {
 			wantID = strconv.FormatUint(mt.id, 10)
 		}
-		if tg.Seq != uint64(i+1) || tg.ID != wantID || tg.Handle != mt.handle || tg.State != mt.state || tg.Attempts != mt.attempts || tg.Reason != mt.reason {
+		if tg.Seq != uint64(i+1) || tg.ID != wantID || tg.Handle != mt.handle || tg.State != mt.state || tg.Attempts != mt.attempts || tg.Reason != mt.reason || tg.MayHaveTakenEffect != mt.mayHave {
 			t.Fatalf("step %d (%s): target %d = %+v, model %+v", step, op, i+1, tg, *mt)
 		}
 		if mt.state == Pending && firstPending == 0 {
 			firstPending = tg.Seq
 		}
-		if mt.state == Pending && mt.id == 0 {
+		if mt.state == Pending && !mt.hasID {
 			unresolved = append(unresolved, tg.Seq)
 		}
 		if tg.State.Finished() != !tg.FinishedAt.IsZero() {

@@ -89,7 +89,7 @@ func put(tx *bbolt.Tx, seq uint64, old, nw *rec) error {
 		}
 	}
 	// The id index maps an id to the first target that has it.
-	if nw.id != 0 && (old == nil || old.id != nw.id) {
+	if nw.hasID && (old == nil || !old.hasID || old.id != nw.id) {
 		ids := tx.Bucket(bIDs)
 		if ids.Get(idKey(nw.id)) == nil {
 			if err := ids.Put(idKey(nw.id), binary.AppendUvarint(nil, seq)); err != nil {
@@ -103,6 +103,11 @@ func put(tx *bbolt.Tx, seq uint64, old, nw *rec) error {
 		}
 	}
 	sys := tx.Bucket(bSys)
+	if nw.needsSchema2() {
+		if err := requireSchema(sys, 2); err != nil {
+			return err
+		}
+	}
 	c := readCounts(sys)
 	if old != nil {
 		c.add(old, -1)
@@ -271,6 +276,7 @@ func (s *Store) Record(seq uint64, r Result) error {
 			nw.attempts++
 		}
 		nw.updated = nanos(at)
+		nw.mayHaveTakenEffect = old.mayHaveTakenEffect || r.MayHaveTakenEffect
 		if r.Reason != "" {
 			nw.reason = r.Reason
 		}
@@ -315,9 +321,16 @@ func putMeta(tx *bbolt.Tx, m map[string][]byte) error {
 	return nil
 }
 
+// ReasonNotFollowing is the reason of a target skipped because the account
+// does not follow it.
+const ReasonNotFollowing = "not following"
+
 // MarkSkipped finishes the given pending targets as skipped with reason,
 // in one transaction. Targets that are not pending are left alone; it
-// returns how many it skipped.
+// returns how many it skipped. A target whose request may have taken
+// effect (Target.MayHaveTakenEffect) is never skipped as
+// ReasonNotFollowing: it is left pending (and not counted), since the
+// account may not follow it any more precisely because it was unfollowed.
 func (s *Store) MarkSkipped(seqs []uint64, reason string) (int, error) {
 	n := 0
 	err := s.update(func(tx *bbolt.Tx) error {
@@ -328,7 +341,7 @@ func (s *Store) MarkSkipped(seqs []uint64, reason string) (int, error) {
 			if err != nil {
 				return err
 			}
-			if old.state != Pending {
+			if old.state != Pending || (old.mayHaveTakenEffect && reason == ReasonNotFollowing) {
 				continue
 			}
 			nw := old
@@ -337,6 +350,9 @@ func (s *Store) MarkSkipped(seqs []uint64, reason string) (int, error) {
 				return err
 			}
 			n++
+		}
+		if n == 0 {
+			return errUnchanged
 		}
 		return nil
 	})
@@ -362,11 +378,11 @@ func (s *Store) Resolve(seq uint64, id, username string) error {
 		if old.state != Pending {
 			return fmt.Errorf("target %d is %s: %w", seq, old.state, ErrNotPending)
 		}
-		if old.id != 0 && old.id != n {
+		if old.hasID && old.id != n {
 			return fmt.Errorf("target %d already has id %d", seq, old.id)
 		}
 		nw := old
-		nw.id = n
+		nw.id, nw.hasID = n, true
 		if username != "" {
 			nw.username = username
 		}
@@ -382,6 +398,10 @@ func (s *Store) Resolve(seq uint64, id, username string) error {
 	return nil
 }
 
+// usernameBatch bounds the targets SetUsernames names per transaction
+// (naming is idempotent: an interrupted call loses nothing).
+const usernameBatch = 10_000
+
 // SetUsernames records the usernames of pending targets that have none
 // (the run learns them from the account's following list), so export, the
 // list to re-follow from, names the accounts. Targets that are finished or
@@ -396,7 +416,7 @@ func (s *Store) SetUsernames(names map[uint64]string) (int, error) {
 	slices.Sort(seqs)
 	total := 0
 	for len(seqs) > 0 {
-		batch := seqs[:min(len(seqs), retryBatch)]
+		batch := seqs[:min(len(seqs), usernameBatch)]
 		seqs = seqs[len(batch):]
 		n := 0
 		err := s.update(func(tx *bbolt.Tx) error {
@@ -417,6 +437,9 @@ func (s *Store) SetUsernames(names map[uint64]string) (int, error) {
 				}
 				n++
 			}
+			if n == 0 {
+				return errUnchanged
+			}
 			return nil
 		})
 		if err != nil {
@@ -427,46 +450,41 @@ func (s *Store) SetUsernames(names map[uint64]string) (int, error) {
 	return total, nil
 }
 
-// retryBatch bounds the targets Retry moves per transaction.
-const retryBatch = 10_000
-
 // Retry moves every failed target back to pending, with its attempts
-// reset (the last error is kept for reference). It reads only the failed
-// index. It returns how many targets it moved.
+// reset, in one transaction: a crash or kill leaves every failed target
+// moved or none. The last error and MayHaveTakenEffect are kept. It reads
+// only the failed index, and writes nothing when no target failed. It
+// returns how many targets it moved.
 func (s *Store) Retry() (int, error) {
-	total := 0
-	for {
-		n := 0
-		err := s.update(func(tx *bbolt.Tx) error {
-			n = 0
-			var seqs []uint64
-			c := tx.Bucket(bFailed).Cursor()
-			for k, _ := c.First(); k != nil && len(seqs) < retryBatch; k, _ = c.Next() {
-				seqs = append(seqs, binary.BigEndian.Uint64(k))
-			}
-			at := nanos(s.now())
-			for _, seq := range seqs {
-				old, err := getRec(tx, seq)
-				if err != nil {
-					return err
-				}
-				nw := old
-				nw.state, nw.attempts, nw.reason, nw.finished, nw.updated = Pending, 0, "", 0, at
-				if err := put(tx, seq, &old, &nw); err != nil {
-					return err
-				}
-			}
-			n = len(seqs)
-			return nil
-		})
-		if err != nil {
-			return total, fmt.Errorf("retry: %w", err)
+	n := 0
+	err := s.update(func(tx *bbolt.Tx) error {
+		var seqs []uint64
+		c := tx.Bucket(bFailed).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			seqs = append(seqs, binary.BigEndian.Uint64(k))
 		}
-		total += n
-		if n < retryBatch {
-			return total, nil
+		n = len(seqs)
+		if n == 0 {
+			return errUnchanged
 		}
+		at := nanos(s.now())
+		for _, seq := range seqs {
+			old, err := getRec(tx, seq)
+			if err != nil {
+				return err
+			}
+			nw := old
+			nw.state, nw.attempts, nw.reason, nw.finished, nw.updated = Pending, 0, "", 0, at
+			if err := put(tx, seq, &old, &nw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("retry: %w", err)
 	}
+	return n, nil
 }
 
 // exportChunk bounds the targets Export reads per read transaction, so a
@@ -564,6 +582,9 @@ func (s *Store) BindAccount(id, username string) error {
 		sys := tx.Bucket(bSys)
 		if bound := sys.Get(kAccountID); bound != nil && string(bound) != id {
 			return &AccountMismatchError{BoundID: string(bound), BoundUsername: string(sys.Get(kAccountName)), ID: id, Username: username}
+		}
+		if bound := sys.Get(kAccountID); bound != nil && (username == "" || string(sys.Get(kAccountName)) == username) {
+			return errUnchanged // bound to id already, same name
 		}
 		if err := sys.Put(kAccountID, []byte(id)); err != nil {
 			return err

@@ -72,6 +72,12 @@ type Target struct {
 	AddedAt    time.Time // when it was imported
 	UpdatedAt  time.Time // last change (attempt or result); zero if none
 	FinishedAt time.Time // when it reached done, skipped or failed; zero while pending
+
+	// MayHaveTakenEffect: a request to unfollow this target may have
+	// reached the server (sent with no answer, or answered in a way that
+	// shows it acted). Once recorded it is never cleared, not by Record
+	// nor by Retry, so the target is never taken for "not following".
+	MayHaveTakenEffect bool
 }
 
 // Key returns the target as a person wrote it: the id, or "@handle" while
@@ -94,6 +100,10 @@ type Result struct {
 	// against its retry budget; a window-limited 429 does not).
 	CountAttempt bool
 	At           time.Time // when the answer arrived; zero = the store's clock
+	// MayHaveTakenEffect records that the request may have reached the
+	// server. It is sticky: false keeps what the target already had, true
+	// sets it for good (Target.MayHaveTakenEffect).
+	MayHaveTakenEffect bool
 	// Meta keys written in the same transaction as the result (for example
 	// "ratelimit"), so a crash never separates the two. A nil value deletes.
 	Meta map[string][]byte

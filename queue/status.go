@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 )
 
 // Account is the source account a queue belongs to.
@@ -152,13 +154,13 @@ func (s *Store) snapshot(active bool) {
 
 func (s *Store) snapshotLocked(active bool) {
 	var st Status
-	if s.db.View(func(tx *bbolt.Tx) error { st = s.statusTx(tx); return nil }) == nil {
+	if boltView(s.db, s.path, func(tx *bbolt.Tx) error { st = s.statusTx(tx); return nil }) == nil {
 		s.writeSnapshot(st, active)
 	}
 }
 
-// writeSnapshot replaces PATH.status atomically (temp file, fsync,
-// rename). It never goes back in time: a snapshot of an older transaction
+// writeSnapshot replaces PATH.status atomically (internal/atomicfile: a
+// planted file or symlink beside it is never followed). It never goes back in time: a snapshot of an older transaction
 // than the last one written is dropped. It is best effort: the queue file
 // is the truth, the snapshot only serves status while a run holds the file.
 func (s *Store) writeSnapshot(st Status, active bool) {
@@ -175,7 +177,7 @@ func (s *Store) writeSnapshot(st Status, active bool) {
 	if err != nil {
 		return
 	}
-	writeFileAtomic(statusPath(s.path), append(b, '\n'), false)
+	atomicfile.WriteFile(statusPath(s.path), append(b, '\n'), 0o600)
 }
 
 // readSnapshot reads PATH.status.
@@ -189,37 +191,4 @@ func readSnapshot(path string) (Status, error) {
 		return Status{}, fmt.Errorf("read status snapshot: %w", err)
 	}
 	return st, nil
-}
-
-// writeFileAtomic writes b to path through a temporary file beside it:
-// readers see the old content or the new, never a part. With syncDir the
-// rename itself is made durable too.
-func writeFileAtomic(path string, b []byte, syncDir bool) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if syncDir {
-		return syncParent(path)
-	}
-	return nil
 }

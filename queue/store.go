@@ -5,16 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 )
 
-// SchemaVersion is the layout of queue files this package writes. Opening a
-// file with a newer version fails with *SchemaError.
-const SchemaVersion = 1
+// SchemaVersion is the newest layout of queue files this package reads and
+// writes. Opening a file with a newer version fails with *SchemaError.
+//
+// A new queue is written as schema 1. Schema 2 adds two record flags (an
+// id that may be 0, and "a request may have taken effect"); the first
+// record that carries one marks the file as schema 2, so that an older
+// bulkunfollow refuses the file instead of misreading those records.
+const SchemaVersion = 2
+
+// newSchema is the version a new queue is created with.
+const newSchema = 1
 
 // DefaultTimeout is how long Open waits for another process's lock before
 // it fails with *LockedError.
@@ -148,6 +159,9 @@ type Store struct {
 // read-only open of a missing file fails with an error satisfying
 // errors.Is(err, fs.ErrNotExist). If another process holds the file, Open
 // fails after opts.Timeout with *LockedError.
+// A file that exists is never turned into a queue: an empty one, or one
+// that is not a bbolt file, fails with ErrNotQueue; a truncated or
+// damaged one with *DamagedError (errors.Is ErrDamaged), unchanged.
 func Open(path string, opts Options) (*Store, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -162,12 +176,12 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if opts.ReadOnly {
-		err = db.View(func(tx *bbolt.Tx) error { return checkSchema(tx, path) })
+		err = boltView(db, path, func(tx *bbolt.Tx) error { return checkSchema(tx, path) })
 	} else {
 		// Write only to create a queue: opening an existing one must not
 		// change a byte of it (a failed import, a declined run).
 		var ready bool
-		err = db.View(func(tx *bbolt.Tx) error {
+		err = boltView(db, path, func(tx *bbolt.Tx) error {
 			if tx.Bucket(bSys) == nil {
 				return nil // new (or foreign): initTx decides
 			}
@@ -178,7 +192,7 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil
 		})
 		if err == nil && !ready {
-			err = db.Update(func(tx *bbolt.Tx) error {
+			err = boltUpdate(db, path, func(tx *bbolt.Tx) error {
 				if err := initTx(tx, path); err != nil {
 					return err
 				}
@@ -193,10 +207,23 @@ func Open(path string, opts Options) (*Store, error) {
 	s.db = db
 	if !opts.ReadOnly {
 		s.since = now()
-		os.Remove(importTempPath(path)) // left by a killed import: never part of the queue
+		removeLeftovers(path)
 		s.snapshot(true)
 	}
 	return s, nil
+}
+
+// removeLeftovers removes the temporary files a killed process left
+// beside the queue (an import's copy) and its status snapshot. Only the
+// process holding the queue's write lock writes them, so one found by the
+// holder is a leftover, never part of the queue.
+func removeLeftovers(path string) {
+	for _, p := range []string{path, statusPath(path)} {
+		names, _ := filepath.Glob(atomicfile.Leftovers(p))
+		for _, name := range names {
+			os.Remove(name)
+		}
+	}
 }
 
 // openBolt opens the bbolt file with a lock timeout, and makes sure the
@@ -235,16 +262,30 @@ func openBoltSized(path string, readOnly bool, timeout time.Duration, mmapSize i
 			InitialMmapSize: mmapSize,
 			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
 				var err error
-				f, err = os.OpenFile(name, flag, perm)
+				f, err = openChecked(name, flag, perm)
 				return f, err
 			},
 		}
-		db, err := bbolt.Open(path, 0o600, bo)
+		var db *bbolt.DB
+		err := guard(path, func() (err error) {
+			db, err = bbolt.Open(path, 0o600, bo)
+			return err
+		})
 		if err != nil {
+			var de *DamagedError
 			switch {
+			case errors.As(err, &de):
+				if db == nil && f != nil {
+					f.Close() // bbolt panicked: release the file and its lock
+				}
+				return nil, err
+			case errors.Is(err, ErrNotQueue):
+				return nil, err
 			case errors.Is(err, berrors.ErrTimeout):
 				return nil, lockedError(path)
-			case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+			case errors.Is(err, berrors.ErrChecksum):
+				return nil, &DamagedError{Path: path, Reason: "both meta pages are broken: checksum mismatch"}
+			case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch):
 				return nil, fmt.Errorf("open queue %s: %w (%v)", path, ErrNotQueue, err)
 			}
 			return nil, fmt.Errorf("open queue: %w", err)
@@ -252,6 +293,11 @@ func openBoltSized(path string, readOnly bool, timeout time.Duration, mmapSize i
 		held, err1 := f.Stat()
 		named, err2 := os.Stat(path)
 		if err1 == nil && err2 == nil && os.SameFile(held, named) {
+			// Locked now: no writer can be half way through a meta page.
+			if err := checkFile(f, path, true); err != nil {
+				db.Close()
+				return nil, err
+			}
 			return db, nil
 		}
 		db.Close()
@@ -294,11 +340,20 @@ func initTx(tx *bbolt.Tx, path string) error {
 	}
 	sys := tx.Bucket(bSys)
 	if sys.Get(kSchema) == nil {
-		if err := sys.Put(kSchema, binary.AppendUvarint(nil, SchemaVersion)); err != nil {
+		if err := sys.Put(kSchema, binary.AppendUvarint(nil, newSchema)); err != nil {
 			return fmt.Errorf("init queue: %w", err)
 		}
 	}
 	return nil
+}
+
+// requireSchema raises the file's schema version to at least v, in the
+// transaction that writes the first thing an older reader would misread.
+func requireSchema(sys *bbolt.Bucket, v uint64) error {
+	if cur, n := binary.Uvarint(sys.Get(kSchema)); n > 0 && cur >= v {
+		return nil
+	}
+	return sys.Put(kSchema, binary.AppendUvarint(nil, v))
 }
 
 // checkSchema accepts a queue of a known schema version, and (when
@@ -351,7 +406,7 @@ func (s *Store) view(fn func(tx *bbolt.Tx) error) error {
 	if s.db == nil {
 		return ErrClosed
 	}
-	return s.db.View(fn)
+	return boltView(s.db, s.path, fn)
 }
 
 // update runs fn in a write transaction and, once it committed, refreshes
@@ -366,7 +421,7 @@ func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
 		return fmt.Errorf("queue %s: opened read-only", s.path)
 	}
 	var st Status
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := boltUpdate(s.db, s.path, func(tx *bbolt.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -376,11 +431,19 @@ func (s *Store) update(fn func(tx *bbolt.Tx) error) error {
 		st = s.statusTx(tx)
 		return nil
 	})
+	if err == errUnchanged {
+		return nil
+	}
 	if err == nil {
 		s.writeSnapshot(st, true)
 	}
 	return err
 }
+
+// errUnchanged, returned by an update's fn, rolls the transaction back
+// and makes update return nil: an operation that finds nothing to do
+// writes nothing (not even a new transaction id or as_of).
+var errUnchanged = errors.New("nothing to change")
 
 // markChanged records that the queue changed at now, in the transaction
 // that changes it.

@@ -19,6 +19,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 	"github.com/bulkunfollow/bulkunfollow/queue/input"
 )
 
@@ -51,10 +52,13 @@ func TestParseState(t *testing.T) {
 
 func TestRecordCodecRoundTrip(t *testing.T) {
 	tests := []rec{
-		{id: 1, state: Pending, added: 1},
-		{id: 1<<63 + 12345, state: Done, attempts: 3, reason: "unfollowed", added: time.Now().UnixNano(), updated: 5, finished: 6},
+		{id: 1, hasID: true, state: Pending, added: 1},
+		{id: 0, hasID: true, state: Pending, added: 1},
+		{id: 5, hasID: true, state: Pending, added: 1, mayHaveTakenEffect: true},
+		{handle: "h", state: Pending, added: 1, mayHaveTakenEffect: true},
+		{id: 1<<63 + 12345, hasID: true, state: Done, attempts: 3, reason: "unfollowed", added: time.Now().UnixNano(), updated: 5, finished: 6},
 		{handle: "Jack_1", state: Pending, added: -7},
-		{id: 42, handle: "x", username: "X", state: Failed, attempts: 7, reason: "not found",
+		{id: 42, hasID: true, handle: "x", username: "X", state: Failed, attempts: 7, reason: "not found",
 			last: &ErrorInfo{Status: 404, Type: "https://api.twitter.com/2/problems/resource-not-found", Title: "Not Found", Detail: "héllo"}, added: 9, updated: 10, finished: 11},
 	}
 	for _, r := range tests {
@@ -214,8 +218,8 @@ func TestImportAllOrNothing(t *testing.T) {
 			if !slices.EqualFunc(before, q.all(), equalTarget) {
 				t.Error("targets changed")
 			}
-			if _, err := os.Stat(importTempPath(q.path)); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("temporary copy left behind: %v", err)
+			if left, _ := filepath.Glob(atomicfile.Leftovers(q.path)); len(left) > 0 {
+				t.Errorf("temporary copy left behind: %v", left)
 			}
 		})
 	}
@@ -487,7 +491,7 @@ func TestMarkSkippedAndRetry(t *testing.T) {
 
 func TestRetryManyBatches(t *testing.T) {
 	q := newTestQueue(t)
-	lines := make([]string, retryBatch+5)
+	lines := make([]string, 10_005)
 	seqs := make([]uint64, len(lines))
 	for i := range lines {
 		lines[i] = strconv.Itoa(i + 1)
@@ -556,7 +560,8 @@ func TestResolve(t *testing.T) {
 		{3, "300", ErrNotPending},
 		{9, "300", ErrNoTarget},
 		{4, "12a", nil},
-		{4, "00", nil},
+		{4, "", nil},
+		{4, "-1", nil},
 	} {
 		err := q.Resolve(tt.seq, tt.id, "")
 		if err == nil || (tt.err != nil && !errors.Is(err, tt.err)) {
@@ -718,8 +723,8 @@ func TestReadStatus(t *testing.T) {
 	if !st.FromSnapshot || st.ActiveRun == nil || st.ActiveRun.PID != os.Getpid() || st.ActiveRun.Command != "test" {
 		t.Errorf("status while held = %+v", st)
 	}
-	want := Status{Queue: q.path, SchemaVersion: SchemaVersion, Total: 4, Pending: 3, Done: 1, Unresolved: 1}
-	if st.Total != want.Total || st.Pending != want.Pending || st.Done != want.Done || st.Unresolved != 1 || st.SchemaVersion != SchemaVersion || st.Queue != q.path {
+	want := Status{Queue: q.path, SchemaVersion: newSchema, Total: 4, Pending: 3, Done: 1, Unresolved: 1}
+	if st.Total != want.Total || st.Pending != want.Pending || st.Done != want.Done || st.Unresolved != 1 || st.SchemaVersion != newSchema || st.Queue != q.path {
 		t.Errorf("status = %+v, want counts of %+v", st, want)
 	}
 	if st.Account == nil || st.Account.ID != "42" || st.LastRun == nil || st.LastRun.Outcome != "finished" {
@@ -809,10 +814,21 @@ func TestOpenRemovesStaleImportCopy(t *testing.T) {
 	q.mustImport("1")
 	q.Close()
 	q.Store = nil
-	os.WriteFile(importTempPath(q.path), []byte("half a copy"), 0o600)
+	var stale []string
+	for _, p := range []string{q.path, statusPath(q.path)} {
+		f, err := os.CreateTemp(filepath.Dir(p), atomicfile.TempPattern(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("half a copy")
+		f.Close()
+		stale = append(stale, f.Name())
+	}
 	q.open()
-	if _, err := os.Stat(importTempPath(q.path)); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("stale copy not removed: %v", err)
+	for _, name := range stale {
+		if _, err := os.Stat(name); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("stale %s not removed: %v", name, err)
+		}
 	}
 	if got := keys(q.all()); !slices.Equal(got, []string{"1"}) {
 		t.Errorf("targets = %v", got)

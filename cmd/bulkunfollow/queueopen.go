@@ -13,7 +13,7 @@ import (
 // readOnly (a read-only open needs the file). command names the writer in
 // the queue's status snapshot and in the error another process gets ("run",
 // "import", ...). Failures come back mapped to exit codes with a hint:
-// queue in use → 75; missing, unreadable or newer queue → 1.
+// queue in use → 75; missing, unreadable, damaged or newer queue → 1.
 func openQueue(path, command string, readOnly bool) (*queue.Store, error) {
 	s, err := queue.Open(path, queue.Options{ReadOnly: readOnly, Command: command})
 	if err != nil {
@@ -46,6 +46,8 @@ func queueError(path string, err error) error {
 			fmt.Sprintf("create it with: bulkunfollow import --queue %s FILE  (or point --queue / BULKUNFOLLOW_QUEUE at yours)", path))
 	case errors.As(err, &schema):
 		return withExit(exitPerson, err, "install a newer bulkunfollow (the queue file is fine; this version cannot read it)")
+	case errors.Is(err, queue.ErrDamaged):
+		return withExit(exitPerson, err, "restore the file from a backup, or start a new queue with: bulkunfollow import --queue NEW.db LIST")
 	case errors.Is(err, queue.ErrNotQueue):
 		return withExit(exitPerson, err, "--queue must name a queue file made by \"bulkunfollow import\", not an input list")
 	case errors.Is(err, fs.ErrPermission):
