@@ -317,7 +317,7 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 		}
 		// 200 but still following: not done. Try again after a backoff;
 		// give up when it persists.
-		return "", w.retry(r, t, recv, "still following", nil, 0)
+		return "", w.retry(r, t, recv, ReasonStillFollowing, nil, 0)
 	}
 
 	var f *Failure
@@ -406,16 +406,23 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 // Failure.MayHaveTakenEffect.
 const ReasonOutcomeUnknown = "sent, outcome unknown"
 
+// ReasonStillFollowing is the reason of a target X answered with
+// following:true: X acted on the request, so it may have taken effect
+// since.
+const ReasonStillFollowing = "still following"
+
 // markMayHaveTakenEffect is the one place a result learns that its request
 // may have reached X (f.MayHaveTakenEffect, decided by the API client): a
 // resumed run must then not take "not in the following list" to mean the
-// target was never followed. The queue keeps it in the reason, which
-// sticks until a later answer gives one.
+// target was never followed. The queue keeps the mark for good
+// (queue.Result.MayHaveTakenEffect: through later answers and retry); the
+// reason says it until a later answer gives another.
 func markMayHaveTakenEffect(res *queue.Result, f *Failure) {
 	if f == nil || !f.MayHaveTakenEffect {
 		return
 	}
 	res.Reason = ReasonOutcomeUnknown
+	res.MayHaveTakenEffect = true
 }
 
 // refusal is the failed reason for a refusal about one target.
@@ -439,11 +446,14 @@ func (w *Worker) retry(r *run, t queue.Target, recv time.Time, reason string, f 
 		if final == "" {
 			final = fmt.Sprintf("gave up after %d attempts: %s", attempts, f.Error())
 		}
-		return w.record(r, t, queue.Result{State: queue.Failed, Reason: final, Err: info, CountAttempt: true, At: recv}, OutcomeFailed, f)
+		res := queue.Result{State: queue.Failed, Reason: final, Err: info, CountAttempt: true, At: recv}
+		res.MayHaveTakenEffect = reason == ReasonStillFollowing // X acted on it
+		return w.record(r, t, res, OutcomeFailed, f)
 	}
 	d := max(w.backoff(attempts), atLeast)
 	w.lim.Backoff(recv.Add(d))
 	res := queue.Result{State: queue.Pending, Reason: reason, Err: info, CountAttempt: true, At: recv}
+	res.MayHaveTakenEffect = reason == ReasonStillFollowing // X acted on it
 	return w.record(r, t, res, OutcomeRetry, f)
 }
 

@@ -217,3 +217,63 @@ func TestRunNotFoundNotNamingTargetStops(t *testing.T) {
 	}
 	wantCounts(t, x, queue.Counts{Total: n, Done: n - 1, Failed: 1})
 }
+
+// TestRetryKeepsEvidenceOfASentUnfollow: a target whose every answer was
+// cut off after X applied the unfollow fails (attempts used up) with the
+// outcome unknown. retry moves it back to pending; the next run finds it
+// gone from the following list and records it done (it is on the
+// re-follow list), not "not following".
+func TestRetryKeepsEvidenceOfASentUnfollow(t *testing.T) {
+	const n, at = 6, 2
+	var mu sync.Mutex
+	cut := true
+	var target string
+	wrap := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			c := cut && r.Method == http.MethodDelete && path.Base(r.URL.Path) == target
+			mu.Unlock()
+			if !c {
+				h.ServeHTTP(w, r)
+				return
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r) // X applies it
+			cutBody(w, rec)
+		})
+	}
+	x := newE2E(t, xapisim.Config{}, n, n, wrap)
+	mu.Lock()
+	target = x.targets[at-1]
+	mu.Unlock()
+	if code, out := x.run(t, "--yes", "--max-attempts", "2"); code != exitFailures {
+		t.Fatalf("exit %d, want %d\n%s", code, exitFailures, out)
+	}
+	if tg := x.states(t)[at-1]; tg.State != queue.Failed || !tg.MayHaveTakenEffect {
+		t.Fatalf("after two cut answers: %s %q (may have taken effect: %v); want failed and marked", tg.State, tg.Reason, tg.MayHaveTakenEffect)
+	}
+	mu.Lock()
+	cut = false
+	mu.Unlock()
+	if code, out, errOut := x.cli(t, "retry"); code != exitOK {
+		t.Fatalf("retry: exit %d\n%s%s", code, out, errOut)
+	}
+	if tg := x.states(t)[at-1]; tg.State != queue.Pending || !tg.MayHaveTakenEffect {
+		t.Fatalf("after retry: %s, marked %v; want pending and still marked", tg.State, tg.MayHaveTakenEffect)
+	}
+	calls := x.sim.Stats().UnfollowCallsByTarget[target]
+	if code, out := x.run(t, "--yes"); code != exitOK {
+		t.Fatalf("run after retry: exit %d\n%s", code, out)
+	}
+	tg := x.states(t)[at-1]
+	if tg.State != queue.Done || tg.Reason == reasonNotFollowing {
+		t.Errorf("the target whose DELETE reached X ended %s %q, want done", tg.State, tg.Reason)
+	}
+	if got := x.sim.Stats().UnfollowCallsByTarget[target]; got != calls {
+		t.Errorf("the run after retry sent %d more DELETEs for it; the following list already said it was gone", got-calls)
+	}
+	code, out, _ := x.cli(t, "export", "--state", "done")
+	if code != exitOK || !strings.Contains(out, target) {
+		t.Errorf("export --state done (the re-follow list) lacks %s:\n%s", target, out)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 	"github.com/bulkunfollow/bulkunfollow/queue"
 )
 
@@ -220,8 +221,8 @@ func TestImportKilled(t *testing.T) {
 	default:
 		t.Fatalf("queue has %d targets after a killed import: want 3 (before) or %d (complete)", c.Total, 3+n)
 	}
-	if _, err := os.Stat(qpath + ".import.tmp"); err == nil {
-		t.Error("the killed import's copy is still there after a writable open")
+	if left, _ := filepath.Glob(atomicfile.Leftovers(qpath)); len(left) != 0 {
+		t.Errorf("the killed import's copy is still there after a writable open: %v", left)
 	}
 }
 

@@ -9,7 +9,12 @@ func runRetry(ctx context.Context, e *env, args []string) (err error) {
 	fs := e.newFlagSet("retry", "", `
 Move every failed target back to pending, with its attempts reset, so the next
 "bulkunfollow run" tries it again. The last error is kept for reference
-(bulkunfollow export --state pending shows it).`,
+(bulkunfollow export --state pending shows it), and so is the mark of a target
+whose unfollow may already have reached X: if the following list no longer
+holds it, the next run records it done instead of sending it again.
+
+All or nothing: every failed target moves in one transaction, or none does (a
+killed retry changes nothing). With nothing failed, the queue is not written.`,
 		"bulkunfollow retry && bulkunfollow run",
 		"bulkunfollow retry --queue nightly.db",
 	)
@@ -37,6 +42,10 @@ Move every failed target back to pending, with its attempts reset, so the next
 		fmt.Fprintln(e.stdout, "No failed targets: nothing to retry.")
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "Moved %s back to pending. Next: bulkunfollow run\n", countNoun(n, "failed target", "failed targets"))
+	next := "bulkunfollow run"
+	if fs.isGiven("queue") {
+		next += " --queue " + *queuePath
+	}
+	fmt.Fprintf(e.stdout, "Moved %s back to pending. Next: %s\n", countNoun(n, "failed target", "failed targets"), next)
 	return nil
 }

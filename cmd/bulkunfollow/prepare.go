@@ -27,7 +27,7 @@ import (
 const (
 	reasonKept         = "kept"
 	reasonOwnAccount   = "own account"
-	reasonNotFollowing = "not following"
+	reasonNotFollowing = queue.ReasonNotFollowing
 	reasonNotFound     = "not found"
 	// reasonConfirmed finishes as done a target whose earlier request may
 	// have taken effect unrecorded (the run died while it was in flight, or
@@ -462,13 +462,15 @@ func (p *preparation) add(b *preparation) {
 }
 
 // mayHaveTakenEffect reports whether an earlier request for t may have
-// unfollowed it without the answer being recorded: it was in flight when
-// the last run died, or one of its attempts got no answer (the worker's
-// sticky reason, kept even if a later attempt got a 503), or X said "still
-// following" (it did act on the request).
+// unfollowed it without the answer being recorded: the queue's sticky mark
+// (an answer that never arrived whole, or X's "still following", kept
+// through later answers and retry), or it was in flight when the last run
+// died. Older queues carry the same evidence only in the reason and the
+// last answer.
 func mayHaveTakenEffect(t queue.Target, sending uint64) bool {
 	switch {
-	case t.Seq == sending, t.Reason == worker.ReasonOutcomeUnknown, t.Reason == "still following":
+	case t.MayHaveTakenEffect, t.Seq == sending,
+		t.Reason == worker.ReasonOutcomeUnknown, t.Reason == worker.ReasonStillFollowing:
 		return true
 	}
 	return t.Attempts > 0 && (t.Last == nil || t.Last.Status == 0)
