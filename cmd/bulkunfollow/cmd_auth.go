@@ -133,6 +133,13 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 	if err := store.Prepare(); err != nil {
 		return authError(err)
 	}
+	// SIGINT/SIGTERM end the wait for X (nothing stored, exit 75); tokens
+	// that arrived are stored all the same.
+	ctx, stop := e.trapSignals(ctx, func() {})
+	defer stop()
+	interrupted := func() error {
+		return withExit(exitTempFail, errors.New("auth login: interrupted: nothing was stored"), "run bulkunfollow auth login again")
+	}
 
 	var cred auth.Credential
 	if *oauth1 {
@@ -146,6 +153,9 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 		}
 		cred, err = auth.LoginOAuth1(ctx, keys, *apiBase, nil, nil)
 		if err != nil {
+			if ctx.Err() != nil {
+				return interrupted()
+			}
 			return authError(err)
 		}
 	} else {
@@ -167,6 +177,9 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 		}
 		cred, err = auth.Login(ctx, o)
 		if err != nil {
+			if ctx.Err() != nil {
+				return interrupted()
+			}
 			var ce *auth.ConfigError
 			if errors.As(err, &ce) {
 				return withExit(exitPerson, err, "bulkunfollow auth login --help; docs/auth.md explains the app settings")
@@ -174,7 +187,7 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 			return authError(err)
 		}
 	}
-	if err := store.Put(ctx, cred); err != nil {
+	if err := store.Put(context.WithoutCancel(ctx), cred); err != nil {
 		return authError(fmt.Errorf("store credential: %w", err))
 	}
 	fmt.Fprintf(e.stderr, "\nLogged in as %s with %s. Saved in %s.\n", cred.Label(), methodText(cred.Identity(store.Path())), store.Path())
@@ -411,8 +424,14 @@ regenerate them on your app's "Keys and tokens" page.`,
 	if err != nil {
 		return err
 	}
+	// A signal lets the account in hand be revoked and removed, then stops.
+	ctx, stop := e.trapSignals(ctx, func() {})
+	defer stop()
 	for _, c := range creds {
-		switch err := auth.Revoke(ctx, c, nil, secret); {
+		if ctx.Err() != nil {
+			return withExit(exitTempFail, errors.New("auth logout: interrupted"), "run bulkunfollow auth logout again for the accounts still listed by bulkunfollow auth status")
+		}
+		switch err := auth.Revoke(context.WithoutCancel(ctx), c, nil, secret); {
 		case errors.Is(err, auth.ErrNotRevocable):
 			fmt.Fprintf(e.stderr, "%s uses OAuth 1.0a keys, which cannot be revoked through the API: regenerate them on your app's \"Keys and tokens\" page if they may have leaked.\n", c.Label())
 		case err != nil:
@@ -421,7 +440,7 @@ regenerate them on your app's "Keys and tokens" page.`,
 		default:
 			fmt.Fprintf(e.stderr, "Revoked the tokens of %s at X.\n", c.Label())
 		}
-		if err := store.Delete(ctx, c); err != nil {
+		if err := store.Delete(context.WithoutCancel(ctx), c); err != nil {
 			return withExit(exitPerson, fmt.Errorf("delete %s: %w", c.Label(), err), "")
 		}
 		fmt.Fprintf(e.stderr, "Removed %s from %s.\n", c.Label(), store.Path())

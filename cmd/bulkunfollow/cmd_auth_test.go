@@ -512,3 +512,36 @@ func TestRunRedactsEchoedToken(t *testing.T) {
 	}
 	assertNoSecret(t, out, x.token)
 }
+
+// TestAuthLoginInterrupted: Ctrl-C while the login waits for X takes the
+// signal path of every command that writes: exit 75, nothing stored.
+func TestAuthLoginInterrupted(t *testing.T) {
+	s, api := authSim(t)
+	s.AddClient(xapisim.Client{ID: authTestClient, RedirectURIs: []string{"http://127.0.0.1:0/cb"}})
+	sigs := make(chan chan<- os.Signal, 1)
+	old := openBrowser
+	t.Cleanup(func() { openBrowser = old })
+	openBrowser = func(context.Context, string) error {
+		(<-sigs) <- os.Interrupt // the person gives up instead of signing in
+		return nil
+	}
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr,
+		getenv: func(k string) string {
+			return map[string]string{"BULKUNFOLLOW_CONFIG_DIR": dir, "BULKUNFOLLOW_CLIENT_ID": authTestClient}[k]
+		},
+		notify: func(ch chan<- os.Signal) { sigs <- ch },
+	}
+	code := e.main(t.Context(), []string{"auth", "login", "--api-base-url", api, "--redirect-uri", "http://127.0.0.1:0/cb"})
+	if code != exitTempFail || !strings.Contains(stderr.String(), "interrupted: nothing was stored") {
+		t.Fatalf("exit %d, want %d and interrupted:\n%s", code, exitTempFail, stderr.String())
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		for _, ent := range ents {
+			if strings.HasPrefix(ent.Name(), "credentials.json") {
+				t.Errorf("an interrupted login stored %s", ent.Name())
+			}
+		}
+	}
+}
