@@ -92,7 +92,12 @@ queue's status. It takes about 10 seconds.`,
 
 	fmt.Fprintf(e.stderr, "Demo: X API simulator at %s (%d unfollows per %s window), queue %s\n\n", baseURL, *limit, *window, queuePath)
 	list, _ := demodata.ReadFile("demodata/unfollow.csv")
-	if err := demoImport(ctx, e, queuePath, list); err != nil {
+	// The import takes the signal path too (the run sets up its own): a
+	// Ctrl-C now stops the demo and still removes its temporary directory.
+	ictx, release := e.trapSignals(ctx, func() {})
+	err = demoImport(ictx, e, queuePath, list)
+	release()
+	if err != nil {
 		return err
 	}
 
