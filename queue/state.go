@@ -116,21 +116,6 @@ type Counts struct {
 	Unresolved                            int
 }
 
-// of returns the count of state st.
-func (c Counts) of(st State) int {
-	switch st {
-	case Pending:
-		return c.Pending
-	case Done:
-		return c.Done
-	case Skipped:
-		return c.Skipped
-	case Failed:
-		return c.Failed
-	}
-	return 0
-}
-
 // RunInfo describes one run of the drain loop, as the run command records
 // it at the start and end of a run. Status shows the last one.
 type RunInfo struct {

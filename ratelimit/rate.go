@@ -40,7 +40,7 @@ func ParseRate(s string) (Rate, error) {
 		return Rate{}, fmt.Errorf("parse rate %q: count must be a positive integer", s)
 	}
 	per = strings.TrimSpace(per)
-	if per != "" && strings.IndexAny(per[:1], "0123456789.") < 0 {
+	if per != "" && !strings.ContainsAny(per[:1], "0123456789.") {
 		per = "1" + per
 	}
 	d, err := time.ParseDuration(per)

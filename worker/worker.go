@@ -153,7 +153,8 @@ func (w *Worker) restore(r *run) error {
 		return nil
 	}
 	var st ratelimit.State
-	if err := json.Unmarshal(b, &st); err == nil {
+	err = json.Unmarshal(b, &st)
+	if err == nil {
 		err = w.lim.Restore(st)
 	}
 	if err != nil {
@@ -391,6 +392,7 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 				if err := w.record(r, t, res, OutcomeStopped, f); err != nil {
 					return "", err
 				}
+				//lint:ignore ST1005 X is a name: the message is documented in docs/troubleshooting.md
 				r.sum.Err = fmt.Errorf("X did not answer %d targets in a row (%w): stopped before failing more", r.gaveUp+1, f)
 				return StopUnavailable, nil
 			}

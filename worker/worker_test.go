@@ -715,3 +715,27 @@ func TestOutageStreakAcrossRuns(t *testing.T) {
 		t.Errorf("reason of a target whose requests got no answer = %q, want %q", got, worker.ReasonOutcomeUnknown)
 	}
 }
+
+// TestUnreadableSavedStateIsReported: a saved limiter state that cannot
+// be read is ignored (the run goes on) and said in a warning.
+func TestUnreadableSavedStateIsReported(t *testing.T) {
+	for name, raw := range map[string]string{"not JSON": "{garbage", "wrong version": `{"v":999}`} {
+		t.Run(name, func(t *testing.T) {
+			clock := newClock()
+			q := newMemQueue(ids(2))
+			if err := q.SetMeta(worker.MetaKey, []byte(raw)); err != nil {
+				t.Fatal(err)
+			}
+			api := &fakeAPI{clock: clock, fn: script(clock, nil)}
+			var logs bytes.Buffer
+			w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Source: source, Clock: clock, Log: zerolog.New(&logs)})
+			sum, err := w.Run(context.Background())
+			if err != nil || sum.Stop != worker.StopFinished || sum.Done != 2 {
+				t.Fatalf("Run = %+v, %v; want both done", sum, err)
+			}
+			if !strings.Contains(logs.String(), "ignoring saved rate-limit state") {
+				t.Errorf("no warning about the unreadable state:\n%s", logs.String())
+			}
+		})
+	}
+}

@@ -100,10 +100,6 @@ func TestPercentEncode(t *testing.T) {
 	}
 }
 
-type fixedNoncer string
-
-func (n fixedNoncer) Nonce() string { return string(n) }
-
 // TestOAuth1WithLibrary signs with github.com/dghubble/oauth1 (the library
 // apiclient uses) against the simulator's own verification. The library
 // stamps the real time, so the simulator runs on the real clock here.

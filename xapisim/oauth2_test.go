@@ -118,7 +118,7 @@ func TestOAuth2FullFlow(t *testing.T) {
 			if tok.TokenType != "bearer" || tok.RefreshToken == "" || tok.Extra("scope") != allScopes {
 				t.Fatalf("token response: type %q refresh %v scope %v", tok.TokenType, tok.RefreshToken != "", tok.Extra("scope"))
 			}
-			if got := tok.Expiry.Sub(time.Now()); got < 7190*time.Second || got > 7200*time.Second {
+			if got := time.Until(tok.Expiry); got < 7190*time.Second || got > 7200*time.Second {
 				t.Errorf("expires in %v, want 2h", got)
 			}
 			if r := do(t, ts, "GET", "/2/users/me", tok.AccessToken); r.status != 200 {

@@ -203,7 +203,7 @@ func TestReadUTF16(t *testing.T) {
 		} else {
 			b = append(b, 0xFF, 0xFE)
 		}
-		for _, r := range []rune(s) {
+		for _, r := range s {
 			var units []uint16
 			if r >= 0x10000 {
 				r -= 0x10000
