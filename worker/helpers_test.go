@@ -233,8 +233,9 @@ type memQueue struct {
 	targets []queue.Target // by seq-1
 	meta    map[string][]byte
 	records int
-	// failRecord, when set, is asked before each Record (n: 1-based count
-	// of Record calls); an error it returns is Record's, nothing written.
+	// failRecord, when set, is asked before each Record of a result (n:
+	// 1-based count of those; the marks written before sending are not
+	// counted); an error it returns is Record's, nothing written.
 	failRecord func(n int) error
 	calls      int
 }
@@ -270,8 +271,11 @@ func (q *memQueue) Pending(after uint64, limit int) ([]queue.Target, error) {
 func (q *memQueue) Record(seq uint64, r queue.Result) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.calls++
-	if q.failRecord != nil {
+	sending := r.Meta[worker.MetaSending] != nil // the mark before a request (a result deletes the key)
+	if !sending {
+		q.calls++
+	}
+	if q.failRecord != nil && !sending {
 		if err := q.failRecord(q.calls); err != nil {
 			return err
 		}

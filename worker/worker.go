@@ -211,12 +211,21 @@ func (w *Worker) step(ctx context.Context, r *run) (StopReason, error) {
 		return StopDeadline, nil
 	}
 	w.lim.Take(sent)
-	// Save the spent request before sending: a crash during the request
-	// then restarts with the window already counting it.
-	if err := w.saveLimiter(); err != nil {
-		return "", err
+	// Before sending, in one transaction: the spent request (a crash
+	// during the request then restarts with the window already counting
+	// it), the target being sent, and the target's own mark that its
+	// unfollow may reach X from now on. The mark stays with the target
+	// whatever later answers say (they are about later requests), so no
+	// later run records it "not following" once the list lacks it.
+	st, err := json.Marshal(w.lim.State())
+	if err != nil {
+		return "", fmt.Errorf("encode limiter state: %w", err)
 	}
-	if err := w.q.SetMeta(MetaSending, strconv.AppendUint(nil, t.Seq, 10)); err != nil {
+	sending := queue.Result{
+		State: queue.Pending, MayHaveTakenEffect: true, At: sent,
+		Meta: map[string][]byte{MetaKey: st, MetaSending: strconv.AppendUint(nil, t.Seq, 10)},
+	}
+	if err := w.q.Record(t.Seq, sending); err != nil {
 		return "", fmt.Errorf("save the target being sent: %w", err)
 	}
 	if t.Seq != r.cur {
