@@ -138,22 +138,14 @@ func onNthDelete(n int, fn func(h http.Handler, w http.ResponseWriter, r *http.R
 // reached X is recorded done.
 func TestRunCutBodyIsNotSkippedNextRun(t *testing.T) {
 	const n, cutAt = 10, 4
-	var mu sync.Mutex
-	var sigs chan<- os.Signal
+	var x *e2e
 	wrap := onNthDelete(cutAt, func(h http.Handler, w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r) // X applies it
-		mu.Lock()
-		sigs <- os.Interrupt
-		mu.Unlock()
+		x.signals.send(os.Interrupt)
 		cutBody(w, rec)
 	})
-	x := newE2E(t, xapisim.Config{}, n, n, wrap)
-	x.notify = func(ch chan<- os.Signal) {
-		mu.Lock()
-		defer mu.Unlock()
-		sigs = ch
-	}
+	x = newE2E(t, xapisim.Config{}, n, n, wrap)
 	target := x.targets[cutAt-1]
 	if code, out := x.run(t, "--yes"); code != exitTempFail {
 		t.Fatalf("exit %d, want %d\n%s", code, exitTempFail, out)

@@ -34,6 +34,11 @@ type env struct {
 	interactive bool
 	// notify, when set, replaces signal.Notify for SIGINT/SIGTERM (tests).
 	notify func(chan<- os.Signal)
+	// signalled, when set, is called each time trapSignals has acted on a
+	// signal: after cancelling the context (the first) and after abort
+	// returned (the second). Tests wait for it to order a signal before
+	// what the command does next.
+	signalled func()
 	// onFlagSet, when set, sees every flag set a command makes (tests that
 	// check --help against the flags really defined).
 	onFlagSet func(*flagSet)

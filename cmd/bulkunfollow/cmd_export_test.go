@@ -180,9 +180,9 @@ func TestExportInterrupted(t *testing.T) {
 	e := &env{
 		stdin: strings.NewReader(""), stdout: io.Discard, stderr: &errOut,
 		getenv: func(k string) string { return environ[k] },
-		// The signal is waiting when the export starts writing.
-		notify: func(ch chan<- os.Signal) { ch <- os.Interrupt },
 	}
+	// The signal has been acted on when the export starts writing.
+	pending(e, os.Interrupt)
 	code := e.main(t.Context(), []string{"export", "-o", out})
 	if code != exitTempFail || !strings.Contains(errOut.String(), "interrupted: nothing written") {
 		t.Fatalf("exit %d, stderr %q; want %d and interrupted", code, errOut.String(), exitTempFail)

@@ -246,8 +246,8 @@ func TestImportInterrupted(t *testing.T) {
 			e := &env{
 				stdin: strings.NewReader(big.String()), stdout: &out, stderr: &errOut,
 				getenv: func(k string) string { return environ[k] },
-				notify: func(ch chan<- os.Signal) { ch <- sig },
 			}
+			pending(e, sig)
 			code := e.main(t.Context(), []string{"import", "-"})
 			wantOutput(t, code, out.String(), errOut.String(), exitTempFail, nil, []string{"interrupted: nothing imported"})
 			after, err := os.ReadFile(path)

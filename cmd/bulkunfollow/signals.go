@@ -14,16 +14,17 @@ import (
 func (e *env) trapSignals(ctx context.Context, abort func()) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	ch := make(chan os.Signal, 2)
-	if e.notify != nil {
-		e.notify(ch)
-	} else {
-		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-	}
 	done := make(chan struct{})
+	acted := func() {
+		if e.signalled != nil {
+			e.signalled()
+		}
+	}
 	go func() {
 		select {
 		case <-ch:
 			cancel()
+			acted()
 		case <-done:
 			return
 		}
@@ -35,9 +36,17 @@ func (e *env) trapSignals(ctx context.Context, abort func()) (context.Context, f
 				signal.Reset(os.Interrupt, syscall.SIGTERM)
 			}
 			abort()
+			acted()
 		case <-done:
 		}
 	}()
+	// Caught from here on. (The goroutine above is already waiting, so a
+	// test's notify may deliver a signal and wait until it was acted on.)
+	if e.notify != nil {
+		e.notify(ch)
+	} else {
+		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	}
 	return ctx, func() {
 		if e.notify == nil {
 			signal.Stop(ch)
