@@ -1,0 +1,118 @@
+package main
+
+// Adversarial regression tests: each reproduces a defect found by probing
+// the built binary from outside. Tests marked "FAILS NOW" fail on the
+// branch they were written on.
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/xapisim"
+)
+
+// advQueue replaces w's queue with one holding ids, in this order.
+func advQueue(t *testing.T, w *world, ids ...string) {
+	t.Helper()
+	w.queue = filepath.Join(t.TempDir(), "queue.db")
+	q, err := queue.Open(w.queue, queue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if _, err := q.Import(context.Background(), []queue.Source{{Name: "list.txt", R: strings.NewReader(strings.Join(ids, "\n") + "\n")}}, queue.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func advRun(t *testing.T, bin string, w *world, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = w.env()
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		if !exit.Exited() {
+			return -1, string(out)
+		}
+		return exit.ExitCode(), string(out)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, string(out)
+}
+
+// FAILS NOW. Class 2: the only evidence that a killed run's DELETE may have
+// reached X is the queue's "sending" meta key; any later answer clears it.
+// A run killed after X applied the unfollow of B, then retry of an earlier
+// failed target A and a --no-prefilter run that sends only A, erase that
+// evidence: the next normal run finds B missing from the following list
+// and records it "skipped: not following" although it was unfollowed.
+func TestAdversaryKilledDeleteEvidenceSurvivesLaterAnswers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the binary")
+	}
+	bin := builtBinary(t)
+	ks := &killSwitch{}
+	w := newWorld(t, xapisim.Config{UnfollowLimit: 100000}, 3, 3, ks.wrap)
+	const unknown = "1999999999999999999" // not a user: its DELETE fails "not found"
+	advQueue(t, w, unknown, w.targets[0], w.targets[1])
+	base := []string{"run", "--yes", "--daily-cap", "0", "--rate", "100000/1s", "--max-attempts", "1"}
+
+	// 1. --no-prefilter: A fails (not found); B's DELETE is applied by X,
+	// then the process is killed before it reads the answer.
+	cmd := exec.Command(bin, append(base, "--no-prefilter")...)
+	cmd.Env = w.env()
+	ks.mu.Lock()
+	ks.killAt, ks.afterSim = 2, true
+	ks.mu.Unlock()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ks.mu.Lock()
+	ks.proc = cmd.Process
+	ks.mu.Unlock()
+	_ = cmd.Wait()
+	ks.mu.Lock()
+	triggered := ks.triggered
+	ks.proc, ks.killAt = nil, 0
+	ks.mu.Unlock()
+	if !triggered {
+		t.Fatal("the kill did not land on B's DELETE")
+	}
+	// 2. retry: A back to pending.
+	if code, out := advRun(t, bin, w, "retry"); code != 0 {
+		t.Fatalf("retry: exit %d\n%s", code, out)
+	}
+	// 3. a --no-prefilter run that sends only A (the first pending).
+	if code, out := advRun(t, bin, w, append(base, "--no-prefilter", "--max", "1")...); code != 75 && code != 3 {
+		t.Fatalf("run --max 1: exit %d\n%s", code, out)
+	}
+	// 4. a normal run: B is no longer followed because it was unfollowed.
+	code, out := advRun(t, bin, w, base...)
+	if code != 3 && code != 0 {
+		t.Fatalf("final run: exit %d\n%s", code, out)
+	}
+	q, err := queue.Open(w.queue, queue.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if err := q.Export(0, func(tg queue.Target) error {
+		if tg.ID == w.targets[0] && tg.State != queue.Done {
+			t.Errorf("B (%s), unfollowed by the killed run, ended %s (%q), want done", tg.ID, tg.State, tg.Reason)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var _ = os.Getpid
