@@ -115,4 +115,55 @@ func TestAdversaryKilledDeleteEvidenceSurvivesLaterAnswers(t *testing.T) {
 	}
 }
 
-var _ = os.Getpid
+// FAILS NOW. Class 4: demo --dir writes keep.txt with os.WriteFile, which
+// follows a symlink planted at DIR/keep.txt and truncates its target.
+func TestAdversaryDemoKeepFileDoesNotFollowSymlink(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("VICTIM\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(dir, "demo")
+	if err := os.Mkdir(work, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(work, "keep.txt")); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, nil, "", "demo", "--dir", work, "--limit", "1000", "--window", "1s")
+	got, _ := os.ReadFile(victim)
+	if string(got) != "VICTIM\n" {
+		t.Errorf("demo (exit %d) wrote through the planted symlink keep.txt: victim now %q\n%s", code, got, firstLine(stderr))
+	}
+}
+
+// FAILS NOW. Class 1: demo --dir removes DIR/demo.db without looking: an
+// existing queue there (here one a run holds open) is deleted, and the run
+// goes on recording into an unlinked file; everything it records is lost.
+// Expected: refuse (the file is a queue demo did not make / is in use).
+func TestAdversaryDemoDirDoesNotDeleteAQueueInUse(t *testing.T) {
+	work := t.TempDir()
+	qp := filepath.Join(work, "demo.db")
+	q, err := queue.Open(qp, queue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Import(context.Background(), []queue.Source{{Name: "l", R: strings.NewReader("1700000000000000000\n")}}, queue.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	before, err := os.Stat(qp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, nil, "", "demo", "--dir", work, "--limit", "1000", "--window", "1s")
+	after, err := os.Stat(qp)
+	if err != nil || !os.SameFile(before, after) {
+		t.Errorf("demo --dir (exit %d) replaced the queue %s that another process holds open (err %v)\n%s", code, qp, err, firstLine(stderr))
+	}
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
