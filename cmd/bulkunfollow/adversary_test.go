@@ -7,11 +7,14 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
@@ -166,4 +169,68 @@ func TestAdversaryDemoDirDoesNotDeleteAQueueInUse(t *testing.T) {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
+}
+
+// FAILS NOW. export -o names a special file (here a FIFO; as root
+// "-o /dev/null" or "-o /dev/stdout" is the same): the atomic writer renames
+// a regular file over it, so the device node or pipe is destroyed (as root,
+// /dev/null for the whole system). Expected: write into it, or refuse with a
+// reason; never replace it.
+func TestAdversaryExportDoesNotReplaceASpecialFile(t *testing.T) {
+	dir := t.TempDir()
+	qp := filepath.Join(dir, "q.db")
+	q, err := queue.Open(qp, queue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Import(context.Background(), []queue.Source{{Name: "l", R: strings.NewReader("1700000000000000000\n")}}, queue.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	fifo := filepath.Join(dir, "out.csv")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Keep a reader so that an export that writes into the pipe can finish.
+	rd, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	go func() { _, _ = io.Copy(io.Discard, rd) }()
+	code, _, stderr := runCLI(t, nil, "", "export", "--queue", qp, "-o", fifo)
+	fi, err := os.Lstat(fifo)
+	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("export -o FIFO (exit %d) replaced the pipe with %v (err %v)\n%s", code, fi.Mode(), err, firstLine(stderr))
+	}
+}
+
+// FAILS NOW (hangs). Class 9: a FIFO as --queue: status, export and
+// run --dry-run open it read-only and block forever waiting for a writer
+// (retry, import and run answer exit 1 at once). Expected: exit 1 naming
+// the file. The child is given a 10 s (a correct answer takes milliseconds) so a hang fails this test
+// instead of the whole package.
+func TestAdversaryFIFOQueueDoesNotHang(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	bin := builtBinary(t)
+	fifo := filepath.Join(t.TempDir(), "q.db")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"status"}, {"export"}, {"status", "--json"}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		cmd := exec.CommandContext(ctx, bin, append(args, "--queue", fifo)...)
+		out, err := cmd.CombinedOutput()
+		timedOut := ctx.Err() != nil
+		cancel()
+		var exit *exec.ExitError
+		switch {
+		case timedOut:
+			t.Errorf("%v --queue FIFO: still blocked after 10 s", args)
+		case !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), fifo):
+			t.Errorf("%v --queue FIFO: %v, want exit 1 naming the file\n%s", args, err, out)
+		}
+	}
 }
