@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime/debug"
+	"syscall"
 
 	"go.etcd.io/bbolt"
 )
@@ -114,8 +115,13 @@ func (m boltMeta) problem() string {
 // with O_CREATE and exclusively: an empty file that already exists is not
 // a new queue, it is refused.
 func openChecked(name string, flag int, perm os.FileMode) (*os.File, error) {
+	// A pipe, a device or a directory is no queue; opening a pipe to read
+	// would wait for a writer forever.
+	if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() {
+		return nil, notRegular(name, fi)
+	}
 	for range 3 {
-		f, err := os.OpenFile(name, flag&^os.O_CREATE, perm)
+		f, err := os.OpenFile(name, (flag&^os.O_CREATE)|syscall.O_NONBLOCK, perm)
 		if errors.Is(err, fs.ErrNotExist) && flag&os.O_CREATE != 0 {
 			f, err = os.OpenFile(name, flag|os.O_EXCL, perm)
 			if errors.Is(err, fs.ErrExist) {
@@ -133,6 +139,23 @@ func openChecked(name string, flag int, perm os.FileMode) (*os.File, error) {
 		return f, nil
 	}
 	return nil, fmt.Errorf("open queue %s: created and removed while opening", name)
+}
+
+// notRegular is the error for a queue path naming something other than a
+// regular file.
+func notRegular(path string, fi os.FileInfo) error {
+	what := "not a regular file"
+	switch m := fi.Mode(); {
+	case m.IsDir():
+		what = "a directory"
+	case m&os.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case m&(os.ModeDevice|os.ModeCharDevice) != 0:
+		what = "a device"
+	case m&os.ModeSocket != 0:
+		what = "a socket"
+	}
+	return fmt.Errorf("open queue %s: %w (it is %s)", path, ErrNotQueue, what)
 }
 
 // checkFile checks the queue file f before bbolt maps it: bbolt trusts
@@ -153,6 +176,9 @@ func checkFile(f *os.File, path string, strict bool) error {
 	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("open queue %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return notRegular(path, fi)
 	}
 	if fi.Size() == 0 {
 		return fmt.Errorf("open queue %s: %w (the file is empty)", path, ErrNotQueue)

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
@@ -82,11 +83,11 @@ queue's status. It takes about 10 seconds.`,
 
 	queuePath := filepath.Join(workDir, "demo.db")
 	keepPath := filepath.Join(workDir, "keep.txt")
-	if err := os.Remove(queuePath); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("demo: %w", err)
+	if err := removeOldDemoQueue(queuePath); err != nil {
+		return err
 	}
 	keep, _ := demodata.ReadFile("demodata/keep.txt")
-	if err := os.WriteFile(keepPath, keep, 0o600); err != nil {
+	if err := atomicfile.WriteFile(keepPath, keep, 0o600); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 
@@ -164,6 +165,35 @@ func seedDemoWorld(sim *xapisim.Server) error {
 }
 
 // demoImport imports the sample list, printing what import prints.
+// removeOldDemoQueue removes the queue an earlier demo left in --dir, so
+// the demo starts afresh. Anything else at that name is left alone: a queue
+// another process holds (exit 75), a file that is no queue, or a queue of
+// a real account.
+func removeOldDemoQueue(path string) error {
+	if !queueExists(path) {
+		return nil
+	}
+	q, err := openQueue(path, "demo", false)
+	if err != nil {
+		return err
+	}
+	id, name, err := q.Account()
+	q.Close()
+	if err != nil {
+		return withExit(exitPerson, err, "")
+	}
+	if id != "" && id != demoAccountID {
+		return withExit(exitPerson, fmt.Errorf("demo: %s is the queue of @%s (%s), not one a demo made; it was left alone", path, name, id),
+			"give demo another --dir")
+	}
+	for _, f := range queue.Files(path) {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	return nil
+}
+
 func demoImport(ctx context.Context, e *env, queuePath string, list []byte) error {
 	q, err := openQueue(queuePath, "import", false)
 	if err != nil {

@@ -29,6 +29,12 @@ import (
 	"strings"
 )
 
+// ErrNotRegular means the target exists and is not a regular file (or a
+// symlink to one): a pipe, a device, a directory. Replacing it by a rename
+// would destroy it (as root, -o /dev/null would remove the system's null
+// device), so nothing is written.
+var ErrNotRegular = errors.New("not a regular file")
+
 // File is a temporary file that replaces its target on Commit.
 type File struct {
 	*os.File
@@ -41,6 +47,9 @@ type File struct {
 // caller writes it and then calls Commit, or Abort to throw it away. Abort
 // after Commit does nothing, so `defer f.Abort()` is always safe.
 func Create(path string, perm fs.FileMode) (*File, error) {
+	if err := checkTarget(path); err != nil {
+		return nil, err
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), TempPattern(path))
 	if err != nil {
 		return nil, err
@@ -55,6 +64,23 @@ func Create(path string, perm fs.FileMode) (*File, error) {
 		}
 	}
 	return &File{File: f, target: path}, nil
+}
+
+// checkTarget refuses a target that is not a regular file, nor missing,
+// nor a symlink to a regular file or to nothing. A symlink itself is
+// replaced on Commit, never written through.
+func checkTarget(path string) error {
+	fi, err := os.Stat(path) // through a symlink: /dev/stdout is one
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return &fs.PathError{Op: "replace", Path: path, Err: ErrNotRegular}
+	}
+	return nil
 }
 
 // TempPattern is the os.CreateTemp pattern of path's temporary files:

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -139,4 +140,30 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 			t.Fatalf("directory holds %v, want %v", got, names)
 		}
 	}
+}
+
+// TestSpecialTargetsAreNotReplaced: a pipe, a directory, or a symlink to a
+// device is never renamed over; nothing is written.
+func TestSpecialTargetsAreNotReplaced(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "sub")
+	os.Mkdir(sub, 0o700)
+	null := filepath.Join(dir, "null")
+	os.Symlink("/dev/null", null)
+	for _, p := range []string{fifo, sub, null} {
+		if err := WriteFile(p, []byte("x"), 0o600); !errors.Is(err, ErrNotRegular) {
+			t.Errorf("WriteFile(%s) = %v, want ErrNotRegular", p, err)
+		}
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe was replaced: %v %v", fi.Mode(), err)
+	}
+	if fi, err := os.Lstat(null); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link to /dev/null was replaced: %v", err)
+	}
+	assertOnly(t, dir, "null", "pipe", "sub")
 }
