@@ -234,3 +234,35 @@ func TestAdversaryFIFOQueueDoesNotHang(t *testing.T) {
 		}
 	}
 }
+
+// FAILS NOW. Class 1: the status sidecar is found by the queue's path
+// spelling only. With the queue reachable as q.db and as h.db (a hard link;
+// a symlink behaves the same), "export --queue h.db -o q.db.status"
+// replaces the sidecar of that same queue under its other name (exit 0).
+// Expected: exit 2, nothing written, as for -o h.db.status.
+func TestAdversaryExportRefusesTheSidecarOfAnotherSpelling(t *testing.T) {
+	dir := t.TempDir()
+	qp := filepath.Join(dir, "q.db")
+	q, err := queue.Open(qp, queue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Import(context.Background(), []queue.Source{{Name: "l", R: strings.NewReader("1700000000000000000\n")}}, queue.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	sidecar := qp + ".status"
+	before, err := os.ReadFile(sidecar)
+	if err != nil {
+		t.Fatalf("no sidecar after an import: %v", err)
+	}
+	hl := filepath.Join(dir, "h.db")
+	if err := os.Link(qp, hl); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, nil, "", "export", "--queue", hl, "-o", sidecar)
+	after, _ := os.ReadFile(sidecar)
+	if code != 2 || string(after) != string(before) {
+		t.Errorf("export --queue h.db -o q.db.status: exit %d (want 2), sidecar changed: %v\n%s", code, string(after) != string(before), firstLine(stderr))
+	}
+}
