@@ -49,6 +49,9 @@ type sim struct {
 	// onRefresh, if set, runs when a refresh request arrives, before the
 	// server answers it.
 	onRefresh atomic.Pointer[func()]
+	// refuseRefresh, when set, answers every refresh 401 {"error":"weird"}:
+	// a refusal outside the OAuth codes X documents.
+	refuseRefresh atomic.Bool
 }
 
 func newSim(t *testing.T, cfg xapisim.Config) *sim {
@@ -67,6 +70,12 @@ func newSim(t *testing.T, cfg xapisim.Config) *sim {
 				s.refreshes.Add(1)
 				if f := s.onRefresh.Load(); f != nil {
 					(*f)()
+				}
+				if s.refuseRefresh.Load() {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusUnauthorized)
+					io.WriteString(w, `{"error":"weird"}`)
+					return
 				}
 			case "authorization_code":
 				s.exchanges.Add(1)

@@ -15,3 +15,6 @@ func fileOwner(fi fs.FileInfo) (uid int, ok bool) {
 	}
 	return int(st.Uid), true
 }
+
+// noFollow makes an open refuse a symbolic link at the last element.
+const noFollow = syscall.O_NOFOLLOW

@@ -455,3 +455,24 @@ func TestShortLivedTokenIsNotRefreshedEveryRequest(t *testing.T) {
 		t.Errorf("at 16 s: %d %v, %d refreshes; want one refresh", st, err, s.refreshes.Load())
 	}
 }
+
+// TestUnlistedRefreshRefusalNeedsAPerson: a token endpoint that refuses a
+// refresh with a 4xx outside the OAuth codes X documents (here 401
+// {"error":"weird"}) is a configuration problem (*ConfigError: exit 1),
+// not "X could not be reached": waiting does not change it.
+func TestUnlistedRefreshRefusalNeedsAPerson(t *testing.T) {
+	ctx := context.Background()
+	s := newSim(t, xapisim.Config{AutoApprove: true})
+	dir, _ := loggedIn(t, s, "")
+	s.refuseRefresh.Store(true)
+	s.clock.Advance(3 * time.Hour)
+	hc, _, err := HTTPClient(ctx, Options{Dir: dir, APIBaseURL: s.URL, Now: s.clock.Now, Getenv: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = getMe(ctx, hc, s.URL)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "refused the refresh") {
+		t.Fatalf("err = %v, want a *ConfigError about the refused refresh", err)
+	}
+}

@@ -270,7 +270,13 @@ func (s *Store) lock(ctx context.Context) (unlock func(), err error) {
 		ctx, cancel = context.WithTimeout(ctx, s.LockTimeout)
 		defer cancel()
 	}
-	l := flock.New(filepath.Join(s.dir, lockFile), flock.SetPermissions(0o600))
+	// The lock file is opened without following a symlink planted at its
+	// name: nothing the link names is created or opened.
+	path := filepath.Join(s.dir, lockFile)
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, &DirError{Dir: s.dir, Reason: lockFile + " is not a regular file (a symbolic link or other); remove it"}
+	}
+	l := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow))
 	ok, err := l.TryLockContext(ctx, 20*time.Millisecond)
 	if err != nil || !ok {
 		if err == nil || errors.Is(err, context.DeadlineExceeded) {
@@ -387,7 +393,7 @@ func (s *Store) notOnlyOurs(d *os.File, fi fs.FileInfo) string {
 		return "its contents cannot be listed (" + err.Error() + ")"
 	}
 	for _, e := range ents {
-		if !isStoreFile(e.Name()) {
+		if !isStoreFile(e.Name()) || !e.Type().IsRegular() {
 			return fmt.Sprintf("it holds files that are not bulkunfollow's (%s)", e.Name())
 		}
 		info, err := e.Info()

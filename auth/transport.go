@@ -121,6 +121,11 @@ func (s *storeSource) token(ctx context.Context, stale string) (string, error) {
 		if errors.As(err, &te) && te.ClientRejected() {
 			return "", &ConfigError{Msg: fmt.Sprintf("refresh token for %s: the server refused the client credentials (%s): check BULKUNFOLLOW_CLIENT_SECRET or log in again", cur.Label(), te.Code)}
 		}
+		if errors.As(err, &te) && te.Status >= 400 && te.Status < 500 && te.Status != http.StatusTooManyRequests {
+			// Any other refusal (an answer X's docs do not list): waiting
+			// will not change it; a person must look.
+			return "", &ConfigError{Msg: fmt.Sprintf("refresh token for %s: the token endpoint refused the refresh (%v): check --api-base-url and the app's settings, or log in again", cur.Label(), te)}
+		}
 		return "", err
 	}
 

@@ -3,6 +3,7 @@ package queue
 import (
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Files are the files a queue at path consists of: the bbolt file and its
@@ -29,6 +30,15 @@ func NamesQueueFile(queuePath, candidate string) bool {
 		}
 		if cname != "" && cname == canonical(f) {
 			return true // one name, spelled differently (the file may not exist yet)
+		}
+	}
+	// The snapshot of another name of the same file (a hard link): the
+	// queue writes it when opened under that name.
+	if base, ok := strings.CutSuffix(candidate, statusSuffix); ok && base != "" {
+		bfi, err1 := os.Stat(base)
+		qfi, err2 := os.Stat(queuePath)
+		if err1 == nil && err2 == nil && os.SameFile(bfi, qfi) {
+			return true
 		}
 	}
 	return false

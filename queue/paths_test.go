@@ -37,3 +37,39 @@ func TestNamesQueueFile(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotFollowsTheFile: a queue opened through a symlink writes the
+// snapshot of the file the link leads to, so status under the real name
+// sees the run; the snapshot of a hard link's other name counts as the
+// queue's own file.
+func TestSnapshotFollowsTheFile(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.db")
+	link := filepath.Join(dir, "link.db")
+	s, err := Open(real, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	os.Symlink(real, link)
+	os.Remove(real + ".status")
+	s, err = Open(link, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.BindAccount("1", "me"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := os.Stat(real + ".status"); err != nil {
+		t.Errorf("no snapshot beside the real file: %v", err)
+	}
+	if _, err := os.Lstat(link + ".status"); err == nil {
+		t.Error("a second snapshot was written beside the link")
+	}
+	hard := filepath.Join(dir, "hard.db")
+	os.Link(real, hard)
+	if !NamesQueueFile(hard, real+".status") || !NamesQueueFile(real, hard+".status") {
+		t.Error("the snapshot of a hard link's other name is not the queue's")
+	}
+}

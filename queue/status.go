@@ -141,8 +141,18 @@ func (s *Store) statusTx(tx *bbolt.Tx) Status {
 	return st
 }
 
-// statusPath is the snapshot file beside the queue.
-func statusPath(path string) string { return path + ".status" }
+// statusPath is the snapshot file beside the queue, named after the file
+// the path leads to (every symlink resolved): one queue reached through a
+// link has one snapshot, the one status reads under any spelling.
+func statusPath(path string) string {
+	if c := canonical(path); c != "" {
+		return c + statusSuffix
+	}
+	return path + statusSuffix
+}
+
+// statusSuffix ends the snapshot's name.
+const statusSuffix = ".status"
 
 // snapshot writes the status snapshot from the file (active: the run is
 // still going).

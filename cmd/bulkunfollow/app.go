@@ -98,7 +98,15 @@ func (e *env) main(ctx context.Context, args []string) int {
 	}
 	for _, c := range commands() {
 		if c.name == name {
-			return e.report(c.run(ctx, e, args[1:]))
+			out := &checkedWriter{w: e.stdout}
+			e.stdout = out
+			err := c.run(ctx, e, args[1:])
+			if err == nil && out.err != nil {
+				// Data that did not reach standard output (a full disk, a
+				// closed pipe) is a failure, not a success.
+				err = withExit(exitPerson, fmt.Errorf("write standard output: %w", out.err), "")
+			}
+			return e.report(err)
 		}
 	}
 	var names []string
@@ -117,6 +125,20 @@ func (e *env) usage(w io.Writer) {
 	fmt.Fprintf(w, "\nFirst look:  bulkunfollow demo\n")
 	fmt.Fprintf(w, "Typical use: bulkunfollow auth login && bulkunfollow import list.csv && bulkunfollow run\n")
 	fmt.Fprintf(w, "Details:     bulkunfollow <command> --help\n")
+}
+
+// checkedWriter remembers the first error of the writes through it.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
 
 // report prints err for a person and maps it to an exit code.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -135,6 +136,25 @@ func TestSuggest(t *testing.T) {
 		got := suggest(in, names, "%s")
 		if got != want {
 			t.Errorf("suggest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// failingWriter fails every write, like a full disk.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestStdoutWriteErrorFails: data that cannot reach standard output (a
+// full disk, a closed pipe) fails the command instead of exiting 0.
+func TestStdoutWriteErrorFails(t *testing.T) {
+	environ, path := queueEnv(t)
+	seedQueue(t, path)
+	for _, args := range [][]string{{"status"}, {"status", "--json"}, {"version"}} {
+		var errOut bytes.Buffer
+		e := &env{stdin: strings.NewReader(""), stdout: failingWriter{}, stderr: &errOut, getenv: func(k string) string { return environ[k] }}
+		if code := e.main(t.Context(), args); code != exitPerson || !strings.Contains(errOut.String(), "no space left") {
+			t.Errorf("%v to a full disk: exit %d, stderr %q; want %d", args, code, errOut.String(), exitPerson)
 		}
 	}
 }

@@ -49,7 +49,7 @@ func queueError(path string, err error) error {
 	case errors.Is(err, queue.ErrDamaged):
 		return withExit(exitPerson, err, "restore the file from a backup, or start a new queue with: bulkunfollow import --queue NEW.db LIST")
 	case errors.Is(err, queue.ErrNotQueue):
-		return withExit(exitPerson, err, "--queue must name a queue file made by \"bulkunfollow import\", not an input list")
+		return withExit(exitPerson, err, "--queue must name a queue file made by \"bulkunfollow import\" (not an input list, a directory or a device)")
 	case errors.Is(err, fs.ErrPermission):
 		return withExit(exitPerson, err, "check the permissions of the queue file and its directory")
 	}
