@@ -521,7 +521,7 @@ func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status, queuePa
 		if sum.Failed > 0 {
 			marked = fmt.Sprintf("%d marked failed in this run before it stopped", sum.Failed)
 		}
-		return exitPerson, fmt.Sprintf("Stopped: X refused the account or app. %s; %s.", left, marked)
+		return exitPerson, fmt.Sprintf("Stopped: a problem with the account, the app or the setup (below). %s; %s.", left, marked)
 	case worker.StopCanceled:
 		return exitTempFail, fmt.Sprintf("Interrupted: %s. Run again to resume.", left)
 	case worker.StopDeadline:
