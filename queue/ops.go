@@ -321,10 +321,6 @@ func putMeta(tx *bbolt.Tx, m map[string][]byte) error {
 	return nil
 }
 
-// ReasonNotFollowing is the reason of a target skipped because the account
-// does not follow it.
-const ReasonNotFollowing = "not following"
-
 // MarkSkipped finishes the given pending targets as skipped with reason,
 // in one transaction. Targets that are not pending are left alone; it
 // returns how many it skipped. A target whose request may have taken

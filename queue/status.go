@@ -55,9 +55,6 @@ type Status struct {
 	txid int // bbolt transaction the figures come from; orders snapshots
 }
 
-// MetaRateLimit is the meta key whose value status shows as "ratelimit".
-const MetaRateLimit = "ratelimit"
-
 // statusTimeout is how long ReadStatus waits for the file before it falls
 // back to the snapshot.
 const statusTimeout = 100 * time.Millisecond

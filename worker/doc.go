@@ -15,7 +15,7 @@
 //     row stop the run.
 //   - A failure whose request may have taken effect (Failure.
 //     MayHaveTakenEffect, decided by the API client) is recorded with
-//     ReasonOutcomeUnknown, so a later run never takes the target for
+//     queue.ReasonOutcomeUnknown, so a later run never takes the target for
 //     one that was not followed.
 //   - Summary counts only results the queue wrote.
 //   - A result that arrived is always written, even while shutting down:
@@ -23,7 +23,7 @@
 //     RequestTimeout, the deadline and Options.Abort) and the queue's
 //     writes take no context.
 //   - The limiter's state is written with every result (queue meta
-//     MetaKey, same transaction) and before every request, and restored
+//     queue.MetaRateLimit, same transaction) and before every request, and restored
 //     when Run starts: restarts and crashes do not re-spend a window.
 //   - No wait is started that would end after Options.Deadline; no request
 //     is started at or after it.

@@ -271,7 +271,7 @@ func (q *memQueue) Pending(after uint64, limit int) ([]queue.Target, error) {
 func (q *memQueue) Record(seq uint64, r queue.Result) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	sending := r.Meta[worker.MetaSending] != nil // the mark before a request (a result deletes the key)
+	sending := r.Meta[queue.MetaSending] != nil // the mark before a request (a result deletes the key)
 	if !sending {
 		q.calls++
 	}

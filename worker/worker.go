@@ -14,19 +14,6 @@ import (
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 )
 
-// MetaKey is the queue meta key holding the limiter's state (JSON of
-// ratelimit.State), written with every result.
-const MetaKey = "ratelimit"
-
-// MetaGaveUp is the queue meta key holding how many targets in a row were
-// given up on transient errors with no answer from X since (absent: none).
-const MetaGaveUp = "gave_up"
-
-// MetaSending is the queue meta key holding the seq (decimal) of the last
-// target whose request went out. If the process dies before the answer is
-// recorded, the next run knows that request may have taken effect.
-const MetaSending = "sending"
-
 // DailyWaitMax is the longest wait for a 24-hour limit (ours or X's) the
 // worker sits through; a longer one stops the run with StopDailyCap (run
 // again later) unless Options.WaitDaily. A rolling cap often frees its
@@ -142,10 +129,10 @@ func (w *Worker) Run(ctx context.Context) (Summary, error) {
 // restore loads the limiter's state and the outage streak saved by the last
 // run.
 func (w *Worker) restore(r *run) error {
-	if b, err := w.q.Meta(MetaGaveUp); err == nil && len(b) > 0 {
+	if b, err := w.q.Meta(queue.MetaGaveUp); err == nil && len(b) > 0 {
 		r.gaveUp, _ = strconv.Atoi(string(b))
 	}
-	b, err := w.q.Meta(MetaKey)
+	b, err := w.q.Meta(queue.MetaRateLimit)
 	if err != nil {
 		return fmt.Errorf("load limiter state: %w", err)
 	}
@@ -201,7 +188,7 @@ func (w *Worker) step(ctx context.Context, r *run) (StopReason, error) {
 		return "", fmt.Errorf("target %d (@%s) has no id: resolve handles before draining", t.Seq, t.Handle)
 	}
 	if t.ID == w.opts.Source {
-		return "", w.record(r, t, queue.Result{State: queue.Skipped, Reason: "own account", At: w.opts.Clock.Now()}, OutcomeSkipped, nil)
+		return "", w.record(r, t, queue.Result{State: queue.Skipped, Reason: queue.ReasonOwnAccount, At: w.opts.Clock.Now()}, OutcomeSkipped, nil)
 	}
 	if stop := w.waitTurn(ctx, r, t); stop != "" {
 		return stop, nil
@@ -223,7 +210,7 @@ func (w *Worker) step(ctx context.Context, r *run) (StopReason, error) {
 	}
 	sending := queue.Result{
 		State: queue.Pending, MayHaveTakenEffect: true, At: sent,
-		Meta: map[string][]byte{MetaKey: st, MetaSending: strconv.AppendUint(nil, t.Seq, 10)},
+		Meta: map[string][]byte{queue.MetaRateLimit: st, queue.MetaSending: strconv.AppendUint(nil, t.Seq, 10)},
 	}
 	if err := w.q.Record(t.Seq, sending); err != nil {
 		return "", fmt.Errorf("save the target being sent: %w", err)
@@ -323,11 +310,11 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 		r.gaveUp = 0 // X answered
 		w.observe(recv, reply.Observation, sent, false)
 		if !reply.Following {
-			return "", w.record(r, t, queue.Result{State: queue.Done, Reason: "unfollowed", CountAttempt: true, At: recv}, OutcomeDone, nil)
+			return "", w.record(r, t, queue.Result{State: queue.Done, Reason: queue.ReasonUnfollowed, CountAttempt: true, At: recv}, OutcomeDone, nil)
 		}
 		// 200 but still following: not done. Try again after a backoff;
 		// give up when it persists.
-		return "", w.retry(r, t, recv, ReasonStillFollowing, nil, 0)
+		return "", w.retry(r, t, recv, queue.ReasonStillFollowing, nil, 0)
 	}
 
 	var f *Failure
@@ -371,7 +358,7 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 	case Window:
 		return "", w.record(r, t, queue.Result{State: queue.Pending, Err: f.info(), At: recv}, OutcomeSnooze, f)
 	case NotFound:
-		return "", w.record(r, t, queue.Result{State: queue.Failed, Reason: "not found", Err: f.info(), CountAttempt: true, At: recv}, OutcomeFailed, f)
+		return "", w.record(r, t, queue.Result{State: queue.Failed, Reason: queue.ReasonNotFound, Err: f.info(), CountAttempt: true, At: recv}, OutcomeFailed, f)
 	case Forbidden:
 		if !aboutTarget(f, t.ID) {
 			return w.stop(r, t, f, StopAccountError)
@@ -411,17 +398,6 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 	}
 }
 
-// ReasonOutcomeUnknown is the reason recorded on a target whose request may
-// have unfollowed the account although no complete answer says so (no
-// answer, a gateway error, an answer cut off or not understood): see
-// Failure.MayHaveTakenEffect.
-const ReasonOutcomeUnknown = "sent, outcome unknown"
-
-// ReasonStillFollowing is the reason of a target X answered with
-// following:true: X acted on the request, so it may have taken effect
-// since.
-const ReasonStillFollowing = "still following"
-
 // markMayHaveTakenEffect is the one place a result learns that its request
 // may have reached X (f.MayHaveTakenEffect, decided by the API client): a
 // resumed run must then not take "not in the following list" to mean the
@@ -432,7 +408,7 @@ func markMayHaveTakenEffect(res *queue.Result, f *Failure) {
 	if f == nil || !f.MayHaveTakenEffect {
 		return
 	}
-	res.Reason = ReasonOutcomeUnknown
+	res.Reason = queue.ReasonOutcomeUnknown
 	res.MayHaveTakenEffect = true
 }
 
@@ -458,13 +434,13 @@ func (w *Worker) retry(r *run, t queue.Target, recv time.Time, reason string, f 
 			final = fmt.Sprintf("gave up after %d attempts: %s", attempts, f.Error())
 		}
 		res := queue.Result{State: queue.Failed, Reason: final, Err: info, CountAttempt: true, At: recv}
-		res.MayHaveTakenEffect = reason == ReasonStillFollowing // X acted on it
+		res.MayHaveTakenEffect = reason == queue.ReasonStillFollowing // X acted on it
 		return w.record(r, t, res, OutcomeFailed, f)
 	}
 	d := max(w.backoff(attempts), atLeast)
 	w.lim.Backoff(recv.Add(d))
 	res := queue.Result{State: queue.Pending, Reason: reason, Err: info, CountAttempt: true, At: recv}
-	res.MayHaveTakenEffect = reason == ReasonStillFollowing // X acted on it
+	res.MayHaveTakenEffect = reason == queue.ReasonStillFollowing // X acted on it
 	return w.record(r, t, res, OutcomeRetry, f)
 }
 
@@ -520,9 +496,9 @@ func (w *Worker) record(r *run, t queue.Target, res queue.Result, out Outcome, f
 	// The answer is in: the request is no longer in flight. The streak of
 	// targets given up on transient errors is kept with it, so an outage
 	// that spans runs does not fail one more target per run.
-	res.Meta = map[string][]byte{MetaKey: st, MetaSending: nil, MetaGaveUp: nil}
+	res.Meta = map[string][]byte{queue.MetaRateLimit: st, queue.MetaSending: nil, queue.MetaGaveUp: nil}
 	if r.gaveUp > 0 {
-		res.Meta[MetaGaveUp] = strconv.AppendInt(nil, int64(r.gaveUp), 10)
+		res.Meta[queue.MetaGaveUp] = strconv.AppendInt(nil, int64(r.gaveUp), 10)
 	}
 	if err := w.q.Record(t.Seq, res); err != nil {
 		return fmt.Errorf("record target %d: %w", t.Seq, err)
@@ -558,7 +534,7 @@ func (w *Worker) saveLimiter() error {
 	if err != nil {
 		return fmt.Errorf("encode limiter state: %w", err)
 	}
-	if err := w.q.SetMeta(MetaKey, st); err != nil {
+	if err := w.q.SetMeta(queue.MetaRateLimit, st); err != nil {
 		return fmt.Errorf("save limiter state: %w", err)
 	}
 	return nil

@@ -43,7 +43,7 @@ func TestOutcomes(t *testing.T) {
 		{"503 twice then ok", []string{"503", "503", "ok"}, queue.Done, "unfollowed", 3, 3, worker.StopFinished, "", 0},
 		{"connection reset then ok", []string{"reset", "ok"}, queue.Done, "unfollowed", 2, 2, worker.StopFinished, "", 0},
 		{"200 cut off mid-body then ok", []string{"cut", "ok"}, queue.Done, "unfollowed", 2, 2, worker.StopFinished, "", 0},
-		{"200 cut off forever: failed, outcome unknown", []string{"cut"}, queue.Failed, worker.ReasonOutcomeUnknown, 5, 5, worker.StopFinished, "", 200},
+		{"200 cut off forever: failed, outcome unknown", []string{"cut"}, queue.Failed, queue.ReasonOutcomeUnknown, 5, 5, worker.StopFinished, "", 200},
 		{"404 naming the target: failed, no retry", []string{"404-target"}, queue.Failed, "not found", 1, 1, worker.StopFinished, "", 404},
 		{"unclassified error retried", []string{"plain", "ok"}, queue.Done, "unfollowed", 2, 2, worker.StopFinished, "", 0},
 		{"503 forever: failed after max", []string{"503"}, queue.Failed, "gave up after 5 attempts", 5, 5, worker.StopFinished, "", 503},
@@ -147,9 +147,9 @@ func TestCutBodyStaysPendingOutcomeUnknown(t *testing.T) {
 		step   string
 		reason string
 	}{
-		{"cut", worker.ReasonOutcomeUnknown},
-		{"reset", worker.ReasonOutcomeUnknown},
-		{"plain", worker.ReasonOutcomeUnknown}, // unclassified: nothing says it did not reach X
+		{"cut", queue.ReasonOutcomeUnknown},
+		{"reset", queue.ReasonOutcomeUnknown},
+		{"plain", queue.ReasonOutcomeUnknown}, // unclassified: nothing says it did not reach X
 		{"503", ""},
 	} {
 		t.Run(tt.step, func(t *testing.T) {
@@ -414,7 +414,7 @@ func TestCancelWritesInFlight(t *testing.T) {
 		t.Fatalf("summary %+v; 1002 is %s", sum, got["1002"].State)
 	}
 	// The limiter state saved with the last result counts both requests.
-	b, _ := q.Meta(worker.MetaKey)
+	b, _ := q.Meta(queue.MetaRateLimit)
 	if st := decodeState(t, b); st.Window == nil || st.Window.Remaining != 40 || len(st.Daily) == 0 {
 		t.Fatalf("saved limiter state %+v", st)
 	}
@@ -545,7 +545,7 @@ func TestSkipsOwnAccount(t *testing.T) {
 func TestDryRun(t *testing.T) {
 	clock := newClock()
 	q, _ := openQueue(t, clock, ids(120))
-	before, _ := q.Meta(worker.MetaKey)
+	before, _ := q.Meta(queue.MetaRateLimit)
 	lim := newLimiter(t, ratelimit.Config{})
 	var sends int
 	w := newWorker(t, q, nil, lim, worker.Options{Clock: clock, DryRun: true, OnEvent: func(e worker.Event) {
@@ -562,7 +562,7 @@ func TestDryRun(t *testing.T) {
 	if sum.Stop != worker.StopFinished || sum.Sent != 120 || sends != 120 || !sum.LastSend.Equal(wantLast) || sum.Pending != 120 {
 		t.Fatalf("dry run %+v, want last send at %s", sum, wantLast)
 	}
-	after, _ := q.Meta(worker.MetaKey)
+	after, _ := q.Meta(queue.MetaRateLimit)
 	if c := counts(t, q); c.Pending != 120 || string(after) != string(before) || clock.slept != 0 {
 		t.Fatalf("dry run changed things: counts %+v, meta %q, slept %s", c, after, clock.slept)
 	}
@@ -584,7 +584,7 @@ func TestLimiterSavedBeforeSend(t *testing.T) {
 	q := newMemQueue(ids(3))
 	api := &fakeAPI{clock: clock}
 	api.fn = func(_ context.Context, target string, n int) (worker.Reply, error) {
-		b, _ := q.Meta(worker.MetaKey)
+		b, _ := q.Meta(queue.MetaRateLimit)
 		st := decodeState(t, b)
 		var used int64
 		for _, d := range st.Daily {
@@ -609,7 +609,7 @@ func TestSendingSavedBeforeSend(t *testing.T) {
 	api := &fakeAPI{clock: clock}
 	var seen []string
 	api.fn = func(_ context.Context, target string, n int) (worker.Reply, error) {
-		b, _ := q.Meta(worker.MetaSending)
+		b, _ := q.Meta(queue.MetaSending)
 		seen = append(seen, string(b))
 		return answer(clock, target, "ok")
 	}
@@ -621,7 +621,7 @@ func TestSendingSavedBeforeSend(t *testing.T) {
 		t.Errorf("saved target during each request = %q, want 1,2,3", got)
 	}
 	// Once its answer is recorded, no request is "sent, outcome unknown".
-	if b, _ := q.Meta(worker.MetaSending); b != nil {
+	if b, _ := q.Meta(queue.MetaSending); b != nil {
 		t.Errorf("after the run the target being sent is still %q", b)
 	}
 }
@@ -713,8 +713,8 @@ func TestOutageStreakAcrossRuns(t *testing.T) {
 		}
 	}
 	// No answer at all: the request may have taken effect.
-	if got := q.targets[1].Reason; got != worker.ReasonOutcomeUnknown {
-		t.Errorf("reason of a target whose requests got no answer = %q, want %q", got, worker.ReasonOutcomeUnknown)
+	if got := q.targets[1].Reason; got != queue.ReasonOutcomeUnknown {
+		t.Errorf("reason of a target whose requests got no answer = %q, want %q", got, queue.ReasonOutcomeUnknown)
 	}
 }
 
@@ -725,7 +725,7 @@ func TestUnreadableSavedStateIsReported(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			clock := newClock()
 			q := newMemQueue(ids(2))
-			if err := q.SetMeta(worker.MetaKey, []byte(raw)); err != nil {
+			if err := q.SetMeta(queue.MetaRateLimit, []byte(raw)); err != nil {
 				t.Fatal(err)
 			}
 			api := &fakeAPI{clock: clock, fn: script(clock, nil)}

@@ -154,14 +154,14 @@ func TestRunCutBodyIsNotSkippedNextRun(t *testing.T) {
 		t.Fatal("the cut DELETE was not applied")
 	}
 	tg := x.states(t)[cutAt-1]
-	if tg.State != queue.Pending || tg.Attempts != 1 || tg.Reason != worker.ReasonOutcomeUnknown {
-		t.Errorf("after the cut answer: %s %q attempts %d; want pending %q attempts 1", tg.State, tg.Reason, tg.Attempts, worker.ReasonOutcomeUnknown)
+	if tg.State != queue.Pending || tg.Attempts != 1 || tg.Reason != queue.ReasonOutcomeUnknown {
+		t.Errorf("after the cut answer: %s %q attempts %d; want pending %q attempts 1", tg.State, tg.Reason, tg.Attempts, queue.ReasonOutcomeUnknown)
 	}
 	if code, out := x.run(t, "--yes"); code != exitOK {
 		t.Fatalf("second run: exit %d\n%s", code, out)
 	}
 	tg = x.states(t)[cutAt-1]
-	if tg.State != queue.Done || tg.Reason == reasonNotFollowing {
+	if tg.State != queue.Done || tg.Reason == queue.ReasonNotFollowing {
 		t.Errorf("the target whose DELETE reached X ended %s %q, want done", tg.State, tg.Reason)
 	}
 	wantCounts(t, x, queue.Counts{Total: n, Done: n})
@@ -258,7 +258,7 @@ func TestRetryKeepsEvidenceOfASentUnfollow(t *testing.T) {
 		t.Fatalf("run after retry: exit %d\n%s", code, out)
 	}
 	tg := x.states(t)[at-1]
-	if tg.State != queue.Done || tg.Reason == reasonNotFollowing {
+	if tg.State != queue.Done || tg.Reason == queue.ReasonNotFollowing {
 		t.Errorf("the target whose DELETE reached X ended %s %q, want done", tg.State, tg.Reason)
 	}
 	if got := x.sim.Stats().UnfollowCallsByTarget[target]; got != calls {

@@ -231,7 +231,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return usageErrorf("rate limiter: %v", err)
 	}
-	if raw, err := q.Meta(worker.MetaKey); err == nil && len(raw) > 0 {
+	if raw, err := q.Meta(queue.MetaRateLimit); err == nil && len(raw) > 0 {
 		var st ratelimit.State
 		if json.Unmarshal(raw, &st) == nil {
 			_ = lim.Restore(st) // a stale or foreign state only costs a slower start
@@ -353,10 +353,6 @@ func checkAccount(q *queue.Store, me apiclient.User) error {
 	return nil
 }
 
-// metaTotals is the queue meta key holding lifetime counts over every run
-// (JSON of totals), for the metrics file's counters.
-const metaTotals = "totals"
-
 // totals are the lifetime counts kept in the queue.
 type totals struct {
 	Sent        uint64 `json:"sent"`
@@ -365,7 +361,7 @@ type totals struct {
 
 func readTotals(q *queue.Store) (totals, error) {
 	var t totals
-	raw, err := q.Meta(metaTotals)
+	raw, err := q.Meta(queue.MetaTotals)
 	if err != nil || len(raw) == 0 {
 		return t, err
 	}
@@ -384,12 +380,8 @@ func addTotals(q *queue.Store, sum worker.Summary) error {
 	if err != nil {
 		return err
 	}
-	return q.SetMeta(metaTotals, raw)
+	return q.SetMeta(queue.MetaTotals, raw)
 }
-
-// metaLastSuccess is the queue meta key holding when a run last did its
-// work (exit 0, 3 or 75), for the "no success in 48 h" alert.
-const metaLastSuccess = "last_success"
 
 // metrics gathers what --metrics-file reports.
 func (rep runReport) metrics(c queue.Counts, sum worker.Summary, info queue.RunInfo, st ratelimit.Status) runMetrics {
@@ -400,7 +392,7 @@ func (rep runReport) metrics(c queue.Counts, sum worker.Summary, info queue.RunI
 		RunEnd: info.Ended, ExitCode: info.ExitCode,
 		DailyUsed: st.DailyUsed, DailyCap: st.DailyCap,
 	}
-	if raw, err := rep.q.Meta(metaLastSuccess); err == nil && len(raw) > 0 {
+	if raw, err := rep.q.Meta(queue.MetaLastSuccess); err == nil && len(raw) > 0 {
 		m.LastSuccess, _ = time.Parse(time.RFC3339Nano, string(raw))
 	}
 	if t, err := readTotals(rep.q); err == nil {
@@ -469,7 +461,7 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 		}
 	}
 	if code == exitOK || code == exitFailures || code == exitTempFail {
-		if err := q.SetMeta(metaLastSuccess, []byte(info.Ended.UTC().Format(time.RFC3339Nano))); err != nil {
+		if err := q.SetMeta(queue.MetaLastSuccess, []byte(info.Ended.UTC().Format(time.RFC3339Nano))); err != nil {
 			log.Warn().Err(err).Msg("could not record the run in the queue")
 		}
 	}

@@ -23,19 +23,6 @@ import (
 	"github.com/bulkunfollow/bulkunfollow/worker"
 )
 
-// Skip reasons recorded in the queue (and shown by status/export).
-const (
-	reasonKept         = "kept"
-	reasonOwnAccount   = "own account"
-	reasonNotFollowing = queue.ReasonNotFollowing
-	reasonNotFound     = "not found"
-	// reasonConfirmed finishes as done a target whose earlier request may
-	// have taken effect unrecorded (the run died while it was in flight, or
-	// an attempt failed in transit) and that the following list no longer
-	// holds: the request did its work.
-	reasonConfirmed = "unfollowed (confirmed by the following list)"
-)
-
 // lookupAPI is what preparation needs of the API client.
 type lookupAPI interface {
 	Me(ctx context.Context) (apiclient.User, error)
@@ -189,16 +176,10 @@ func (w *readWindows) observe(ep apiclient.Endpoint, r apiclient.RateInfo) {
 	w.get(ep).Observe(w.now(), observation(r))
 }
 
-// metaReadWindows is the queue meta key holding the read endpoints'
-// limiter states (JSON: endpoint → ratelimit.State), saved when a run ends
-// after its yes, so the next run does not spend a request (and provoke a
-// 429) to learn that a read window is still spent.
-const metaReadWindows = "read_windows"
-
 // restore loads the states saved by the last run; a missing or stale
 // state only costs a request.
 func (w *readWindows) restore(q *queue.Store) {
-	raw, err := q.Meta(metaReadWindows)
+	raw, err := q.Meta(queue.MetaReadWindows)
 	if err != nil || len(raw) == 0 {
 		return
 	}
@@ -225,7 +206,7 @@ func (w *readWindows) save(q *queue.Store) error {
 	if err != nil {
 		return err
 	}
-	return q.SetMeta(metaReadWindows, b)
+	return q.SetMeta(queue.MetaReadWindows, b)
 }
 
 // rejected tells ep's limiter that X refused a request with a window 429.
@@ -287,7 +268,7 @@ type preparation struct {
 	unknown       map[uint64]apiclient.NotFound // seq of an @handle target that did not resolve
 	skips         map[string][]uint64           // reason → pending targets to skip
 	toSend        int                           // pending targets that will be sent
-	confirmed     []uint64                      // pending targets found already unfollowed (reasonConfirmed)
+	confirmed     []uint64                      // pending targets found already unfollowed (queue.ReasonConfirmed)
 	usernames     map[uint64]string             // pending targets to send → username from the following list
 	following     int                           // size of the account's following list; -1 unread
 	prefilterNote string                        // why the prefilter did not run, if it did not
@@ -326,7 +307,7 @@ func newPreparation(me apiclient.User) *preparation {
 }
 
 // saved is how many requests the prefilter saved.
-func (p *preparation) saved() int { return len(p.skips[reasonNotFollowing]) }
+func (p *preparation) saved() int { return len(p.skips[queue.ReasonNotFollowing]) }
 
 // prepare decides, without writing anything: it reads the following list
 // (when prefilter is on: targets the account does not follow are
@@ -368,7 +349,7 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader
 	if n > 0 {
 		log.Info().Int("resolved", len(p.resolved)).Int("not_found", len(p.unknown)).Int("left", p.handlesLeft).Msg("resolved @handles")
 	}
-	p.sending = sendingSeq(q)
+	p.sending = q.Sending()
 	var after uint64
 	for {
 		page, err := q.Pending(after, 1000)
@@ -389,7 +370,7 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader
 // consider makes the decision for pending target t.
 func (p *preparation) consider(t queue.Target) {
 	reason, send := p.decide(t)
-	if reason == reasonNotFollowing && mayHaveTakenEffect(t, p.sending) {
+	if reason == queue.ReasonNotFollowing && mayHaveTakenEffect(t, p.sending) {
 		p.confirmed = append(p.confirmed, t.Seq)
 		return
 	}
@@ -470,7 +451,7 @@ func (p *preparation) add(b *preparation) {
 func mayHaveTakenEffect(t queue.Target, sending uint64) bool {
 	switch {
 	case t.MayHaveTakenEffect, t.Seq == sending,
-		t.Reason == worker.ReasonOutcomeUnknown, t.Reason == worker.ReasonStillFollowing:
+		t.Reason == queue.ReasonOutcomeUnknown, t.Reason == queue.ReasonStillFollowing:
 		return true
 	}
 	return t.Attempts > 0 && (t.Last == nil || t.Last.Status == 0)
@@ -488,20 +469,20 @@ func (p *preparation) apply(q *queue.Store) error {
 		}
 	}
 	for seq, nf := range p.unknown {
-		res := queue.Result{State: queue.Failed, Reason: reasonNotFound, Err: errorInfo(nf), CountAttempt: true}
+		res := queue.Result{State: queue.Failed, Reason: queue.ReasonNotFound, Err: errorInfo(nf), CountAttempt: true}
 		if err := q.Record(seq, res); err != nil && !errors.Is(err, queue.ErrNotPending) {
 			return fmt.Errorf("record @%s as not found: %w", nf.Username, err)
 		}
 	}
 	for _, seq := range p.confirmed {
-		if err := q.Record(seq, queue.Result{State: queue.Done, Reason: reasonConfirmed}); err != nil && !errors.Is(err, queue.ErrNotPending) {
+		if err := q.Record(seq, queue.Result{State: queue.Done, Reason: queue.ReasonConfirmed}); err != nil && !errors.Is(err, queue.ErrNotPending) {
 			return fmt.Errorf("record target %d as unfollowed: %w", seq, err)
 		}
 	}
 	if _, err := q.SetUsernames(p.usernames); err != nil {
 		return err
 	}
-	for _, reason := range []string{reasonOwnAccount, reasonKept, reasonNotFollowing} {
+	for _, reason := range []string{queue.ReasonOwnAccount, queue.ReasonKept, queue.ReasonNotFollowing} {
 		seqs := p.skips[reason]
 		for len(seqs) > 0 {
 			n := min(len(seqs), 10000)
@@ -512,17 +493,6 @@ func (p *preparation) apply(q *queue.Store) error {
 		}
 	}
 	return nil
-}
-
-// sendingSeq is the target whose request was last sent (0 if unknown): if
-// the last run died before recording its answer, it may have taken effect.
-func sendingSeq(q *queue.Store) uint64 {
-	raw, err := q.Meta(worker.MetaSending)
-	if err != nil || len(raw) == 0 {
-		return 0
-	}
-	seq, _ := strconv.ParseUint(string(raw), 10, 64)
-	return seq
 }
 
 // decide returns why target t is skipped ("" if it is not) and whether it
@@ -544,12 +514,12 @@ func (p *preparation) decide(t queue.Target) (reason string, send bool) {
 	}
 	switch {
 	case id == p.me.ID:
-		return reasonOwnAccount, false
+		return queue.ReasonOwnAccount, false
 	case p.keep.has(id, t.Handle, username):
-		return reasonKept, false
+		return queue.ReasonKept, false
 	case p.followed != nil:
 		if _, ok := p.followed[n]; err == nil && !ok {
-			return reasonNotFollowing, false
+			return queue.ReasonNotFollowing, false
 		}
 	}
 	return "", true

@@ -64,7 +64,7 @@ func TestRunResolvesHandlesAcrossWindows(t *testing.T) {
 			continue
 		case tg.State == queue.Done:
 			done++
-		case tg.State == queue.Skipped && tg.Reason == reasonNotFollowing:
+		case tg.State == queue.Skipped && tg.Reason == queue.ReasonNotFollowing:
 			skipped++
 		default:
 			t.Errorf("@%s ended %s (%s)", tg.Handle, tg.State, tg.Reason)

@@ -89,10 +89,10 @@ func (pl plan) print(w io.Writer) {
 	if n := len(p.confirmed); n > 0 {
 		fmt.Fprintf(w, "Resumed:  %d already unfollowed by a request of an interrupted run\n", n)
 	}
-	if n := len(p.skips[reasonKept]); n > 0 {
+	if n := len(p.skips[queue.ReasonKept]); n > 0 {
 		fmt.Fprintf(w, "Kept:     %d on the keep-list\n", n)
 	}
-	if n := len(p.skips[reasonOwnAccount]); n > 0 {
+	if n := len(p.skips[queue.ReasonOwnAccount]); n > 0 {
 		fmt.Fprintf(w, "Skipped:  %d (the account itself)\n", n)
 	}
 	switch {

@@ -325,7 +325,7 @@ func TestRunPrefilter(t *testing.T) {
 		for i, tg := range x.states(t) {
 			want := queue.Result{State: queue.Done, Reason: "unfollowed"}
 			if i >= followed {
-				want = queue.Result{State: queue.Skipped, Reason: reasonNotFollowing}
+				want = queue.Result{State: queue.Skipped, Reason: queue.ReasonNotFollowing}
 			}
 			if tg.ID != x.targets[i] || tg.State != want.State || tg.Reason != want.Reason {
 				t.Errorf("target %d %s: %s %q, want %s %q", i, tg.ID, tg.State, tg.Reason, want.State, want.Reason)
@@ -386,12 +386,12 @@ func TestRunKeepAndOwnAccount(t *testing.T) {
 			// @listed_handle: the import collapsed it into the queued id.
 		case kept[tg.ID]:
 			keptSeen[tg.ID] = true
-			if tg.State != queue.Skipped || tg.Reason != reasonKept {
-				t.Errorf("kept %s (@%s): %s %q, want skipped %q", tg.ID, tg.Handle, tg.State, tg.Reason, reasonKept)
+			if tg.State != queue.Skipped || tg.Reason != queue.ReasonKept {
+				t.Errorf("kept %s (@%s): %s %q, want skipped %q", tg.ID, tg.Handle, tg.State, tg.Reason, queue.ReasonKept)
 			}
 		case tg.ID == worldUser:
-			if tg.State != queue.Skipped || tg.Reason != reasonOwnAccount {
-				t.Errorf("own account: %s %q, want skipped %q", tg.State, tg.Reason, reasonOwnAccount)
+			if tg.State != queue.Skipped || tg.Reason != queue.ReasonOwnAccount {
+				t.Errorf("own account: %s %q, want skipped %q", tg.State, tg.Reason, queue.ReasonOwnAccount)
 			}
 		case tg.State != queue.Done:
 			t.Errorf("target %s (@%s): %s %q, want done", tg.ID, tg.Handle, tg.State, tg.Reason)
@@ -458,8 +458,8 @@ func TestRunHandles(t *testing.T) {
 		}
 		failed++
 		want := fmt.Sprintf("Could not find user with usernames: [%s].", strings.ToLower(tg.Handle))
-		if tg.Reason != reasonNotFound || tg.Last == nil || !strings.EqualFold(tg.Last.Detail, want) {
-			t.Errorf("%s: %q %+v, want %q with detail %q", key, tg.Reason, tg.Last, reasonNotFound, want)
+		if tg.Reason != queue.ReasonNotFound || tg.Last == nil || !strings.EqualFold(tg.Last.Detail, want) {
+			t.Errorf("%s: %q %+v, want %q with detail %q", key, tg.Reason, tg.Last, queue.ReasonNotFound, want)
 		}
 	}
 	if failed != unknown {
@@ -930,7 +930,7 @@ func (x *e2e) image(t *testing.T) dryRunImage {
 		t.Fatal(err)
 	}
 	img.meta = map[string]string{}
-	for _, k := range []string{"ratelimit", "sending", metaLastSuccess} {
+	for _, k := range []string{"ratelimit", "sending", queue.MetaLastSuccess} {
 		v, err := q.Meta(k)
 		if err != nil {
 			t.Fatal(err)
