@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -66,6 +67,37 @@ func (l *Limiter) State() State {
 		}
 	}
 	return s
+}
+
+// RestoreJSON restores the state saved as JSON (the queue keeps it so):
+// the one decode of a saved state. Empty raw is no state and no error.
+func (l *Limiter) RestoreJSON(raw []byte) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	var s State
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return fmt.Errorf("restore limiter state: %w", err)
+	}
+	return l.Restore(s)
+}
+
+// FromJSON is a limiter with the state saved as JSON, at the rate it was
+// saved with (for a display of that state, such as status).
+func FromJSON(raw []byte) (*Limiter, error) {
+	var s State
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, fmt.Errorf("restore limiter state: %w", err)
+	}
+	var cfg Config
+	if r, err := ParseRate(s.Rate); err == nil {
+		cfg.Rate = r
+	}
+	l, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return l, l.Restore(s)
 }
 
 // Restore replaces the limiter's state with s (from State, possibly saved

@@ -136,15 +136,7 @@ func (w *Worker) restore(r *run) error {
 	if err != nil {
 		return fmt.Errorf("load limiter state: %w", err)
 	}
-	if len(b) == 0 {
-		return nil
-	}
-	var st ratelimit.State
-	err = json.Unmarshal(b, &st)
-	if err == nil {
-		err = w.lim.Restore(st)
-	}
-	if err != nil {
+	if err := w.lim.RestoreJSON(b); err != nil {
 		// A state we cannot read costs at most one window's 429: go on.
 		w.opts.Log.Warn().Err(err).Msg("ignoring saved rate-limit state")
 	}

@@ -231,11 +231,8 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return usageErrorf("rate limiter: %v", err)
 	}
-	if raw, err := q.Meta(queue.MetaRateLimit); err == nil && len(raw) > 0 {
-		var st ratelimit.State
-		if json.Unmarshal(raw, &st) == nil {
-			_ = lim.Restore(st) // a stale or foreign state only costs a slower start
-		}
+	if raw, err := q.Meta(queue.MetaRateLimit); err == nil {
+		_ = lim.RestoreJSON(raw) // a stale or foreign state only costs a slower start
 	}
 	counts, err := q.Counts()
 	if err != nil {

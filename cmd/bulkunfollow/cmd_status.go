@@ -122,16 +122,11 @@ func statusClock(t, now time.Time) string {
 // queue's "ratelimit" meta key, JSON of ratelimit.State), read back through
 // the limiter itself so status and run agree on what it means.
 func rateLimitLine(raw json.RawMessage, now time.Time) string {
-	var st ratelimit.State
-	if len(raw) == 0 || json.Unmarshal(raw, &st) != nil {
+	if len(raw) == 0 {
 		return ""
 	}
-	var cfg ratelimit.Config
-	if r, err := ratelimit.ParseRate(st.Rate); err == nil {
-		cfg.Rate = r
-	}
-	lim, err := ratelimit.New(cfg)
-	if err != nil || lim.Restore(st) != nil {
+	lim, err := ratelimit.FromJSON(raw)
+	if err != nil {
 		return ""
 	}
 	s := lim.Status(now)
