@@ -19,8 +19,8 @@ import (
 // Open opens (or creates) the queue file at path with opts, failing the
 // test if it cannot. When the test ends the store, if still open, is
 // checked and closed; a check failure fails the test. A store the test
-// closes itself is not checked then: close it with Close to check it at
-// that point.
+// closes itself is not checked then (call Check first to check it at that
+// point).
 func Open(t testing.TB, path string, opts queue.Options) *queue.Store {
 	t.Helper()
 	s, err := queue.Open(path, opts)
@@ -47,15 +47,12 @@ func New(t testing.TB, opts queue.Options) (*queue.Store, string) {
 	return Open(t, path, opts), path
 }
 
-// Close checks s (bbolt's page check and the queue's invariants), then
-// closes it, failing the test at once if either fails.
-func Close(t testing.TB, s *queue.Store) {
+// Check checks s now (bbolt's page check and the queue's invariants),
+// failing the test at once if it is inconsistent: for a test or helper
+// that must know the file is sound before it reads it.
+func Check(t testing.TB, s *queue.Store) {
 	t.Helper()
 	if err := s.Check(); err != nil {
-		s.Close()
 		t.Fatalf("queue check: %v", err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("close queue: %v", err)
 	}
 }

@@ -13,8 +13,8 @@ import (
 )
 
 // TestOpenChecksOnCleanup: a store from Open is checked and closed when
-// the test ends (its file lock is free afterwards), and one the test closed
-// with Close stays closed.
+// the test ends (its file lock is free afterwards); one the test closed
+// itself is left closed.
 func TestOpenChecksOnCleanup(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "q.db")
 	t.Run("open", func(t *testing.T) {
@@ -31,7 +31,10 @@ func TestOpenChecksOnCleanup(t *testing.T) {
 	if err != nil || c.Total != 3 {
 		t.Fatalf("counts %+v, %v; want 3 targets", c, err)
 	}
-	queuetest.Close(t, s)
+	queuetest.Check(t, s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Counts(); !errors.Is(err, queue.ErrClosed) {
 		t.Fatalf("after Close: %v, want queue.ErrClosed", err)
 	}
