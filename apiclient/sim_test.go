@@ -6,32 +6,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bulkunfollow/bulkunfollow/apiclient"
+	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
 // Integration tests against the project's X API simulator.
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 type bearer struct {
 	base  http.RoundTripper
@@ -47,12 +30,12 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 type simEnv struct {
 	sim   *xapisim.Server
 	srv   *httptest.Server
-	clock *fakeClock
+	clock *testkit.Clock
 }
 
 func newSim(t *testing.T, cfg xapisim.Config) *simEnv {
 	t.Helper()
-	clock := &fakeClock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
 	if cfg.Now == nil {
 		cfg.Now = clock.Now
 	}

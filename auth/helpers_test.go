@@ -16,34 +16,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
-// clock is a fake clock shared by the simulator and the code under test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock is a fake clock shared by the simulator and the code under test.
+func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
 // sim is a simulator behind httptest with a count of refresh requests.
 type sim struct {
 	*xapisim.Server
 	URL       string
-	clock     *clock
+	clock     *testkit.Clock
 	refreshes atomic.Int64 // grant_type=refresh_token requests received
 	exchanges atomic.Int64 // grant_type=authorization_code requests received
 	// onRefresh, if set, runs when a refresh request arrives, before the
@@ -219,24 +203,6 @@ func authorizeElsewhere(t *testing.T, authURL string) string {
 		t.Fatalf("authorize answered %d", resp.StatusCode)
 	}
 	return resp.Header.Get("Location")
-}
-
-// syncBuffer is an io.Writer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // assertNoSecrets fails if any secret (of 6+ characters) appears in out.

@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/bulkunfollow/bulkunfollow/apiclient"
+	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
@@ -49,7 +50,7 @@ func TestLogin(t *testing.T) {
 			s := newSim(t, xapisim.Config{AutoApprove: tt.auto})
 			b := newBrowser(t, s, testClientID, tt.secret)
 			b.consent = !tt.auto
-			out := &syncBuffer{}
+			out := &testkit.SyncBuffer{}
 			o := loginOptions(s, b, tt.secret, out)
 			var bound net.Addr
 			o.onListen = func(a net.Addr) { bound = a }
@@ -125,7 +126,7 @@ func TestLoginRejects(t *testing.T) {
 			s := newSim(t, xapisim.Config{AutoApprove: tt.name != "denied in the browser"})
 			b := newBrowser(t, s, testClientID, "")
 			tt.setup(s, b)
-			out := &syncBuffer{}
+			out := &testkit.SyncBuffer{}
 			o := loginOptions(s, b, "", out)
 			if tt.name == "wrong client secret" {
 				o.ClientSecret = "not-the-secret"
@@ -184,7 +185,7 @@ func TestLoginPaste(t *testing.T) {
 			s := newSim(t, xapisim.Config{AutoApprove: true})
 			pr, pw := io.Pipe()
 			defer pw.Close()
-			out := &syncBuffer{}
+			out := &testkit.SyncBuffer{}
 			var location string
 			o := loginOptions(s, nil, "", out)
 			o.Paste = pr
@@ -376,7 +377,7 @@ func forgeAnswer(t *testing.T, redirectURI string) (int, string) {
 func TestLoginIgnoresForgedCodeAnswer(t *testing.T) {
 	s := newSim(t, xapisim.Config{AutoApprove: true})
 	b := newBrowser(t, s, testClientID, "")
-	out := &syncBuffer{}
+	out := &testkit.SyncBuffer{}
 	o := loginOptions(s, b, "", out)
 	type answer struct {
 		status int
@@ -466,7 +467,7 @@ func TestLoginPasteWrongStateKeepsWaiting(t *testing.T) {
 	s := newSim(t, xapisim.Config{AutoApprove: true})
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	out := &syncBuffer{}
+	out := &testkit.SyncBuffer{}
 	o := loginOptions(s, nil, "", out)
 	o.Paste = pr
 	o.OpenBrowser = func(_ context.Context, authURL string) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/bulkunfollow/bulkunfollow/apiclient"
+	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 )
 
 // echoServer is a malicious (or careless) X: every answer echoes what the
@@ -94,7 +95,7 @@ func TestRedactsEchoedCredentials(t *testing.T) {
 	)
 	t.Run("BULKUNFOLLOW_ACCESS_TOKEN", func(t *testing.T) {
 		srv := echoServer(t)
-		log := &syncBuffer{}
+		log := &testkit.SyncBuffer{}
 		hc, _, err := HTTPClient(context.Background(), Options{Dir: t.TempDir(), APIBaseURL: srv.URL,
 			Getenv: func(k string) string { return map[string]string{EnvAccessToken: bearer}[k] }, Log: zerolog.New(log).Level(zerolog.TraceLevel)})
 		if err != nil {
@@ -139,7 +140,7 @@ func TestRedactsEchoedCredentials(t *testing.T) {
 		if err := NewStore(dir, nil).Put(context.Background(), c); err != nil {
 			t.Fatal(err)
 		}
-		log := &syncBuffer{}
+		log := &testkit.SyncBuffer{}
 		hc, _, err := HTTPClient(context.Background(), Options{Dir: dir, APIBaseURL: srv.URL, Getenv: noEnv, Log: zerolog.New(log).Level(zerolog.TraceLevel)})
 		if err != nil {
 			t.Fatal(err)
@@ -163,7 +164,7 @@ func TestRedactsEchoingTokenEndpoint(t *testing.T) {
 	if err := NewStore(dir, nil).Put(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
-	log := &syncBuffer{}
+	log := &testkit.SyncBuffer{}
 	hc, _, err := HTTPClient(context.Background(), Options{Dir: dir, APIBaseURL: srv.URL, Getenv: noEnv, Log: zerolog.New(log).Level(zerolog.TraceLevel)})
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +188,7 @@ func TestRedactsEchoingTokenEndpoint(t *testing.T) {
 func TestRedactsEchoedLoginExchange(t *testing.T) {
 	const code, secret = "pasted-code-1234567", "login-client-secret-1"
 	srv := echoServer(t)
-	out := &syncBuffer{}
+	out := &testkit.SyncBuffer{}
 	_, err := Login(context.Background(), LoginOptions{
 		ClientID: testClientID, ClientSecret: secret, APIBaseURL: srv.URL, RedirectURI: "http://127.0.0.1:0/callback",
 		Paste: strings.NewReader(code + "\n"), Out: out, Log: zerolog.New(out).Level(zerolog.TraceLevel),

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
@@ -88,7 +89,7 @@ func TestRefreshBeforeExpiry(t *testing.T) {
 			ctx := context.Background()
 			s := newSim(t, xapisim.Config{AutoApprove: true})
 			dir, first := loggedIn(t, s, secret)
-			out := &syncBuffer{}
+			out := &testkit.SyncBuffer{}
 			hc, id, err := HTTPClient(ctx, Options{Dir: dir, APIBaseURL: s.URL, Now: s.clock.Now, Getenv: noEnv,
 				Log: zerolog.New(out).Level(zerolog.TraceLevel)})
 			if err != nil {

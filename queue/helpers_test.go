@@ -3,32 +3,15 @@ package queue
 import (
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 	"github.com/bulkunfollow/bulkunfollow/queue/input"
 )
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// newClock is a settable test clock.
+func newClock() *testkit.Clock { return testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
 // testQueue is an open queue in t.TempDir() whose file is checked (bbolt
 // page check and queue invariants) when the test ends.
@@ -36,7 +19,7 @@ type testQueue struct {
 	*Store
 	t     *testing.T
 	path  string
-	clock *clock
+	clock *testkit.Clock
 }
 
 func newTestQueue(t *testing.T) *testQueue {

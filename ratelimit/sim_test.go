@@ -5,33 +5,14 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bulkunfollow/bulkunfollow/apiclient"
+	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
-
-// simClock is simulated time shared by the simulator, the client and the
-// limiter: the test moves it, nothing sleeps.
-type simClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *simClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *simClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 type bearer struct{ token string }
 
@@ -70,7 +51,9 @@ func TestSimulatorDateFarOff(t *testing.T) {
 		{"Date in sync", 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &simClock{now: start}
+			// Simulated time shared by the simulator, the client and the
+			// limiter: the test moves it, nothing sleeps.
+			clock := testkit.NewClock(start)
 			sim := xapisim.New(xapisim.Config{Now: clock.Now, UnfollowLimit: 5, DateOffset: tt.offset})
 			users := xapisim.SampleUsers(20)
 			sim.SeedFollowing(xapisim.DefaultUserID, users)

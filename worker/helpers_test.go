@@ -3,7 +3,6 @@ package worker_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -12,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/queue/queuetest"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit/ratelimittest"
 	"github.com/bulkunfollow/bulkunfollow/worker"
@@ -21,37 +22,9 @@ import (
 // t0 has a sub-second part so whole-second rounding is exercised.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 300_000_000, time.UTC)
 
-// fakeClock's Sleep advances Now: simulated time, no real waiting.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	slept time.Duration
-}
-
-func newClock() *fakeClock { return &fakeClock{now: t0} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.slept += d
-	c.mu.Unlock()
-	return nil
-}
+// newClock is a fake clock at t0 whose Sleep advances Now: simulated
+// time, no real waiting.
+func newClock() *testkit.Clock { return testkit.NewClock(t0) }
 
 // call is one request the fake API received.
 type call struct {
@@ -64,7 +37,7 @@ type call struct {
 type fakeAPI struct {
 	mu     sync.Mutex
 	calls  []call
-	clock  *fakeClock
+	clock  *testkit.Clock
 	fn     func(ctx context.Context, target string, n int) (worker.Reply, error) // n: 1-based call count for target
 	counts map[string]int
 }
@@ -89,7 +62,7 @@ func (a *fakeAPI) callsFor(target string) int {
 
 // script answers a target's n-th call with the n-th step (the last one
 // repeats). Steps: "ok", "following", "503", "429", "404", "401", ...
-func script(clock *fakeClock, steps map[string][]string) func(context.Context, string, int) (worker.Reply, error) {
+func script(clock *testkit.Clock, steps map[string][]string) func(context.Context, string, int) (worker.Reply, error) {
 	return func(_ context.Context, target string, n int) (worker.Reply, error) {
 		s := steps[target]
 		if len(s) == 0 {
@@ -101,7 +74,7 @@ func script(clock *fakeClock, steps map[string][]string) func(context.Context, s
 
 // answer builds one canned answer. Window headers say 50/15m with plenty
 // left, except for the 429.
-func answer(clock *fakeClock, target, step string) (worker.Reply, error) {
+func answer(clock *testkit.Clock, target, step string) (worker.Reply, error) {
 	now := clock.Now()
 	obs := ratelimit.Observation{Present: true, Limit: 50, Remaining: 40, Reset: now.Add(10 * time.Minute).Truncate(time.Second), Date: now.Truncate(time.Second)}
 	switch step {
@@ -162,7 +135,7 @@ func ids(n int) []string {
 
 // openQueue opens a real queue in t.TempDir() holding ids, checked for
 // consistency when the test ends.
-func openQueue(t *testing.T, clock *fakeClock, targets []string) (*queue.Store, string) {
+func openQueue(t *testing.T, clock *testkit.Clock, targets []string) (*queue.Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "q.db")
 	s := reopen(t, clock, path)
@@ -175,19 +148,11 @@ func openQueue(t *testing.T, clock *fakeClock, targets []string) (*queue.Store, 
 	return s, path
 }
 
-func reopen(t *testing.T, clock *fakeClock, path string) *queue.Store {
+// reopen opens the queue at path, as a new process would, checked for
+// consistency when the test ends (unless the test closed it).
+func reopen(t *testing.T, clock *testkit.Clock, path string) *queue.Store {
 	t.Helper()
-	s, err := queue.Open(path, queue.Options{Timeout: time.Second, Now: clock.Now})
-	if err != nil {
-		t.Fatalf("open queue: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Check(); err != nil && !errors.Is(err, queue.ErrClosed) {
-			t.Errorf("queue check: %v", err)
-		}
-		s.Close()
-	})
-	return s
+	return queuetest.Open(t, path, queue.Options{Timeout: time.Second, Now: clock.Now})
 }
 
 func counts(t *testing.T, q worker.Queue) queue.Counts {
@@ -346,7 +311,7 @@ func (q *memQueue) Counts() (queue.Counts, error) {
 // fake clock (the call advances it), with optional extra failures.
 type xAPI struct {
 	srv     *ratelimittest.Server
-	clock   *fakeClock
+	clock   *testkit.Clock
 	latency func() time.Duration
 	fail    func(target string) error // nil or a failure to answer instead (before the window counts)
 	deletes map[string]int

@@ -91,8 +91,8 @@ func TestRestartNoBurst(t *testing.T) {
 		if err != nil || sum.Stop != worker.StopMaxReached || sum.Done != max {
 			t.Fatalf("run %d: %+v, %v", i+1, sum, err)
 		}
-		if clock.slept != 0 {
-			t.Fatalf("run %d waited %s inside an unspent window", i+1, clock.slept)
+		if clock.Slept() != 0 {
+			t.Fatalf("run %d waited %s inside an unspent window", i+1, clock.Slept())
 		}
 	}
 	q.Close()
@@ -116,10 +116,10 @@ func TestRestartNoBurst(t *testing.T) {
 
 	// After the reset, a restart goes at once.
 	clock.Advance(20 * time.Second)
-	before := clock.slept
+	before := clock.Slept()
 	w = newWorker(t, q, api, newLimiter(t, cfg), worker.Options{Clock: clock, Max: 10})
-	if sum, err := w.Run(context.Background()); err != nil || sum.Done != 10 || clock.slept != before {
-		t.Fatalf("run 4: %+v, %v, waited %s", sum, err, clock.slept-before)
+	if sum, err := w.Run(context.Background()); err != nil || sum.Done != 10 || clock.Slept() != before {
+		t.Fatalf("run 4: %+v, %v, waited %s", sum, err, clock.Slept()-before)
 	}
 	if srv.Rejected != 0 {
 		t.Fatalf("%d 429s", srv.Rejected)

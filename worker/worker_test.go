@@ -348,8 +348,8 @@ func TestDeadline(t *testing.T) {
 	if sum.Stop != worker.StopDeadline || sum.Sent != 50 || sum.Pending != 10 {
 		t.Fatalf("summary %+v", sum)
 	}
-	if now := clock.Now(); !now.Before(deadline) || clock.slept != 0 {
-		t.Fatalf("clock at %s (slept %s): the worker waited towards the deadline", now, clock.slept)
+	if now := clock.Now(); !now.Before(deadline) || clock.Slept() != 0 {
+		t.Fatalf("clock at %s (slept %s): the worker waited towards the deadline", now, clock.Slept())
 	}
 }
 
@@ -470,8 +470,8 @@ func TestDailyCapStops(t *testing.T) {
 	api := &fakeAPI{clock: clock, fn: script(clock, nil)}
 	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{DailyCap: 4}), worker.Options{Clock: clock})
 	sum, err := w.Run(context.Background())
-	if err != nil || sum.Stop != worker.StopDailyCap || sum.Done != 4 || sum.Pending != 6 || clock.slept != 0 {
-		t.Fatalf("Run = %+v, %v (slept %s)", sum, err, clock.slept)
+	if err != nil || sum.Stop != worker.StopDailyCap || sum.Done != 4 || sum.Pending != 6 || clock.Slept() != 0 {
+		t.Fatalf("Run = %+v, %v (slept %s)", sum, err, clock.Slept())
 	}
 	// WaitDaily waits the day out instead.
 	clock2 := newClock()
@@ -479,8 +479,8 @@ func TestDailyCapStops(t *testing.T) {
 	api2 := &fakeAPI{clock: clock2, fn: script(clock2, nil)}
 	w2 := newWorker(t, q2, api2, newLimiter(t, ratelimit.Config{DailyCap: 4}), worker.Options{Clock: clock2, WaitDaily: true})
 	sum, err = w2.Run(context.Background())
-	if err != nil || sum.Stop != worker.StopFinished || sum.Done != 10 || clock2.slept < 48*time.Hour {
-		t.Fatalf("WaitDaily: Run = %+v, %v (slept %s)", sum, err, clock2.slept)
+	if err != nil || sum.Stop != worker.StopFinished || sum.Done != 10 || clock2.Slept() < 48*time.Hour {
+		t.Fatalf("WaitDaily: Run = %+v, %v (slept %s)", sum, err, clock2.Slept())
 	}
 }
 
@@ -497,8 +497,8 @@ func TestDailyCapShortWaitIsWaited(t *testing.T) {
 	api := &fakeAPI{clock: clock, fn: script(clock, nil)}
 	w := newWorker(t, q, api, lim, worker.Options{Clock: clock})
 	sum, err := w.Run(context.Background())
-	if err != nil || sum.Stop != worker.StopFinished || sum.Done != 2 || clock.slept < 10*time.Minute || clock.slept > worker.DailyWaitMax {
-		t.Fatalf("Run = %+v, %v (slept %s), want both sent after a wait of about 10 minutes", sum, err, clock.slept)
+	if err != nil || sum.Stop != worker.StopFinished || sum.Done != 2 || clock.Slept() < 10*time.Minute || clock.Slept() > worker.DailyWaitMax {
+		t.Fatalf("Run = %+v, %v (slept %s), want both sent after a wait of about 10 minutes", sum, err, clock.Slept())
 	}
 }
 
@@ -563,8 +563,8 @@ func TestDryRun(t *testing.T) {
 		t.Fatalf("dry run %+v, want last send at %s", sum, wantLast)
 	}
 	after, _ := q.Meta(queue.MetaRateLimit)
-	if c := counts(t, q); c.Pending != 120 || string(after) != string(before) || clock.slept != 0 {
-		t.Fatalf("dry run changed things: counts %+v, meta %q, slept %s", c, after, clock.slept)
+	if c := counts(t, q); c.Pending != 120 || string(after) != string(before) || clock.Slept() != 0 {
+		t.Fatalf("dry run changed things: counts %+v, meta %q, slept %s", c, after, clock.Slept())
 	}
 	if d, _ := lim.Delay(t0); d != 0 {
 		t.Fatalf("dry run spent the real limiter: Delay %s", d)

@@ -8,35 +8,19 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 )
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 250_000_000, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newFakeClock is a clock tests move by hand.
+func newFakeClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 250_000_000, time.UTC))
 }
 
 // start runs a simulator on a loopback test server with a fake clock.
-func start(t *testing.T, cfg Config) (*Server, *httptest.Server, *fakeClock) {
+func start(t *testing.T, cfg Config) (*Server, *httptest.Server, *testkit.Clock) {
 	t.Helper()
 	clock := newFakeClock()
 	if cfg.Now == nil {

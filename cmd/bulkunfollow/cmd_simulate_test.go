@@ -10,29 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/dghubble/oauth1"
+
+	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 )
-
-// syncBuffer is a bytes.Buffer safe for the command and the test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // startSimulate runs "simulate args..." and returns its first stdout line
 // decoded, and a stop function that cancels it and returns the exit code.
@@ -40,7 +23,7 @@ func startSimulate(t *testing.T, getenv func(string) string, args ...string) (si
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	stderr := &syncBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	e := &env{stdin: strings.NewReader(""), stdout: pw, stderr: stderr, getenv: getenv}
 	done := make(chan int, 1)
 	go func() {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/queue/queuetest"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
@@ -107,14 +108,9 @@ func newWorld(t *testing.T, cfg xapisim.Config, n, followed int, wrap func(http.
 // counts opens the queue and returns its counts after a consistency check.
 func (w *world) counts(t *testing.T) queue.Counts {
 	t.Helper()
-	q, err := queue.Open(w.queue, queue.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := queuetest.Open(t, w.queue, queue.Options{})
 	defer q.Close()
-	if err := q.Check(); err != nil {
-		t.Fatalf("queue check: %v", err)
-	}
+	queuetest.Check(t, q)
 	c, err := q.Counts()
 	if err != nil {
 		t.Fatal(err)

@@ -21,51 +21,25 @@ import (
 	"time"
 
 	"github.com/bulkunfollow/bulkunfollow/auth"
+	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/queue/queuetest"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
-// simClock is the fake clock a test shares between the simulator and the
-// runs: every wait (the limiter's, a backoff, the simulator's latency)
+// newSimClock is the fake clock a test shares between the simulator and
+// the runs: every wait (the limiter's, a backoff, the simulator's latency)
 // advances it at once, so hours of pacing take milliseconds.
-type simClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newSimClock() *simClock {
+func newSimClock() *testkit.Clock {
 	// A sub-second start exercises whole-second resets.
-	return &simClock{now: time.Date(2026, 3, 2, 9, 0, 0, 250_000_000, time.UTC)}
-}
-
-func (c *simClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *simClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.Advance(d)
-	return nil
-}
-
-func (c *simClock) Advance(d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
+	return testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 250_000_000, time.UTC))
 }
 
 // e2e is a world (simulator, account, queue) on a fake clock, and the
 // environment a run there sees.
 type e2e struct {
 	*world
-	clock   *simClock
+	clock   *testkit.Clock
 	environ map[string]string
 	// signals are the runs' SIGINT/SIGTERM.
 	signals *signaller
@@ -152,16 +126,11 @@ func (x *e2e) cli(t *testing.T, args ...string) (int, string, string) {
 // consistency check.
 func (x *e2e) states(t *testing.T) []queue.Target {
 	t.Helper()
-	q, err := queue.Open(x.queue, queue.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := queuetest.Open(t, x.queue, queue.Options{})
 	defer q.Close()
-	if err := q.Check(); err != nil {
-		t.Fatalf("queue check: %v", err)
-	}
+	queuetest.Check(t, q)
 	var all []queue.Target
-	err = q.Export(0, func(tg queue.Target) error {
+	err := q.Export(0, func(tg queue.Target) error {
 		all = append(all, tg)
 		return nil
 	})
@@ -908,14 +877,9 @@ func (x *e2e) image(t *testing.T) dryRunImage {
 	if img.bytes, err = os.ReadFile(x.queue); err != nil {
 		t.Fatal(err)
 	}
-	q, err := queue.Open(x.queue, queue.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := queuetest.Open(t, x.queue, queue.Options{ReadOnly: true})
 	defer q.Close()
-	if err := q.Check(); err != nil {
-		t.Fatalf("queue check: %v", err)
-	}
+	queuetest.Check(t, q)
 	if img.counts, err = q.Counts(); err != nil {
 		t.Fatal(err)
 	}
