@@ -203,7 +203,12 @@ func TestFollowingPagination(t *testing.T) {
 	})
 	var ids []string
 	var tokens []string
-	err := c.WalkFollowing(t.Context(), source, func(p Page) error {
+	token := ""
+	for range pages {
+		p, err := c.Following(t.Context(), source, token)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, u := range p.Users {
 			ids = append(ids, u.ID)
 		}
@@ -211,10 +216,7 @@ func TestFollowingPagination(t *testing.T) {
 		if !p.Rate.Present || p.ResultCount != len(p.Users) {
 			t.Errorf("page %+v", p)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+		token = p.NextToken
 	}
 	if got := strings.Join(ids, ","); got != "11,12,13,14" {
 		t.Errorf("ids = %s", got)
@@ -227,31 +229,6 @@ func TestFollowingPagination(t *testing.T) {
 			t.Errorf("request %d path %s", i, r.URL.Path)
 		}
 	}
-
-	// The iterator yields the same and stops early on break.
-	var all []string
-	for u, err := range c.AllFollowing(t.Context(), source) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, u.ID)
-	}
-	if strings.Join(all, ",") != "11,12,13,14" {
-		t.Errorf("AllFollowing = %v", all)
-	}
-	before := len(rec.all())
-	for range c.AllFollowing(t.Context(), source) {
-		break
-	}
-	if n := len(rec.all()) - before; n != 1 {
-		t.Errorf("break after first user made %d requests, want 1", n)
-	}
-
-	// fn's error is returned as is.
-	stop := errors.New("stop")
-	if err := c.WalkFollowing(t.Context(), source, func(Page) error { return stop }); err != stop {
-		t.Errorf("WalkFollowing = %v", err)
-	}
 }
 
 func TestFollowingEdgeCases(t *testing.T) {
@@ -260,30 +237,6 @@ func TestFollowingEdgeCases(t *testing.T) {
 		p, err := c.Following(t.Context(), "1", "")
 		if err != nil || len(p.Users) != 0 || p.NextToken != "" {
 			t.Errorf("page %+v, %v", p, err)
-		}
-	})
-	t.Run("token loop", func(t *testing.T) {
-		c, _ := fakeX(t, fixed(reply{200, nil, `{"data":[{"id":"1","name":"a","username":"a"}],"meta":{"result_count":1,"next_token":"SAME"}}`}))
-		err := c.WalkFollowing(t.Context(), "1", func(Page) error { return nil })
-		if !errors.Is(err, ErrPaginationLoop) {
-			t.Errorf("err = %v", err)
-		}
-	})
-	t.Run("error mid-way", func(t *testing.T) {
-		n := 0
-		c, _ := fakeX(t, func(*http.Request) reply {
-			n++
-			if n == 2 {
-				return reply{429, limits(300, 0, 1767226500), bodyTooManyRequests}
-			}
-			return reply{200, nil, `{"data":[{"id":"1","name":"a","username":"a"}],"meta":{"result_count":1,"next_token":"N"}}`}
-		})
-		var got []error
-		for _, err := range c.AllFollowing(t.Context(), "1") {
-			got = append(got, err)
-		}
-		if len(got) != 2 || got[0] != nil || Classify(got[1]) != ClassWindowLimited {
-			t.Errorf("got %v", got)
 		}
 	})
 	t.Run("unknown user 200 errors", func(t *testing.T) {

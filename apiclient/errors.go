@@ -183,19 +183,12 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // WindowExhausted reports whether the 15-minute rate-limit window is known
 // to be used up (x-rate-limit-remaining: 0). False when the header was
-// absent. See also DayExhausted and RateInfo.ResumeAt.
+// absent. See also DayExhausted.
 func (e *Error) WindowExhausted() bool { return e.Rate.WindowExhausted() }
 
 // DayExhausted reports whether a 24-hour limit (x-user-limit-24hour-* or
 // x-app-limit-24hour-*) is known to be used up.
 func (e *Error) DayExhausted() bool { return e.Rate.DayExhausted() }
-
-// HiddenLimit reports a window-limited 429 although neither the window nor
-// a 24-hour limit is known to be exhausted (remaining > 0, no cap body): a
-// hidden short limit. Back off briefly rather than waiting for the reset.
-func (e *Error) HiddenLimit() bool {
-	return e.Class() == ClassWindowLimited && e.Rate.HasRemaining && e.Rate.Remaining > 0 && !e.DayExhausted()
-}
 
 // Classify returns the class of any error a Client call returned: the
 // class of an *Error in its chain, ClassCanceled for context.Canceled or

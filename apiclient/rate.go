@@ -29,7 +29,7 @@ const (
 // header leaves its flag false and its value zero; nothing is invented.
 // Times from the server (Reset, Date, the 24 h resets) are on the server's
 // clock; Received is the local clock when the response headers arrived, so
-// a limiter can correct for skew (see Skew and LocalReset).
+// a limiter can correct for skew (ratelimit does, from Date and Received).
 type RateInfo struct {
 	Limit     int       // x-rate-limit-limit: requests per window
 	Remaining int       // x-rate-limit-remaining
@@ -61,27 +61,6 @@ type DayLimit struct {
 	// Present is true when Limit, Remaining and Reset were all parsed.
 	Present                          bool
 	HasLimit, HasRemaining, HasReset bool
-}
-
-// Skew returns the server clock minus the local clock, estimated from the
-// Date header (one-second resolution) and the receive time. ok is false
-// when the response had no usable Date header.
-func (r RateInfo) Skew() (skew time.Duration, ok bool) {
-	if !r.HasDate || r.Received.IsZero() {
-		return 0, false
-	}
-	return r.Date.Sub(r.Received.Truncate(time.Second)), true
-}
-
-// LocalReset returns the window reset on the local clock: Reset corrected
-// by Skew when a Date header was present, Reset unchanged otherwise. ok is
-// false when the response had no usable x-rate-limit-reset.
-func (r RateInfo) LocalReset() (t time.Time, ok bool) {
-	if !r.HasReset {
-		return time.Time{}, false
-	}
-	skew, _ := r.Skew()
-	return r.Reset.Add(-skew), true
 }
 
 // ParseRate parses the rate-limit headers of a response received at the
@@ -172,29 +151,4 @@ func (r RateInfo) WindowExhausted() bool { return r.HasRemaining && r.Remaining 
 func (r RateInfo) DayExhausted() bool {
 	return r.UserDay.HasRemaining && r.UserDay.Remaining == 0 ||
 		r.AppDay.HasRemaining && r.AppDay.Remaining == 0
-}
-
-// ResumeAt returns when, on the local clock, the next request may be sent
-// after this response: the latest reset of an exhausted 24-hour limit or
-// window (corrected by Skew), or, failing those, Received + Retry-After.
-// ok is false when the headers give no such time (nothing exhausted, or
-// the reset header missing): the caller decides by policy.
-func (r RateInfo) ResumeAt() (t time.Time, ok bool) {
-	skew, _ := r.Skew()
-	for _, d := range []DayLimit{r.UserDay, r.AppDay} {
-		if d.HasRemaining && d.Remaining == 0 && d.HasReset {
-			if at := d.Reset.Add(-skew); at.After(t) {
-				t, ok = at, true
-			}
-		}
-	}
-	if r.WindowExhausted() && r.HasReset {
-		if at := r.Reset.Add(-skew); at.After(t) {
-			t, ok = at, true
-		}
-	}
-	if !ok && r.HasRetryAfter && !r.Received.IsZero() {
-		return r.Received.Add(r.RetryAfter), true
-	}
-	return t, ok
 }

@@ -25,12 +25,6 @@ func TestParseRate(t *testing.T) {
 				r.UserDay.Present || r.AppDay.Present || !r.Received.Equal(recv) {
 				t.Errorf("got %+v", r)
 			}
-			if _, ok := r.Skew(); ok {
-				t.Error("Skew ok without Date")
-			}
-			if _, ok := r.LocalReset(); ok {
-				t.Error("LocalReset ok without reset")
-			}
 		}},
 		{"garbage", map[string]string{HeaderLimit: "fifty", HeaderRemaining: "-3", HeaderReset: "1.5e9",
 			"Date": "yesterday", "Retry-After": "soon"},
@@ -69,16 +63,13 @@ func TestParseRate(t *testing.T) {
 					t.Errorf("AppDay = %+v", a)
 				}
 			}},
-		{"date and skew", map[string]string{"Date": date, HeaderReset: "1767269700"},
+		{"date", map[string]string{"Date": date, HeaderReset: "1767269700"},
 			func(t *testing.T, r RateInfo) {
 				if !r.HasDate || !r.Date.Equal(time.Date(2026, 1, 1, 12, 0, 5, 0, time.UTC)) {
 					t.Errorf("Date = %v", r.Date)
 				}
-				if s, ok := r.Skew(); !ok || s != 5*time.Second {
-					t.Errorf("Skew = %v, %v", s, ok)
-				}
-				if lr, ok := r.LocalReset(); !ok || !lr.Equal(time.Unix(1767269700-5, 0)) {
-					t.Errorf("LocalReset = %v, %v", lr, ok)
+				if !r.HasReset || !r.Reset.Equal(time.Unix(1767269700, 0)) {
+					t.Errorf("Reset = %v, %v", r.Reset, r.HasReset)
 				}
 			}},
 		{"retry-after seconds", map[string]string{"Retry-After": "120"}, func(t *testing.T, r RateInfo) {
@@ -145,8 +136,8 @@ func TestRateOnEveryResponse(t *testing.T) {
 	if !res.Rate.Present || res.Rate.Remaining != 49 || !res.Rate.Received.Equal(now) {
 		t.Errorf("success Rate = %+v", res.Rate)
 	}
-	if s, ok := res.Rate.Skew(); !ok || s != 2*time.Second {
-		t.Errorf("Skew = %v %v", s, ok)
+	if !res.Rate.HasDate || !res.Rate.Date.Equal(now.Add(2*time.Second)) {
+		t.Errorf("Date = %v %v", res.Rate.Date, res.Rate.HasDate)
 	}
 	_, err = c.Unfollow(t.Context(), source, target)
 	e, ok := err.(*Error)
@@ -158,27 +149,24 @@ func TestRateOnEveryResponse(t *testing.T) {
 	}
 }
 
-func TestResumeAt(t *testing.T) {
+func TestExhausted(t *testing.T) {
 	recv := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	date := "Thu, 01 Jan 2026 12:00:10 GMT" // server 10 s ahead
 	windowReset := recv.Add(10 * time.Minute).Unix()
 	dayReset := recv.Add(5 * time.Hour).Unix()
 	tests := []struct {
 		name   string
 		header map[string]string
-		want   time.Time // zero: not ok
 		window bool
 		day    bool
 	}{
-		{"nothing exhausted", map[string]string{HeaderLimit: "50", HeaderRemaining: "3", HeaderReset: itoa(windowReset)}, time.Time{}, false, false},
-		{"window exhausted, skew corrected", map[string]string{HeaderRemaining: "0", HeaderReset: itoa(windowReset), "Date": date},
-			time.Unix(windowReset-10, 0), true, false},
-		{"window exhausted without reset", map[string]string{HeaderRemaining: "0"}, time.Time{}, true, false},
-		{"day exhausted beats window", map[string]string{HeaderRemaining: "0", HeaderReset: itoa(windowReset),
-			HeaderUserDayRemain: "0", HeaderUserDayReset: itoa(dayReset)}, time.Unix(dayReset, 0), true, true},
+		{"nothing exhausted", map[string]string{HeaderLimit: "50", HeaderRemaining: "3", HeaderReset: itoa(windowReset)}, false, false},
+		{"window exhausted", map[string]string{HeaderRemaining: "0", HeaderReset: itoa(windowReset)}, true, false},
+		{"window exhausted without reset", map[string]string{HeaderRemaining: "0"}, true, false},
+		{"day and window exhausted", map[string]string{HeaderRemaining: "0", HeaderReset: itoa(windowReset),
+			HeaderUserDayRemain: "0", HeaderUserDayReset: itoa(dayReset)}, true, true},
 		{"app day exhausted, window not", map[string]string{HeaderRemaining: "12", HeaderReset: itoa(windowReset),
-			HeaderAppDayRemain: "0", HeaderAppDayReset: itoa(dayReset)}, time.Unix(dayReset, 0), false, true},
-		{"retry-after only", map[string]string{"Retry-After": "90"}, recv.Add(90 * time.Second), false, false},
+			HeaderAppDayRemain: "0", HeaderAppDayReset: itoa(dayReset)}, false, true},
+		{"retry-after only", map[string]string{"Retry-After": "90"}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,10 +175,6 @@ func TestResumeAt(t *testing.T) {
 				h.Set(k, v)
 			}
 			r := ParseRate(h, recv)
-			got, ok := r.ResumeAt()
-			if ok != !tt.want.IsZero() || !got.Equal(tt.want) {
-				t.Errorf("ResumeAt = %v, %v; want %v", got, ok, tt.want)
-			}
 			if r.WindowExhausted() != tt.window || r.DayExhausted() != tt.day {
 				t.Errorf("WindowExhausted %v DayExhausted %v", r.WindowExhausted(), r.DayExhausted())
 			}

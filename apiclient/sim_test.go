@@ -59,6 +59,24 @@ func ids(from, n int) []string {
 	return out
 }
 
+// following reads every page of userID's following list.
+func following(t *testing.T, c *apiclient.Client, userID string) []apiclient.Page {
+	t.Helper()
+	var pages []apiclient.Page
+	token := ""
+	for {
+		p, err := c.Following(t.Context(), userID, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, p)
+		if p.NextToken == "" {
+			return pages
+		}
+		token = p.NextToken
+	}
+}
+
 func TestSimMeAndUsersBy(t *testing.T) {
 	e := newSim(t, xapisim.Config{})
 	e.sim.AddUser("2244994945", "XDevelopers")
@@ -112,7 +130,7 @@ func TestSimFollowingPagination(t *testing.T) {
 	c := e.client(e.sim.IssueToken(xapisim.DefaultUserID))
 	var got []string
 	var sizes []int
-	err := c.WalkFollowing(t.Context(), xapisim.DefaultUserID, func(p apiclient.Page) error {
+	for _, p := range following(t, c, xapisim.DefaultUserID) {
 		sizes = append(sizes, len(p.Users))
 		for _, u := range p.Users {
 			got = append(got, u.ID)
@@ -120,10 +138,6 @@ func TestSimFollowingPagination(t *testing.T) {
 		if !p.Rate.Present || p.Rate.Limit != xapisim.DefaultFollowingLimit {
 			t.Errorf("page rate %+v", p.Rate)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	if fmt.Sprint(sizes) != "[1000 1000 500]" {
 		t.Errorf("page sizes %v", sizes)
@@ -155,15 +169,14 @@ func TestSimUnfollowAndWindow(t *testing.T) {
 			firstReset = r.Reset
 			// The server clock is 7 s ahead; on the local clock the window
 			// ends 15 min after its start (reset is rounded up to a second).
-			lr, ok := r.LocalReset()
-			if d := lr.Sub(start); !ok || d < 15*time.Minute || d > 15*time.Minute+time.Second {
+			if d := r.Reset.Add(-7 * time.Second).Sub(start); !r.HasReset || d < 15*time.Minute || d > 15*time.Minute+time.Second {
 				t.Errorf("local reset %v after start, want 15m", d)
 			}
 		} else if !r.Reset.Equal(firstReset) {
 			t.Errorf("reset moved: %v -> %v", firstReset, r.Reset)
 		}
-		if skew, ok := r.Skew(); !ok || skew != 7*time.Second {
-			t.Errorf("skew %v %v", skew, ok)
+		if skew := r.Date.Sub(r.Received.Truncate(time.Second)); !r.HasDate || skew != 7*time.Second {
+			t.Errorf("skew %v %v", skew, r.HasDate)
 		}
 	}
 	_, err := c.Unfollow(t.Context(), xapisim.DefaultUserID, targets[limit])
@@ -171,15 +184,15 @@ func TestSimUnfollowAndWindow(t *testing.T) {
 	if !errors.As(err, &ae) {
 		t.Fatalf("over the limit: %v", err)
 	}
-	if ae.Class() != apiclient.ClassWindowLimited || !ae.WindowExhausted() || ae.HiddenLimit() {
-		t.Errorf("429: class %v exhausted %v hidden %v", ae.Class(), ae.WindowExhausted(), ae.HiddenLimit())
+	if ae.Class() != apiclient.ClassWindowLimited || !ae.WindowExhausted() {
+		t.Errorf("429: class %v exhausted %v", ae.Class(), ae.WindowExhausted())
 	}
 	if ae.Status != 429 || ae.Rate.Limit != limit || ae.Rate.Remaining != 0 || !ae.Rate.Reset.Equal(firstReset) {
 		t.Errorf("429 rate %+v", ae.Rate)
 	}
-	at, ok := ae.Rate.ResumeAt()
-	if !ok || at.Before(start.Add(15*time.Minute)) || at.After(start.Add(15*time.Minute+time.Second)) {
-		t.Errorf("ResumeAt %v (%v after start)", at, at.Sub(start))
+	at := ae.Rate.Reset.Add(-7 * time.Second) // on the local clock
+	if at.Before(start.Add(15*time.Minute)) || at.After(start.Add(15*time.Minute+time.Second)) {
+		t.Errorf("429 reset %v (%v after start)", at, at.Sub(start))
 	}
 	if got := e.sim.Stats().RateLimited; got != 1 {
 		t.Errorf("sim served %d 429s", got)
@@ -215,12 +228,12 @@ func TestSimDailyLimit(t *testing.T) {
 	}
 	_, err := c.Unfollow(t.Context(), xapisim.DefaultUserID, targets[2])
 	var ae *apiclient.Error
-	if !errors.As(err, &ae) || ae.Class() != apiclient.ClassWindowLimited || !ae.DayExhausted() || ae.WindowExhausted() || ae.HiddenLimit() {
+	if !errors.As(err, &ae) || ae.Class() != apiclient.ClassWindowLimited || !ae.DayExhausted() || ae.WindowExhausted() {
 		t.Fatalf("day limit: %v", err)
 	}
-	at, ok := ae.Rate.ResumeAt()
-	if d := at.Sub(e.clock.Now()); !ok || d < 23*time.Hour || d > 24*time.Hour+time.Second {
-		t.Errorf("ResumeAt in %v", d)
+	day := ae.Rate.UserDay
+	if d := day.Reset.Sub(e.clock.Now()); !day.HasReset || d < 23*time.Hour || d > 24*time.Hour+time.Second {
+		t.Errorf("24-hour reset in %v", d)
 	}
 }
 
@@ -317,11 +330,8 @@ func TestSimOAuth1(t *testing.T) {
 		t.Errorf("users/by = %v, %v", users, err)
 	}
 	n := 0
-	for _, err := range c.AllFollowing(ctx, xapisim.DefaultUserID) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		n++
+	for _, p := range following(t, c, xapisim.DefaultUserID) {
+		n += len(p.Users)
 	}
 	if n != 1200 {
 		t.Errorf("following %d", n)

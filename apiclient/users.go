@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"net/url"
 	"regexp"
 	"strings"
@@ -257,50 +256,6 @@ func (c *Client) Following(ctx context.Context, userID, pageToken string) (Page,
 	return p, nil
 }
 
-// ErrPaginationLoop means the server handed back a page token already used.
+// ErrPaginationLoop means the server handed back a page token already used
+// (a caller walking the following list with Following reports it).
 var ErrPaginationLoop = errors.New("pagination token repeated")
-
-// WalkFollowing calls fn with every page of userID's following list, in
-// order, until the last page, an error, or fn's error (returned as is).
-// fn runs between requests, so it is where a caller waits for its rate
-// limiter before the next page.
-func (c *Client) WalkFollowing(ctx context.Context, userID string, fn func(Page) error) error {
-	seen := map[string]bool{}
-	token := ""
-	for {
-		p, err := c.Following(ctx, userID, token)
-		if err != nil {
-			return err
-		}
-		if err := fn(p); err != nil {
-			return err
-		}
-		if p.NextToken == "" {
-			return nil
-		}
-		if seen[p.NextToken] {
-			return fmt.Errorf("following %s: %w", userID, ErrPaginationLoop)
-		}
-		seen[p.NextToken] = true
-		token = p.NextToken
-	}
-}
-
-// AllFollowing iterates over every account userID follows, page by page.
-// An error ends the sequence with (User{}, err).
-func (c *Client) AllFollowing(ctx context.Context, userID string) iter.Seq2[User, error] {
-	return func(yield func(User, error) bool) {
-		stop := errors.New("stop")
-		err := c.WalkFollowing(ctx, userID, func(p Page) error {
-			for _, u := range p.Users {
-				if !yield(u, nil) {
-					return stop
-				}
-			}
-			return nil
-		})
-		if err != nil && err != stop {
-			yield(User{}, err)
-		}
-	}
-}

@@ -161,9 +161,6 @@ func NewStore(dir string, now func() time.Time) *Store {
 	return &Store{dir: dir, now: now, LockTimeout: 2 * time.Minute}
 }
 
-// Dir is the store directory.
-func (s *Store) Dir() string { return s.dir }
-
 // Path is the credential file.
 func (s *Store) Path() string { return filepath.Join(s.dir, credentialsFile) }
 

@@ -185,10 +185,6 @@ func New(cfg Config) (*Limiter, error) {
 	return l, nil
 }
 
-// Config returns the configuration the limiter was built with (defaults
-// filled in).
-func (l *Limiter) Config() Config { return l.cfg }
-
 // Clone returns an independent copy (same configuration and state), e.g.
 // to plan a dry run without touching the real limiter.
 func (l *Limiter) Clone() *Limiter {

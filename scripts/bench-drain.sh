@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench-drain.sh: how close "bulkunfollow run" drains to the server's own
-# rate limit, with "bulkunfollow simulate" as a separate process (issue 5).
+# rate limit, with "bulkunfollow simulate" as a separate process.
 #
 # Usage: scripts/bench-drain.sh                 (300 targets, 50 per 10s: ideal 50 s)
 #        N=600 LIMIT=50 WINDOW=5s scripts/bench-drain.sh

@@ -7,7 +7,7 @@
 #        N=200000 RUNS=1 scripts/bench-import.sh
 #        BENCH_DIR=/tmp/b KEEP=1 scripts/bench-import.sh   (keep the files)
 #
-# Targets (issue 2): import <= 0.5x sqlite3's time, peak RSS <= 160 MB,
+# Targets: import <= 0.5x sqlite3's time, peak RSS <= 160 MB,
 # status --json < 50 ms, queue file < 200 MB. Each figure is the best of RUNS.
 set -euo pipefail
 

@@ -27,8 +27,6 @@
 //     when Run starts: restarts and crashes do not re-spend a window.
 //   - No wait is started that would end after Options.Deadline; no request
 //     is started at or after it.
-//   - A dry run sends nothing, writes nothing and sleeps not at all: it
-//     plans the drain on a copy of the limiter in simulated time.
 //   - Time comes from an injected Clock and randomness from an injected
 //     Rand, so tests run hours of simulated time in milliseconds.
 package worker

@@ -27,7 +27,6 @@ type Reply struct {
 // Queue is the part of *queue.Store the worker uses.
 type Queue interface {
 	Next() (queue.Target, bool, error)
-	Pending(after uint64, limit int) ([]queue.Target, error)
 	Record(seq uint64, r queue.Result) error
 	Meta(key string) ([]byte, error)
 	SetMeta(key string, v []byte) error
@@ -242,7 +241,7 @@ type EventKind string
 // The event kinds.
 const (
 	EventWait   EventKind = "wait"   // waiting: Wait, Until, Why
-	EventSend   EventKind = "send"   // a request goes out (in a dry run: would go out at At)
+	EventSend   EventKind = "send"   // a request goes out
 	EventResult EventKind = "result" // an answer was recorded: Outcome, Reason, Err
 	EventStop   EventKind = "stop"   // Run returns: Stop, Err
 )
@@ -269,7 +268,7 @@ type Event struct {
 
 // Summary is what a run did.
 type Summary struct {
-	Sent        int // unfollow requests sent (dry run: that would be sent)
+	Sent        int // unfollow requests sent
 	Done        int // targets finished done
 	Failed      int // targets finished failed
 	Skipped     int // targets finished skipped (the source account itself)
@@ -280,7 +279,6 @@ type Summary struct {
 	Err         error // *AccountError when Stop is StopAccountError or StopQuotaExhausted
 	Started     time.Time
 	Ended       time.Time
-	LastSend    time.Time     // when the last request went (dry run: would go)
+	LastSend    time.Time     // when the last request went
 	Waited      time.Duration // time spent waiting for the limiter, backoff and jitter
-	DryRun      bool
 }

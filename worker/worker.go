@@ -38,7 +38,6 @@ type Options struct {
 	Max            int           // targets to send in this run; 0: unlimited
 	Deadline       time.Time     // stop before it; zero: none
 	Jitter         time.Duration // random extra pause in [0, Jitter) before each request
-	DryRun         bool          // plan only: no request, nothing recorded
 	WaitDaily      bool          // wait for a 24-hour limit instead of stopping with StopDailyCap
 	RequestTimeout time.Duration // per request; 0: DefaultRequestTimeout
 	// Abort, when closed, cancels the in-flight request (a second signal).
@@ -60,7 +59,7 @@ type Worker struct {
 
 // New returns a worker. Run restores lim from the queue's saved state.
 func New(q Queue, api API, lim *ratelimit.Limiter, opts Options) (*Worker, error) {
-	if q == nil || lim == nil || (api == nil && !opts.DryRun) {
+	if q == nil || lim == nil || api == nil {
 		return nil, errors.New("new worker: queue, API and limiter are required")
 	}
 	if opts.MaxAttempts < 0 || opts.Max < 0 || opts.Jitter < 0 || opts.BackoffBase < 0 || opts.BackoffCap < 0 || opts.RequestTimeout < 0 {
@@ -106,13 +105,9 @@ const permanentStreak = 3
 // no new target; a request in flight finishes (bounded by RequestTimeout)
 // and its result is written.
 func (w *Worker) Run(ctx context.Context) (Summary, error) {
-	r := &run{sum: Summary{Started: w.opts.Clock.Now(), DryRun: w.opts.DryRun}}
+	r := &run{sum: Summary{Started: w.opts.Clock.Now()}}
 	if err := w.restore(r); err != nil {
 		return w.finish(r, StopError), err
-	}
-	if w.opts.DryRun {
-		stop, err := w.plan(ctx, r)
-		return w.finish(r, stop), err
 	}
 	for {
 		stop, err := w.step(ctx, r)
@@ -157,7 +152,7 @@ func (w *Worker) finish(r *run, stop StopReason) Summary {
 		lg = w.opts.Log.Warn().Err(r.sum.Err)
 	}
 	lg.Str("stop", string(stop)).Int("sent", r.sum.Sent).Int("done", r.sum.Done).Int("failed", r.sum.Failed).
-		Int("pending", r.sum.Pending).Int("rate_limited", r.sum.RateLimited).Bool("dry_run", w.opts.DryRun).Msg("run stopped")
+		Int("pending", r.sum.Pending).Int("rate_limited", r.sum.RateLimited).Msg("run stopped")
 	return r.sum
 }
 
@@ -540,53 +535,5 @@ func (w *Worker) event(r *run, k EventKind) Event {
 func (w *Worker) emit(ev Event) {
 	if w.opts.OnEvent != nil {
 		w.opts.OnEvent(ev)
-	}
-}
-
-// plan is the dry run: it walks the pending targets on a copy of the
-// limiter in simulated time, without requests, sleeps or writes, and
-// reports what would be sent and when the last request would go.
-func (w *Worker) plan(ctx context.Context, r *run) (StopReason, error) {
-	lim := w.lim.Clone()
-	now := w.opts.Clock.Now()
-	var after uint64
-	for {
-		batch, err := w.q.Pending(after, 256)
-		if err != nil {
-			return StopError, fmt.Errorf("list pending targets: %w", err)
-		}
-		if len(batch) == 0 {
-			return StopFinished, nil
-		}
-		for _, t := range batch {
-			after = t.Seq
-			if ctx.Err() != nil {
-				return StopCanceled, nil
-			}
-			if t.ID == "" || t.ID == w.opts.Source {
-				continue
-			}
-			if w.opts.Max > 0 && r.sum.Sent >= w.opts.Max {
-				return StopMaxReached, nil
-			}
-			for {
-				d, why := lim.Delay(now)
-				if d <= 0 {
-					break
-				}
-				if why.Daily() && !w.opts.WaitDaily && d > DailyWaitMax {
-					return StopDailyCap, nil
-				}
-				if !w.opts.Deadline.IsZero() && !now.Add(d).Before(w.opts.Deadline) {
-					return StopDeadline, nil
-				}
-				now = now.Add(d)
-				r.sum.Waited += d
-			}
-			lim.Take(now)
-			r.sum.Sent++
-			r.sum.LastSend = now
-			w.emit(Event{Kind: EventSend, At: now, Target: t, Limiter: lim.Status(now), Sent: r.sum.Sent})
-		}
 	}
 }

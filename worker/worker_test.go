@@ -540,42 +540,6 @@ func TestSkipsOwnAccount(t *testing.T) {
 	}
 }
 
-// TestDryRun: plans the drain on a copy of the limiter: no request, no
-// sleep, nothing written; reports when the last request would go.
-func TestDryRun(t *testing.T) {
-	clock := newClock()
-	q, _ := openQueue(t, clock, ids(120))
-	before, _ := q.Meta(queue.MetaRateLimit)
-	lim := newLimiter(t, ratelimit.Config{})
-	var sends int
-	w := newWorker(t, q, nil, lim, worker.Options{Clock: clock, DryRun: true, OnEvent: func(e worker.Event) {
-		if e.Kind == worker.EventSend {
-			sends++
-		}
-	}})
-	sum, err := w.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	// 50 now, 50 after the 15-minute window (+margin), 20 after the next.
-	wantLast := t0.Add(30*time.Minute + 2*ratelimit.DefaultMargin)
-	if sum.Stop != worker.StopFinished || sum.Sent != 120 || sends != 120 || !sum.LastSend.Equal(wantLast) || sum.Pending != 120 {
-		t.Fatalf("dry run %+v, want last send at %s", sum, wantLast)
-	}
-	after, _ := q.Meta(queue.MetaRateLimit)
-	if c := counts(t, q); c.Pending != 120 || string(after) != string(before) || clock.Slept() != 0 {
-		t.Fatalf("dry run changed things: counts %+v, meta %q, slept %s", c, after, clock.Slept())
-	}
-	if d, _ := lim.Delay(t0); d != 0 {
-		t.Fatalf("dry run spent the real limiter: Delay %s", d)
-	}
-	// Max and the daily cap stop the plan too.
-	w = newWorker(t, q, nil, newLimiter(t, ratelimit.Config{DailyCap: 70}), worker.Options{Clock: clock, DryRun: true})
-	if sum, _ := w.Run(context.Background()); sum.Stop != worker.StopDailyCap || sum.Sent != 70 {
-		t.Fatalf("dry run with cap 70: %+v", sum)
-	}
-}
-
 // TestLimiterSavedBeforeSend: while a request is in flight, the queue
 // already holds a limiter state that counts it (a crash then does not
 // re-spend it).
@@ -645,9 +609,6 @@ func TestNewValidates(t *testing.T) {
 	}
 	if _, err := worker.New(q, &fakeAPI{}, lim, worker.Options{Max: -1}); err == nil {
 		t.Error("New with Max -1")
-	}
-	if _, err := worker.New(q, nil, lim, worker.Options{DryRun: true}); err != nil {
-		t.Errorf("dry run needs no API: %v", err)
 	}
 }
 

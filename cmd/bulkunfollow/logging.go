@@ -49,7 +49,7 @@ func consoleWriter(w io.Writer) io.Writer {
 	return zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !isTerminal(w)}
 }
 
-// isJSONLog reports whether lf selects JSON logs for e.
+// isJSON reports whether lf selects JSON logs for e.
 func (lf logFlags) isJSON(e *env) bool {
 	f := strings.ToLower(*lf.format)
 	return f == "json" || ((f == "auto" || f == "") && !e.interactive)

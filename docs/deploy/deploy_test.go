@@ -20,7 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// runFlags are the flags of "bulkunfollow run" (issue 5). When the real
+// runFlags are the flags of "bulkunfollow run". When the real
 // binary builds and its "run --help" lists flags, the recipes are checked
 // against that too.
 var runFlags = []string{

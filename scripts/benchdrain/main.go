@@ -1,6 +1,6 @@
 // Command benchdrain measures how close "bulkunfollow run" drains to the
 // server's own rate limit, with the simulator and the tool as separate
-// processes, as issue 5 asks:
+// processes:
 //
 //   - drain: N followed targets, simulator limit L per window W,
 //     run --rate L/W --daily-cap 0 --yes; prints wall time next to the ideal
