@@ -20,6 +20,31 @@ import (
 // next slot within minutes: stopping then would waste the run.
 const DailyWaitMax = 15 * time.Minute
 
+// StopsForDaily reports whether a wait of d for why ends a run (or its
+// plan) with StopDailyCap instead of being waited out: the one rule, used
+// by the drain and by the plan's estimate.
+func StopsForDaily(d time.Duration, why ratelimit.Reason, waitDaily bool) bool {
+	return why.Daily() && !waitDaily && d > DailyWaitMax
+}
+
+// Backoff is the wait before try attempt+1 after attempt failed:
+// exponential with full jitter, uniform in [0, min(limit, base·2^(attempt-1))].
+// r nil means math/rand/v2's global source. The worker's retries and the
+// run's reads both use it.
+func Backoff(attempt int, base, limit time.Duration, r Rand) time.Duration {
+	if r == nil {
+		r = globalRand{}
+	}
+	ceil := limit
+	if shift := attempt - 1; shift >= 0 && shift < 32 {
+		ceil = min(ceil, base<<shift)
+	}
+	if ceil <= 0 {
+		return 0
+	}
+	return time.Duration(r.Int64N(int64(ceil) + 1))
+}
+
 // Defaults for Options.
 const (
 	DefaultMaxAttempts    = 5
@@ -227,7 +252,7 @@ func (w *Worker) waitTurn(ctx context.Context, r *run, t queue.Target) StopReaso
 		if d <= 0 {
 			break
 		}
-		if why.Daily() && !w.opts.WaitDaily && d > DailyWaitMax {
+		if StopsForDaily(d, why, w.opts.WaitDaily) {
 			return StopDailyCap
 		}
 		if stop := w.sleep(ctx, r, t, now, d, why); stop != "" {
@@ -434,14 +459,7 @@ func (w *Worker) retry(r *run, t queue.Target, recv time.Time, reason string, f 
 // backoff is exponential with full jitter: uniform in [0, min(cap,
 // base·2^(attempt-1))].
 func (w *Worker) backoff(attempt int) time.Duration {
-	ceil := w.opts.BackoffCap
-	if shift := attempt - 1; shift < 32 {
-		ceil = min(ceil, w.opts.BackoffBase<<shift)
-	}
-	if ceil <= 0 {
-		return 0
-	}
-	return time.Duration(w.opts.Rand.Int64N(int64(ceil) + 1))
+	return Backoff(attempt, w.opts.BackoffBase, w.opts.BackoffCap, w.opts.Rand)
 }
 
 // stop ends the run on an account-level answer; the target stays pending

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"os"
 	"slices"
 	"strconv"
@@ -83,8 +82,7 @@ func (r reader) do(ctx context.Context, ep apiclient.Endpoint, what string, fn f
 		default:
 			return err
 		}
-		ceil := min(readBackoffCap, readBackoffBase<<min(attempt-1, 16))
-		d := time.Duration(rand.Int64N(int64(ceil) + 1))
+		d := worker.Backoff(attempt, readBackoffBase, readBackoffCap, nil)
 		r.log.Warn().Err(err).Str("request", what).Int("attempt", attempt).Dur("wait", d).Msg("request failed; trying again")
 		if err := r.clock.Sleep(ctx, d); err != nil {
 			return fmt.Errorf("%s: %w", what, err)

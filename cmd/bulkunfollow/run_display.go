@@ -56,7 +56,7 @@ func estimateDrain(lim *ratelimit.Limiter, now time.Time, n int, deadline time.T
 	last := now
 	for i := 0; i < n; i++ {
 		d, why := lim.Delay(now)
-		if d > worker.DailyWaitMax && why.Daily() {
+		if worker.StopsForDaily(d, why, false) {
 			return i, last, worker.StopDailyCap
 		}
 		d += pause // the worker's jitter comes after the limiter's wait
