@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// FAILS NOW. Class 4: the store's lock file (credentials.lock) is opened
+// Failed before its fix. Class 4: the store's lock file (credentials.lock) is opened
 // with O_CREATE through flock, which follows a symlink planted at that
 // name: Put creates (as the user, mode 0600) whatever file the link names.
 // isStoreFile accepts the link because of its name. Expected: the planted

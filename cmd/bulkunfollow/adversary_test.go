@@ -1,8 +1,7 @@
 package main
 
 // Adversarial regression tests: each reproduces a defect found by probing
-// the built binary from outside. Tests marked "FAILS NOW" fail on the
-// branch they were written on.
+// the built binary from outside, written before its fix.
 
 import (
 	"context"
@@ -52,7 +51,7 @@ func advRun(t *testing.T, bin string, w *world, args ...string) (int, string) {
 	return 0, string(out)
 }
 
-// FAILS NOW. Class 2: the only evidence that a killed run's DELETE may have
+// Failed before its fix. Class 2: the only evidence that a killed run's DELETE may have
 // reached X is the queue's "sending" meta key; any later answer clears it.
 // A run killed after X applied the unfollow of B, then retry of an earlier
 // failed target A and a --no-prefilter run that sends only A, erase that
@@ -118,7 +117,7 @@ func TestAdversaryKilledDeleteEvidenceSurvivesLaterAnswers(t *testing.T) {
 	}
 }
 
-// FAILS NOW. Class 4: demo --dir writes keep.txt with os.WriteFile, which
+// Failed before its fix. Class 4: demo --dir writes keep.txt with os.WriteFile, which
 // follows a symlink planted at DIR/keep.txt and truncates its target.
 func TestAdversaryDemoKeepFileDoesNotFollowSymlink(t *testing.T) {
 	dir := t.TempDir()
@@ -140,7 +139,7 @@ func TestAdversaryDemoKeepFileDoesNotFollowSymlink(t *testing.T) {
 	}
 }
 
-// FAILS NOW. Class 1: demo --dir removes DIR/demo.db without looking: an
+// Failed before its fix. Class 1: demo --dir removes DIR/demo.db without looking: an
 // existing queue there (here one a run holds open) is deleted, and the run
 // goes on recording into an unlinked file; everything it records is lost.
 // Expected: refuse (the file is a queue demo did not make / is in use).
@@ -171,7 +170,7 @@ func firstLine(s string) string {
 	return s
 }
 
-// FAILS NOW. export -o names a special file (here a FIFO; as root
+// Failed before its fix. export -o names a special file (here a FIFO; as root
 // "-o /dev/null" or "-o /dev/stdout" is the same): the atomic writer renames
 // a regular file over it, so the device node or pipe is destroyed (as root,
 // /dev/null for the whole system). Expected: write into it, or refuse with a
@@ -205,7 +204,7 @@ func TestAdversaryExportDoesNotReplaceASpecialFile(t *testing.T) {
 	}
 }
 
-// FAILS NOW (hangs). Class 9: a FIFO as --queue: status, export and
+// Hung before its fix. Class 9: a FIFO as --queue: status, export and
 // run --dry-run open it read-only and block forever waiting for a writer
 // (retry, import and run answer exit 1 at once). Expected: exit 1 naming
 // the file. The child is given a 10 s (a correct answer takes milliseconds) so a hang fails this test
@@ -235,7 +234,7 @@ func TestAdversaryFIFOQueueDoesNotHang(t *testing.T) {
 	}
 }
 
-// FAILS NOW. Class 1: the status sidecar is found by the queue's path
+// Failed before its fix. Class 1: the status sidecar is found by the queue's path
 // spelling only. With the queue reachable as q.db and as h.db (a hard link;
 // a symlink behaves the same), "export --queue h.db -o q.db.status"
 // replaces the sidecar of that same queue under its other name (exit 0).
