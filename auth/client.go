@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/bulkunfollow/bulkunfollow/apiclient"
 )
 
 // EnvClientSecret holds the OAuth 2.0 client secret of a confidential
@@ -165,8 +167,8 @@ func storedClient(store *Store, c Credential, opts Options, clientSecret string)
 	}
 	switch c.Method {
 	case MethodOAuth1:
-		k := OAuth1Keys{ConsumerKey: c.ConsumerKey, ConsumerSecret: c.ConsumerSecret, Token: c.Token, TokenSecret: c.TokenSecret}
-		if !k.complete() {
+		k := apiclient.OAuth1Credentials{ConsumerKey: c.ConsumerKey, ConsumerSecret: c.ConsumerSecret, Token: c.Token, TokenSecret: c.TokenSecret}
+		if k.Validate() != nil {
 			return nil, &LoginRequiredError{Account: c.Label(), Reason: "the stored OAuth 1.0a keys are incomplete"}
 		}
 		opts.Log.Debug().Str("account", c.Label()).Msg("using stored OAuth 1.0a keys")

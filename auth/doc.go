@@ -38,7 +38,7 @@
 //     recorded there so later runs stop at once.
 //   - Errors from golang.org/x/oauth2 are replaced by *TokenError, which
 //     keeps the status and OAuth error code but never the response body;
-//     Credential and OAuth1Keys print without their secrets.
+//     Credential and apiclient.OAuth1Credentials print without their secrets.
 //   - Every authenticated transport (API, token, revoke) replaces each
 //     credential it holds, and the Authorization header it sent, with
 //     [REDACTED] in the answer's body, headers and trailers and in

@@ -20,6 +20,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"golang.org/x/oauth2"
+
+	"github.com/bulkunfollow/bulkunfollow/apiclient"
 )
 
 // DefaultLoginTimeout is how long Login waits for the browser or a paste.
@@ -289,8 +291,8 @@ func (o LoginOptions) finish(ctx context.Context, cfg *oauth2.Config, cb callbac
 
 // LoginOAuth1 checks OAuth 1.0a keys with GET /2/users/me and returns the
 // labelled credential to store.
-func LoginOAuth1(ctx context.Context, keys OAuth1Keys, apiBase string, transport http.RoundTripper, now func() time.Time) (Credential, error) {
-	if !keys.complete() {
+func LoginOAuth1(ctx context.Context, keys apiclient.OAuth1Credentials, apiBase string, transport http.RoundTripper, now func() time.Time) (Credential, error) {
+	if keys.Validate() != nil {
 		return Credential{}, &ConfigError{Msg: "login: OAuth 1.0a needs all four of " + strings.Join([]string{EnvOAuth1ConsumerKey, EnvOAuth1ConsumerSecret, EnvOAuth1Token, EnvOAuth1TokenSecret}, ", ")}
 	}
 	if apiBase == "" {

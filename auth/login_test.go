@@ -304,7 +304,7 @@ func TestParsePaste(t *testing.T) {
 
 func TestLoginOAuth1(t *testing.T) {
 	s := newSim(t, xapisim.Config{Now: time.Now}) // OAuth 1.0a timestamps are on the real clock
-	keys := OAuth1Keys{ConsumerKey: "ck-123456", ConsumerSecret: "cs-123456", Token: "tok-123456", TokenSecret: "ts-123456"}
+	keys := apiclient.OAuth1Credentials{ConsumerKey: "ck-123456", ConsumerSecret: "cs-123456", Token: "tok-123456", TokenSecret: "ts-123456"}
 	s.AddOAuth1(xapisim.OAuth1Credentials{ConsumerKey: keys.ConsumerKey, ConsumerSecret: keys.ConsumerSecret,
 		Token: keys.Token, TokenSecret: keys.TokenSecret, UserID: xapisim.DefaultUserID})
 	c, err := LoginOAuth1(context.Background(), keys, s.URL, nil, s.clock.Now)

@@ -16,9 +16,7 @@ func fetchMe(ctx context.Context, hc *http.Client, apiBase string) (apiclient.Us
 // oauth1Transport signs requests with k (OAuth 1.0a HMAC-SHA1), through
 // apiclient's one implementation, above a redactingTransport that removes
 // the keys and the signed Authorization header from every answer.
-func oauth1Transport(base http.RoundTripper, k OAuth1Keys) http.RoundTripper {
+func oauth1Transport(base http.RoundTripper, k apiclient.OAuth1Credentials) http.RoundTripper {
 	base = redactor(base, newSecretSet(k.ConsumerSecret, k.Token, k.TokenSecret))
-	return apiclient.OAuth1Transport(base, apiclient.OAuth1Credentials{
-		ConsumerKey: k.ConsumerKey, ConsumerSecret: k.ConsumerSecret, Token: k.Token, TokenSecret: k.TokenSecret,
-	})
+	return apiclient.OAuth1Transport(base, k)
 }

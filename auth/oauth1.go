@@ -3,6 +3,8 @@ package auth
 import (
 	"fmt"
 	"strings"
+
+	"github.com/bulkunfollow/bulkunfollow/apiclient"
 )
 
 // Environment variables of the OAuth 1.0a user-context method: an app's
@@ -17,26 +19,11 @@ const (
 	EnvAccessToken = "BULKUNFOLLOW_ACCESS_TOKEN"
 )
 
-// OAuth1Keys are OAuth 1.0a user-context credentials. They do not expire.
-type OAuth1Keys struct {
-	ConsumerKey, ConsumerSecret, Token, TokenSecret string
-}
-
-// String never shows the secrets.
-func (k OAuth1Keys) String() string { return "OAuth 1.0a keys" }
-
-// GoString never shows the secrets.
-func (k OAuth1Keys) GoString() string { return k.String() }
-
-func (k OAuth1Keys) complete() bool {
-	return k.ConsumerKey != "" && k.ConsumerSecret != "" && k.Token != "" && k.TokenSecret != ""
-}
-
 // OAuth1FromEnv reads the four BULKUNFOLLOW_OAUTH1_* variables. ok is
 // false when none is set; an error names the missing ones when only some
 // are (never a value).
-func OAuth1FromEnv(getenv func(string) string) (keys OAuth1Keys, ok bool, err error) {
-	keys = OAuth1Keys{
+func OAuth1FromEnv(getenv func(string) string) (keys apiclient.OAuth1Credentials, ok bool, err error) {
+	keys = apiclient.OAuth1Credentials{
 		ConsumerKey:    strings.TrimSpace(getenv(EnvOAuth1ConsumerKey)),
 		ConsumerSecret: strings.TrimSpace(getenv(EnvOAuth1ConsumerSecret)),
 		Token:          strings.TrimSpace(getenv(EnvOAuth1Token)),
@@ -53,19 +40,19 @@ func OAuth1FromEnv(getenv func(string) string) (keys OAuth1Keys, ok bool, err er
 	}
 	switch len(missing) {
 	case 4:
-		return OAuth1Keys{}, false, nil
+		return apiclient.OAuth1Credentials{}, false, nil
 	case 0:
 		for _, v := range []struct{ name, val string }{
 			{EnvOAuth1ConsumerKey, keys.ConsumerKey}, {EnvOAuth1ConsumerSecret, keys.ConsumerSecret},
 			{EnvOAuth1Token, keys.Token}, {EnvOAuth1TokenSecret, keys.TokenSecret},
 		} {
 			if err := CheckCredential(v.name, v.val); err != nil {
-				return OAuth1Keys{}, false, err
+				return apiclient.OAuth1Credentials{}, false, err
 			}
 		}
 		return keys, true, nil
 	}
-	return OAuth1Keys{}, false, &ConfigError{Msg: "OAuth 1.0a credentials are incomplete: set " + strings.Join(missing, ", ") + " too (all four are needed)"}
+	return apiclient.OAuth1Credentials{}, false, &ConfigError{Msg: "OAuth 1.0a credentials are incomplete: set " + strings.Join(missing, ", ") + " too (all four are needed)"}
 }
 
 // ConfigError is a setup mistake a person must fix (missing or partial

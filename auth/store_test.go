@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulkunfollow/bulkunfollow/apiclient"
 	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 )
 
@@ -361,7 +362,7 @@ func TestStoreCorruptFileIsNotQuoted(t *testing.T) {
 func TestCredentialNeverPrintsSecrets(t *testing.T) {
 	c := testCred("1", "one")
 	c.ConsumerSecret, c.TokenSecret = "consumer-secret-1", "token-secret-1"
-	k := OAuth1Keys{ConsumerKey: "ck-1", ConsumerSecret: "consumer-secret-1", Token: "tok-1", TokenSecret: "token-secret-1"}
+	k := apiclient.OAuth1Credentials{ConsumerKey: "ck-1", ConsumerSecret: "consumer-secret-1", Token: "tok-1", TokenSecret: "token-secret-1"}
 	out := fmt.Sprintf("%v %+v %#v %s %v %+v %#v", c, c, c, &c, []Credential{c}, k, k)
 	assertNoSecrets(t, out, c.AccessToken, c.RefreshToken, c.ClientSecret, c.ConsumerSecret, c.TokenSecret)
 	if !strings.Contains(out, "@one (1)") {
