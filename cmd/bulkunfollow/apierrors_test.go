@@ -269,3 +269,23 @@ func TestRetryKeepsEvidenceOfASentUnfollow(t *testing.T) {
 		t.Errorf("export --state done (the re-follow list) lacks %s:\n%s", target, out)
 	}
 }
+
+// TestRunUnauthorizedHint: X refusing the token (401) ends the run with
+// exit 1 and the one 401 hint (apiclient's), which names every way to
+// sign in again.
+func TestRunUnauthorizedHint(t *testing.T) {
+	x := newE2E(t, xapisim.Config{}, 3, 3, nil)
+	x.environ["BULKUNFOLLOW_ACCESS_TOKEN"] = "not-a-token-x-issued"
+	code, out := x.run(t, "--yes")
+	if code != exitPerson {
+		t.Fatalf("exit %d, want %d\n%s", code, exitPerson, out)
+	}
+	for _, want := range []string{"Hint:", "bulkunfollow auth login", "BULKUNFOLLOW_ACCESS_TOKEN", "OAuth 1.0a"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "Hint:") != 1 {
+		t.Errorf("want exactly one hint:\n%s", out)
+	}
+}

@@ -571,7 +571,9 @@ func apiStop(ctx context.Context, err error) error {
 	return withExit(exitPerson, err, hint)
 }
 
-// authHint says what to do about a credential problem.
+// authHint says what to do about a credential problem found before X
+// answered (auth's errors); X's own refusals carry apiclient's hint (one
+// source: apiclient.Error.Hint).
 func authHint(err error) string {
 	var h interface{ Hint() string }
 	if errors.As(err, &h) && h.Hint() != "" {
@@ -584,8 +586,6 @@ func authHint(err error) string {
 		return "sign in again: bulkunfollow auth login"
 	case errors.Is(err, auth.ErrNoCredentials):
 		return "sign in with bulkunfollow auth login, or set BULKUNFOLLOW_ACCESS_TOKEN or the BULKUNFOLLOW_OAUTH1_* variables (docs/auth.md)"
-	case apiclient.Classify(err) == apiclient.ClassUnauthorized:
-		return "X refused the credentials: sign in again with bulkunfollow auth login, or check BULKUNFOLLOW_ACCESS_TOKEN or the four BULKUNFOLLOW_OAUTH1_* keys, whichever you use"
 	}
 	return ""
 }
