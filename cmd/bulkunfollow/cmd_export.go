@@ -68,7 +68,8 @@ func runExport(ctx context.Context, e *env, args []string) (err error) {
 	fs := e.newFlagSet("export", "", `
 Write every target with its state and outcome, in input order: the record of
 what was done, and the list to re-follow from. Columns:
-`+strings.Join(exportColumns, ", ")+`
+`+strings.Join(exportColumns[:5], ", ")+`,
+`+strings.Join(exportColumns[5:], ", ")+`
 (docs/queue.md). CSV has a header row; JSON Lines has one object per target.
 With -o the file is written atomically (complete or not at all) and readable
 only by you (0600: it names the accounts you unfollowed); an interrupted export
