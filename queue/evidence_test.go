@@ -291,3 +291,28 @@ func TestSchema1RecordsStillDecode(t *testing.T) {
 		t.Errorf("schema-1 handle record = %+v, %v", r, err)
 	}
 }
+
+// TestUnmarkClearsTheMark: only a Record with Unmark clears the mark, and
+// a Record that both marks and unmarks keeps it.
+func TestUnmarkClearsTheMark(t *testing.T) {
+	q := newTestQueue(t)
+	q.mustImport("10")
+	mark := Result{State: Pending, MayHaveTakenEffect: true}
+	for _, step := range []struct {
+		r    Result
+		want bool
+	}{
+		{mark, true},
+		{Result{State: Pending, Unmark: true}, false},
+		{mark, true},
+		{Result{State: Pending, Unmark: true, MayHaveTakenEffect: true}, true},
+		{Result{State: Failed, Reason: ReasonNotFound, Unmark: true}, false},
+	} {
+		if err := q.Record(1, step.r); err != nil {
+			t.Fatal(err)
+		}
+		if tg, _ := q.Get(1); tg.MayHaveTakenEffect != step.want {
+			t.Fatalf("after %+v: marked %v, want %v", step.r, tg.MayHaveTakenEffect, step.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/bits"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -216,11 +217,17 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 	if sum.Added == 0 {
 		return nil
 	}
+	// The copy replaces the file the path leads to: through a symlink, the
+	// link stays and its target is replaced.
+	target := s.path
+	if r, err := filepath.EvalSymlinks(s.path); err == nil {
+		target = r
+	}
 	perm := os.FileMode(0o600)
-	if orig, err := os.Stat(s.path); err == nil {
+	if orig, err := os.Stat(target); err == nil {
 		perm = orig.Mode().Perm() // keep the queue's permissions
 	}
-	f, err := atomicfile.Create(s.path, perm)
+	f, err := atomicfile.Create(target, perm)
 	if err != nil {
 		return fmt.Errorf("copy queue: %w", err)
 	}
@@ -274,7 +281,7 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 		// removed) or after it, syncing the directory: then the new queue
 		// is in place and only the durability of the rename is in doubt.
 		// Carry on with the new file.
-		if now, serr := os.Stat(s.path); serr != nil || !os.SameFile(now, fi) {
+		if now, serr := os.Stat(target); serr != nil || !os.SameFile(now, fi) {
 			return fmt.Errorf("replace queue: %w", err)
 		}
 	}

@@ -276,7 +276,7 @@ func (s *Store) Record(seq uint64, r Result) error {
 			nw.attempts++
 		}
 		nw.updated = nanos(at)
-		nw.mayHaveTakenEffect = old.mayHaveTakenEffect || r.MayHaveTakenEffect
+		nw.mayHaveTakenEffect = (old.mayHaveTakenEffect && !r.Unmark) || r.MayHaveTakenEffect
 		if r.Reason != "" {
 			nw.reason = r.Reason
 		}

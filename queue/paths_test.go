@@ -73,3 +73,37 @@ func TestSnapshotFollowsTheFile(t *testing.T) {
 		t.Error("the snapshot of a hard link's other name is not the queue's")
 	}
 }
+
+// TestBigImportThroughSymlink: an import written as a copy of the queue
+// replaces the file a symlinked --queue leads to, not the link.
+func TestBigImportThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "data", "real.db")
+	os.Mkdir(filepath.Dir(real), 0o700)
+	s, err := Open(real, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	link := filepath.Join(dir, "link.db")
+	os.Symlink(real, link)
+	s, err = Open(link, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Import(t.Context(), []Source{textSource("l.txt", "1", "2", "3", "4")}, ImportOptions{InPlaceMax: 1}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced (%v)", err)
+	}
+	r, err := Open(real, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if c, _ := r.Counts(); c.Total != 4 {
+		t.Errorf("the real queue holds %d targets, want 4", c.Total)
+	}
+}

@@ -74,9 +74,10 @@ type Target struct {
 	FinishedAt time.Time // when it reached done, skipped or failed; zero while pending
 
 	// MayHaveTakenEffect: a request to unfollow this target may have
-	// reached the server (sent with no answer, or answered in a way that
-	// shows it acted). Once recorded it is never cleared, not by Record
-	// nor by Retry, so the target is never taken for "not following".
+	// reached the server (sent with no answer yet, or answered in a way
+	// that shows it acted or leaves it open). Retry keeps it; only a
+	// Record with Unmark clears it. A marked target is never taken for
+	// "not following".
 	MayHaveTakenEffect bool
 }
 
@@ -101,9 +102,14 @@ type Result struct {
 	CountAttempt bool
 	At           time.Time // when the answer arrived; zero = the store's clock
 	// MayHaveTakenEffect records that the request may have reached the
-	// server. It is sticky: false keeps what the target already had, true
-	// sets it for good (Target.MayHaveTakenEffect).
+	// server: true sets Target.MayHaveTakenEffect; false keeps what the
+	// target already had, unless Unmark.
 	MayHaveTakenEffect bool
+	// Unmark clears Target.MayHaveTakenEffect: the caller knows that no
+	// request for the target may have taken effect (the answer to the last
+	// one was read whole and says it did nothing, and the target was not
+	// marked before that request went out).
+	Unmark bool
 	// Meta keys written in the same transaction as the result (for example
 	// "ratelimit"), so a crash never separates the two. A nil value deletes.
 	Meta map[string][]byte

@@ -260,6 +260,7 @@ func (q *memQueue) Record(seq uint64, r queue.Result) error {
 		t.Last = &e
 	}
 	t.UpdatedAt = r.At
+	t.MayHaveTakenEffect = (t.MayHaveTakenEffect && !r.Unmark) || r.MayHaveTakenEffect // as queue.Store
 	if r.State.Finished() {
 		t.State, t.FinishedAt = r.State, r.At
 	}

@@ -322,7 +322,7 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 		r.gaveUp = 0 // X answered
 		w.observe(recv, reply.Observation, sent, false)
 		if !reply.Following {
-			return "", w.record(r, t, queue.Result{State: queue.Done, Reason: queue.ReasonUnfollowed, CountAttempt: true, At: recv}, OutcomeDone, nil)
+			return "", w.record(r, t, queue.Result{State: queue.Done, Reason: queue.ReasonUnfollowed, CountAttempt: true, MayHaveTakenEffect: true, At: recv}, OutcomeDone, nil)
 		}
 		// 200 but still following: not done. Try again after a backoff;
 		// give up when it persists.
@@ -413,9 +413,9 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 // markMayHaveTakenEffect is the one place a result learns that its request
 // may have reached X (f.MayHaveTakenEffect, decided by the API client): a
 // resumed run must then not take "not in the following list" to mean the
-// target was never followed. The queue keeps the mark for good
-// (queue.Result.MayHaveTakenEffect: through later answers and retry); the
-// reason says it until a later answer gives another.
+// target was never followed. The queue keeps the mark through later
+// answers and retry (record clears it only when nothing was ever
+// uncertain); the reason says it until a later answer gives another.
 func markMayHaveTakenEffect(res *queue.Result, f *Failure) {
 	if f == nil || !f.MayHaveTakenEffect {
 		return
@@ -494,6 +494,11 @@ func (w *Worker) observe(recv time.Time, o ratelimit.Observation, sent time.Time
 // ctx ended.
 func (w *Worker) record(r *run, t queue.Target, res queue.Result, out Outcome, f *Failure) error {
 	markMayHaveTakenEffect(&res, f)
+	// t is the target as it was before this request went out (the mark
+	// written just before sending is not in it): when this answer says the
+	// request did nothing and nothing before it was uncertain, the mark
+	// goes, so a target X refused is not taken for unfollowed later.
+	res.Unmark = !res.MayHaveTakenEffect && !t.MayHaveTakenEffect
 	st, err := json.Marshal(w.lim.State())
 	if err != nil {
 		return fmt.Errorf("encode limiter state: %w", err)

@@ -702,3 +702,36 @@ func TestUnreadableSavedStateIsReported(t *testing.T) {
 		})
 	}
 }
+
+// TestMarkFollowsTheAnswers: the mark written before each request stays
+// when an answer leaves the outcome uncertain (or X says it still
+// follows), and goes when the answer was read whole and says the request
+// did nothing and nothing before it was uncertain, so a target X refused
+// is never later taken for unfollowed. A crash between the two (here: the
+// abort) keeps it.
+func TestMarkFollowsTheAnswers(t *testing.T) {
+	for _, tt := range []struct {
+		steps []string
+		want  bool
+	}{
+		{[]string{"404"}, false},         // failed: not found, read whole
+		{[]string{"503", "404"}, false},  // X's 503 and a 404: never uncertain
+		{[]string{"cut", "404"}, true},   // the cut answer may have unfollowed it
+		{[]string{"reset", "503"}, true}, // no answer, then a 503: still uncertain
+		{[]string{"ok"}, true},           // done: X unfollowed it
+		{[]string{"following", "404"}, true},
+	} {
+		t.Run(strings.Join(tt.steps, ","), func(t *testing.T) {
+			clock := newClock()
+			q, _ := openQueue(t, clock, ids(1))
+			api := &fakeAPI{clock: clock, fn: script(clock, map[string][]string{"1001": tt.steps})}
+			w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Source: source, Clock: clock, MaxAttempts: 5})
+			if _, err := w.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if tg := targets(t, q)["1001"]; tg.MayHaveTakenEffect != tt.want {
+				t.Errorf("after %v: %s %q, marked %v; want marked %v", tt.steps, tg.State, tg.Reason, tg.MayHaveTakenEffect, tt.want)
+			}
+		})
+	}
+}

@@ -71,10 +71,7 @@ func (r reader) do(ctx context.Context, ep apiclient.Endpoint, what string, fn f
 				return err
 			}
 			r.windows.rejected(ep, err, r.clock.Now())
-			if err := r.waitWindow(ctx, ep, what); err != nil {
-				return err
-			}
-			continue // a window is no failure of the request: no try counted
+			continue // waited for at the top; a window is no failure of the request: no try counted
 		case apiclient.ClassTransient:
 			if attempt >= r.attempts {
 				return err
@@ -83,6 +80,9 @@ func (r reader) do(ctx context.Context, ep apiclient.Endpoint, what string, fn f
 			return err
 		}
 		d := worker.Backoff(attempt, readBackoffBase, readBackoffCap, nil)
+		if !r.deadline.IsZero() && r.clock.Now().Add(d).After(r.deadline) {
+			return err // no time left to try again before the deadline
+		}
 		r.log.Warn().Err(err).Str("request", what).Int("attempt", attempt).Dur("wait", d).Msg("request failed; trying again")
 		if err := r.clock.Sleep(ctx, d); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
