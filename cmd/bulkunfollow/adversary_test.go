@@ -178,14 +178,7 @@ func firstLine(s string) string {
 func TestAdversaryExportDoesNotReplaceASpecialFile(t *testing.T) {
 	dir := t.TempDir()
 	qp := filepath.Join(dir, "q.db")
-	q, err := queue.Open(qp, queue.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := q.Import(context.Background(), []queue.Source{{Name: "l", R: strings.NewReader("1700000000000000000\n")}}, queue.ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	q.Close()
+	seedQueue(t, qp)
 	fifo := filepath.Join(dir, "out.csv")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
@@ -242,14 +235,7 @@ func TestAdversaryFIFOQueueDoesNotHang(t *testing.T) {
 func TestAdversaryExportRefusesTheSidecarOfAnotherSpelling(t *testing.T) {
 	dir := t.TempDir()
 	qp := filepath.Join(dir, "q.db")
-	q, err := queue.Open(qp, queue.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := q.Import(context.Background(), []queue.Source{{Name: "l", R: strings.NewReader("1700000000000000000\n")}}, queue.ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	q.Close()
+	seedQueue(t, qp)
 	sidecar := qp + ".status"
 	before, err := os.ReadFile(sidecar)
 	if err != nil {

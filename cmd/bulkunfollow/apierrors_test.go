@@ -112,23 +112,13 @@ func TestRunOutcomeCountsMarkedFailed(t *testing.T) {
 // onNthDelete wraps a simulator handler: the n-th DELETE is answered by fn
 // (given the simulator's handler) instead.
 func onNthDelete(n int, fn func(h http.Handler, w http.ResponseWriter, r *http.Request)) func(http.Handler) http.Handler {
-	var mu sync.Mutex
-	count := 0
-	return func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodDelete {
-				mu.Lock()
-				count++
-				c := count
-				mu.Unlock()
-				if c == n {
-					fn(h, w, r)
-					return
-				}
-			}
-			h.ServeHTTP(w, r)
-		})
-	}
+	return countDeletes(func(c int, h http.Handler, w http.ResponseWriter, r *http.Request) bool {
+		if c != n {
+			return false
+		}
+		fn(h, w, r)
+		return true
+	})
 }
 
 // TestRunCutBodyIsNotSkippedNextRun: X applies an unfollow but its 200 is

@@ -139,56 +139,26 @@ func TestImportQueueInUse(t *testing.T) {
 	}
 }
 
-// TestImportKilled builds the binary, SIGKILLs an import of 300,000 ids
+// TestImportKilled SIGKILLs the real binary's import of 300,000 ids
 // while it writes, and checks the queue: it must hold exactly what it held
 // before, or the whole import (if the kill came too late), never a part.
 func TestImportKilled(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the binary; skipped with -short")
+		t.Skip("runs the built binary; skipped with -short")
 	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "bulkunfollow")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	qpath := filepath.Join(dir, "q.db")
-	first := writeFile(t, "first.txt", "1\n2\n@three\n")
-	if out, err := exec.Command(bin, "import", "--queue", qpath, first).CombinedOutput(); err != nil {
-		t.Fatalf("first import: %v\n%s", err, out)
-	}
-	var big bytes.Buffer
+	qpath := filepath.Join(t.TempDir(), "q.db")
 	r := rand.New(rand.NewPCG(7, 7))
 	const n = 300_000
-	for i := range n {
-		fmt.Fprintf(&big, "%d\n", uint64(1e18)+uint64(i)*1000+r.Uint64N(1000))
-	}
-	list := writeFile(t, "big.txt", big.String())
-
-	cmd := exec.Command(bin, "import", "--queue", qpath, list)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, lines, _, sawWriting := bigImportWriting(t, qpath, n, func(i int) uint64 { return uint64(1e18) + uint64(i)*1000 + r.Uint64N(1000) })
 	// The import says "writing" once everything is read and checked, just
 	// before its first write: kill it then.
-	lines := bufio.NewScanner(stderr)
-	sawWriting := false
-	for lines.Scan() {
-		if strings.Contains(lines.Text(), "writing") {
-			sawWriting = true
-			break
-		}
-	}
 	killedAt := time.Now()
 	cmd.Process.Signal(syscall.SIGKILL)
 	go func() {
 		for lines.Scan() {
 		}
 	}()
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if !sawWriting {
 		t.Fatalf("import never said it was writing (exit %v)", err)
 	}
@@ -269,35 +239,12 @@ func TestImportInterrupted(t *testing.T) {
 // queue as it was (or, if the signal came too late, the whole import), and
 // no temporary copy left.
 func TestImportSignalWhileWriting(t *testing.T) {
-	bin := builtBinary(t)
 	dir := t.TempDir()
 	qpath := filepath.Join(dir, "q.db")
-	first := writeFile(t, "first.txt", "1\n2\n@three\n")
-	if out, err := exec.Command(bin, "import", "--queue", qpath, first).CombinedOutput(); err != nil {
-		t.Fatalf("first import: %v\n%s", err, out)
-	}
-	var big bytes.Buffer
 	const n = 400_000
-	for i := range n {
-		fmt.Fprintf(&big, "%d\n", uint64(2e18)+uint64(i))
-	}
-	list := writeFile(t, "big.txt", big.String())
-	cmd := exec.Command(bin, "import", "--queue", qpath, list)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(stderr)
+	cmd, lines, before, _ := bigImportWriting(t, qpath, n, func(i int) uint64 { return uint64(2e18) + uint64(i) })
 	var said strings.Builder
-	for lines.Scan() {
-		said.WriteString(lines.Text() + "\n")
-		if strings.Contains(lines.Text(), "writing") {
-			break
-		}
-	}
+	said.WriteString(before)
 	cmd.Process.Signal(os.Interrupt)
 	for lines.Scan() {
 		said.WriteString(lines.Text() + "\n")
@@ -326,4 +273,39 @@ func TestImportSignalWhileWriting(t *testing.T) {
 			t.Errorf("left behind: %s", n)
 		}
 	}
+}
+
+// bigImportWriting imports 1, 2 and @three into a new queue at qpath with
+// the real binary, then starts an import of n ids (id(i)) and returns once
+// it says it is writing (or has ended without saying so: writing false),
+// with the lines it said until then and a scanner for the rest.
+func bigImportWriting(t *testing.T, qpath string, n int, id func(i int) uint64) (cmd *exec.Cmd, lines *bufio.Scanner, said string, writing bool) {
+	t.Helper()
+	bin := builtBinary(t)
+	first := writeFile(t, "first.txt", "1\n2\n@three\n")
+	if out, err := exec.Command(bin, "import", "--queue", qpath, first).CombinedOutput(); err != nil {
+		t.Fatalf("first import: %v\n%s", err, out)
+	}
+	var big bytes.Buffer
+	for i := range n {
+		fmt.Fprintf(&big, "%d\n", id(i))
+	}
+	list := writeFile(t, "big.txt", big.String())
+	cmd = exec.Command(bin, "import", "--queue", qpath, list)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines = bufio.NewScanner(stderr)
+	var b strings.Builder
+	for lines.Scan() {
+		b.WriteString(lines.Text() + "\n")
+		if strings.Contains(lines.Text(), "writing") {
+			return cmd, lines, b.String(), true
+		}
+	}
+	return cmd, lines, b.String(), false
 }

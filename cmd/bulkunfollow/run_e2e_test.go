@@ -157,6 +157,18 @@ func (x *e2e) importList(t *testing.T, lines []string) {
 // onDelete wraps a simulator handler: fn runs before the n-th DELETE
 // (1-based) is served, once for each n in at.
 func onDelete(fn func(n int), at ...int) func(http.Handler) http.Handler {
+	return countDeletes(func(n int, _ http.Handler, _ http.ResponseWriter, _ *http.Request) bool {
+		if slices.Contains(at, n) {
+			fn(n)
+		}
+		return false
+	})
+}
+
+// countDeletes wraps a simulator handler, numbering its DELETEs (1-based):
+// answer sees each one first and returns true when it answered it itself;
+// otherwise the simulator serves it.
+func countDeletes(answer func(n int, h http.Handler, w http.ResponseWriter, r *http.Request) bool) func(http.Handler) http.Handler {
 	var mu sync.Mutex
 	count := 0
 	return func(h http.Handler) http.Handler {
@@ -166,10 +178,8 @@ func onDelete(fn func(n int), at ...int) func(http.Handler) http.Handler {
 				count++
 				n := count
 				mu.Unlock()
-				for _, a := range at {
-					if a == n {
-						fn(n)
-					}
+				if answer(n, h, w, r) {
+					return
 				}
 			}
 			h.ServeHTTP(w, r)
