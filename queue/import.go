@@ -178,7 +178,7 @@ func (s *Store) DiscardIfEmpty() (bool, error) {
 			return false, fmt.Errorf("discard queue: %w", rmErr)
 		}
 	}
-	os.Remove(statusPath(s.path))
+	os.Remove(s.snapPath)
 	if cerr != nil {
 		return true, fmt.Errorf("discard queue: %w", cerr)
 	}

@@ -184,7 +184,7 @@ func (s *Store) writeSnapshot(st Status, active bool) {
 	if err != nil {
 		return
 	}
-	atomicfile.WriteFile(statusPath(s.path), append(b, '\n'), 0o600)
+	atomicfile.WriteFile(s.snapPath, append(b, '\n'), 0o600)
 }
 
 // readSnapshot reads PATH.status.

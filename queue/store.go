@@ -153,6 +153,7 @@ type Store struct {
 
 	snapMu   sync.Mutex // serialises status snapshot writes
 	snapTxid int        // transaction of the last snapshot written
+	snapPath string     // the status snapshot (statusPath, resolved once at Open)
 }
 
 // Open opens the queue file at path, creating it unless opts.ReadOnly. A
@@ -170,7 +171,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Store{path: path, opts: opts, now: now, pid: os.Getpid()}
+	s := &Store{path: path, opts: opts, now: now, pid: os.Getpid(), snapPath: statusPath(path)}
 	db, err := openBolt(path, opts.ReadOnly, opts.Timeout)
 	if err != nil {
 		return nil, err

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -148,9 +147,9 @@ leaves no file and no temporary file behind. -o may not name the queue itself.`,
 // write over the queue at queuePath or one of its files, whatever the
 // spelling, symlink or hard link: exit 2, before anything is written.
 func refuseQueueOutput(command, flag, out, queuePath, example string) error {
-	if fi, err := os.Stat(out); err == nil && !fi.Mode().IsRegular() {
+	if errors.Is(atomicfile.CheckTarget(out), atomicfile.ErrNotRegular) {
 		// A pipe, a device (-o /dev/stdout) or a directory: the atomic
-		// writer would rename a file over it; refuse before writing.
+		// writer never renames a file over one.
 		return usageErrorf("%s: %s %s is not a regular file; nothing was written", command, flag, out).
 			withHint(fmt.Sprintf("name a file, e.g. %s %s (export writes to standard output without -o)", flag, example))
 	}

@@ -47,7 +47,7 @@ type File struct {
 // caller writes it and then calls Commit, or Abort to throw it away. Abort
 // after Commit does nothing, so `defer f.Abort()` is always safe.
 func Create(path string, perm fs.FileMode) (*File, error) {
-	if err := checkTarget(path); err != nil {
+	if err := CheckTarget(path); err != nil {
 		return nil, err
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), TempPattern(path))
@@ -66,10 +66,12 @@ func Create(path string, perm fs.FileMode) (*File, error) {
 	return &File{File: f, target: path}, nil
 }
 
-// checkTarget refuses a target that is not a regular file, nor missing,
-// nor a symlink to a regular file or to nothing. A symlink itself is
-// replaced on Commit, never written through.
-func checkTarget(path string) error {
+// CheckTarget refuses a target that is not a regular file, nor missing,
+// nor a symlink to a regular file or to nothing (ErrNotRegular). A symlink
+// itself is replaced on Commit, never written through. Create checks it;
+// a caller that writes much later (a metrics file at the end of a run)
+// checks it up front too.
+func CheckTarget(path string) error {
 	fi, err := os.Stat(path) // through a symlink: /dev/stdout is one
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
