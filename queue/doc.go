@@ -11,8 +11,8 @@
 //   - Only one process writes a queue at a time; a second one fails fast
 //     with an error naming the file instead of waiting.
 //   - Every finished target keeps when and what the server answered.
-//   - A result and the meta keys that go with it (Result.Meta, e.g. the
-//     rate-limit window) are written in one transaction.
+//   - A result and the run's state that goes with it (Result.Run: the
+//     rate-limit window, the request in flight) are written in one transaction.
 //   - While a process holds the queue for writing, PATH.status (an atomic
 //     JSON snapshot refreshed after every commit) lets ReadStatus report
 //     without the lock.

@@ -252,7 +252,7 @@ func (s *Store) scanIndex(name []byte, after uint64, limit int) ([]Target, error
 }
 
 // Record writes the outcome of an attempt on pending target seq, and
-// r.Meta, in one transaction. A Pending result records the attempt and
+// r.Run, in one transaction. A Pending result records the attempt and
 // keeps the target pending; any other state finishes it. Recording on a
 // target that is not pending fails with ErrNotPending.
 func (s *Store) Record(seq uint64, r Result) error {
@@ -294,7 +294,10 @@ func (s *Store) Record(seq uint64, r Result) error {
 		if err := put(tx, seq, &old, &nw); err != nil {
 			return err
 		}
-		return putMeta(tx, r.Meta)
+		if r.Run != nil {
+			return r.Run.put(tx)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("record result: %w", err)
@@ -596,8 +599,8 @@ func (s *Store) BindAccount(id, username string) error {
 	return nil
 }
 
-// Meta returns the value of a caller's key (nil if unset).
-func (s *Store) Meta(key string) ([]byte, error) {
+// meta returns the value of a run-state key (nil if unset).
+func (s *Store) meta(key string) ([]byte, error) {
 	var v []byte
 	err := s.view(func(tx *bbolt.Tx) error {
 		if b := tx.Bucket(bMeta).Get([]byte(key)); b != nil {
@@ -611,8 +614,8 @@ func (s *Store) Meta(key string) ([]byte, error) {
 	return v, nil
 }
 
-// SetMeta sets a caller's key; a nil value deletes it.
-func (s *Store) SetMeta(key string, v []byte) error {
+// setMeta sets a run-state key; a nil value deletes it.
+func (s *Store) setMeta(key string, v []byte) error {
 	err := s.update(func(tx *bbolt.Tx) error { return putMeta(tx, map[string][]byte{key: v}) })
 	if err != nil {
 		return fmt.Errorf("set meta: %w", err)

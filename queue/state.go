@@ -110,9 +110,9 @@ type Result struct {
 	// one was read whole and says it did nothing, and the target was not
 	// marked before that request went out).
 	Unmark bool
-	// Meta keys written in the same transaction as the result (for example
-	// "ratelimit"), so a crash never separates the two. A nil value deletes.
-	Meta map[string][]byte
+	// Run is the run's state written in the same transaction as the
+	// result (nil: none), so a crash never separates the two.
+	Run *RunState
 }
 
 // Counts is how many targets are in each state. Unresolved counts the

@@ -132,7 +132,7 @@ func (s *Store) statusTx(tx *bbolt.Tx) Status {
 			st.LastRun = &r
 		}
 	}
-	if v := tx.Bucket(bMeta).Get([]byte(MetaRateLimit)); v != nil && json.Valid(v) {
+	if v := tx.Bucket(bMeta).Get([]byte(metaRateLimit)); v != nil && json.Valid(v) {
 		st.RateLimit = json.RawMessage(append([]byte(nil), v...))
 	}
 	return st

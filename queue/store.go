@@ -35,7 +35,7 @@ const DefaultTimeout = time.Second
 // as the records it indexes (see put).
 var (
 	bSys        = []byte("sys")        // schema, counters, account, last run
-	bMeta       = []byte("meta")       // caller's keys (Meta/SetMeta, Result.Meta)
+	bMeta       = []byte("meta")       // a run's state (runstate.go, Result.Run)
 	bTargets    = []byte("targets")    // seq (8-byte BE) -> rec
 	bIDs        = []byte("ids")        // id (8-byte BE) -> seq (uvarint)
 	bHandles    = []byte("handles")    // lowercased handle -> seq (uvarint)

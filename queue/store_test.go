@@ -390,7 +390,7 @@ func TestRecord(t *testing.T) {
 	t0 := q.clock.Now()
 	// A transient error: attempt counted, still pending, meta in the same transaction.
 	err := q.Record(1, Result{State: Pending, CountAttempt: true, Err: &ErrorInfo{Status: 503, Title: "Service Unavailable"},
-		Meta: map[string][]byte{"ratelimit": []byte(`{"remaining":3}`)}})
+		Run: &RunState{Limiter: []byte(`{"remaining":3}`), Sending: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,8 +398,8 @@ func TestRecord(t *testing.T) {
 	if tg.State != Pending || tg.Attempts != 1 || tg.Last == nil || tg.Last.Status != 503 || !tg.UpdatedAt.Equal(t0) || !tg.FinishedAt.IsZero() {
 		t.Errorf("after transient error: %+v", tg)
 	}
-	if v, _ := q.Meta("ratelimit"); string(v) != `{"remaining":3}` {
-		t.Errorf("meta = %q", v)
+	if v, _ := q.LimiterState(); string(v) != `{"remaining":3}` || q.Sending() != 1 {
+		t.Errorf("run state = %q, sending %d", v, q.Sending())
 	}
 	// A window-limited 429: not counted.
 	if err := q.Record(1, Result{State: Pending, Err: &ErrorInfo{Status: 429}}); err != nil {
@@ -407,15 +407,16 @@ func TestRecord(t *testing.T) {
 	}
 	q.clock.Advance(time.Hour)
 	at := q.clock.Now().Add(-time.Second)
-	if err := q.Record(1, Result{State: Done, Reason: "unfollowed", CountAttempt: true, At: at, Meta: map[string][]byte{"ratelimit": nil}}); err != nil {
+	if err := q.Record(1, Result{State: Done, Reason: "unfollowed", CountAttempt: true, At: at, Run: &RunState{GaveUp: 2}}); err != nil {
 		t.Fatal(err)
 	}
 	tg, _ = q.Get(1)
 	if tg.State != Done || tg.Attempts != 2 || tg.Last != nil || tg.Reason != "unfollowed" || !tg.FinishedAt.Equal(at) {
 		t.Errorf("after done: %+v", tg)
 	}
-	if v, _ := q.Meta("ratelimit"); v != nil {
-		t.Errorf("meta not deleted: %q", v)
+	// A nil Limiter leaves the saved state; Sending 0 says no request is in flight.
+	if v, _ := q.LimiterState(); string(v) != `{"remaining":3}` || q.Sending() != 0 || q.GaveUp() != 2 {
+		t.Errorf("run state after done = %q, sending %d, gave up %d", v, q.Sending(), q.GaveUp())
 	}
 	if err := q.Record(1, Result{State: Done}); !errors.Is(err, ErrNotPending) {
 		t.Errorf("record on done target: %v, want ErrNotPending", err)
@@ -593,7 +594,7 @@ func TestAccountMetaLastRun(t *testing.T) {
 	if err := q.BindAccount("x", ""); err == nil {
 		t.Error("BindAccount with a bad id succeeded")
 	}
-	if err := q.SetMeta("k", []byte("v")); err != nil {
+	if err := q.SetReadWindows([]byte(`{"users/me":{}}`)); err != nil {
 		t.Fatal(err)
 	}
 	run := RunInfo{PID: 7, Started: q.clock.Now().UTC(), Outcome: "stopped", ExitCode: 75, Done: 3, Message: "signal"}
@@ -604,11 +605,11 @@ func TestAccountMetaLastRun(t *testing.T) {
 	if id, name, _ := q.Account(); id != "42" || name != "me2" {
 		t.Errorf("Account after reopen = %q, %q", id, name)
 	}
-	if v, _ := q.Meta("k"); string(v) != "v" {
-		t.Errorf("Meta = %q", v)
+	if v, _ := q.ReadWindows(); string(v) != `{"users/me":{}}` {
+		t.Errorf("ReadWindows = %q", v)
 	}
-	if v, _ := q.Meta("missing"); v != nil {
-		t.Errorf("missing Meta = %q", v)
+	if v, _ := q.LimiterState(); v != nil {
+		t.Errorf("LimiterState never saved = %q", v)
 	}
 	got, err := q.LastRun()
 	if err != nil || got == nil || !got.Started.Equal(run.Started) || got.Outcome != "stopped" || got.ExitCode != 75 || got.Done != 3 {
@@ -712,7 +713,7 @@ func TestReadStatus(t *testing.T) {
 	q := newTestQueue(t)
 	q.mustImport("1", "2", "3", "@x")
 	q.BindAccount("42", "me")
-	q.Record(1, Result{State: Done, Meta: map[string][]byte{MetaRateLimit: []byte(`{"reset":"2026-03-01T12:15:00Z","remaining":0}`)}})
+	q.Record(1, Result{State: Done, Run: &RunState{Limiter: []byte(`{"reset":"2026-03-01T12:15:00Z","remaining":0}`)}})
 	q.SetLastRun(RunInfo{PID: 1, Started: q.clock.Now().UTC(), Outcome: "finished"})
 
 	// While the queue is held, status comes from the snapshot.
@@ -925,7 +926,7 @@ func TestStatusStableUntilChange(t *testing.T) {
 	if _, err := s.Retry(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetMeta("x", []byte("1")); err != nil {
+	if err := s.SetLastSuccess(time.Unix(1, 0)); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

@@ -1,7 +1,5 @@
 package queue
 
-import "strconv"
-
 // The queue owns the words its callers store in it: the reasons a target
 // is recorded with (status and export show them; a resumed run reads some
 // of them back) and the meta keys that hold a run's state. Every package
@@ -28,36 +26,23 @@ const (
 	ReasonStillFollowing = "still following"
 )
 
-// Meta keys: a run's state, written in the same transaction as the result
-// it belongs to (Result.Meta) or with SetMeta.
+// The meta keys that hold a run's state. Only this package spells them:
+// callers use the typed accessors in runstate.go.
 const (
-	// MetaRateLimit holds the unfollow limiter's state (JSON of
+	// metaRateLimit holds the unfollow limiter's state (JSON of
 	// ratelimit.State); status shows it as "ratelimit".
-	MetaRateLimit = "ratelimit"
-	// MetaSending holds the seq (decimal) of the target whose request went
+	metaRateLimit = "ratelimit"
+	// metaSending holds the seq (decimal) of the target whose request went
 	// out last; its answer deletes it.
-	MetaSending = "sending"
-	// MetaGaveUp holds how many targets in a row were given up on transient
+	metaSending = "sending"
+	// metaGaveUp holds how many targets in a row were given up on transient
 	// errors with no answer from X since (absent: none).
-	MetaGaveUp = "gave_up"
-	// MetaTotals holds lifetime counts over every run (JSON), for the
-	// metrics file's counters.
-	MetaTotals = "totals"
-	// MetaLastSuccess holds when a run last did its work (RFC 3339).
-	MetaLastSuccess = "last_success"
-	// MetaReadWindows holds the read endpoints' limiter states (JSON:
+	metaGaveUp = "gave_up"
+	// metaTotals holds lifetime counts over every run (JSON of Totals).
+	metaTotals = "totals"
+	// metaLastSuccess holds when a run last did its work (RFC 3339).
+	metaLastSuccess = "last_success"
+	// metaReadWindows holds the read endpoints' limiter states (JSON:
 	// endpoint → ratelimit.State), saved when a run ends.
-	MetaReadWindows = "read_windows"
+	metaReadWindows = "read_windows"
 )
-
-// Sending is the target whose request went out last and whose answer was
-// never recorded (MetaSending; 0: none or unreadable): if a run died
-// then, that request may have taken effect.
-func (s *Store) Sending() uint64 {
-	raw, err := s.Meta(MetaSending)
-	if err != nil || len(raw) == 0 {
-		return 0
-	}
-	seq, _ := strconv.ParseUint(string(raw), 10, 64)
-	return seq
-}

@@ -23,7 +23,7 @@
 //     RequestTimeout, the deadline and Options.Abort) and the queue's
 //     writes take no context.
 //   - The limiter's state is written with every result (queue meta
-//     queue.MetaRateLimit, same transaction) and before every request, and restored
+//     queue.RunState, same transaction) and before every request, and restored
 //     when Run starts: restarts and crashes do not re-spend a window.
 //   - No wait is started that would end after Options.Deadline; no request
 //     is started at or after it.

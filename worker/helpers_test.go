@@ -196,7 +196,9 @@ func newWorker(t *testing.T, q worker.Queue, api worker.API, lim *ratelimit.Limi
 type memQueue struct {
 	mu      sync.Mutex
 	targets []queue.Target // by seq-1
-	meta    map[string][]byte
+	limiter []byte // as queue.Store's run state
+	sending uint64
+	gaveUp  int
 	records int
 	// failRecord, when set, is asked before each Record of a result (n:
 	// 1-based count of those; the marks written before sending are not
@@ -206,7 +208,7 @@ type memQueue struct {
 }
 
 func newMemQueue(ids []string) *memQueue {
-	q := &memQueue{meta: map[string][]byte{}}
+	q := &memQueue{}
 	for i, id := range ids {
 		q.targets = append(q.targets, queue.Target{Seq: uint64(i + 1), ID: id, State: queue.Pending})
 	}
@@ -236,7 +238,7 @@ func (q *memQueue) Pending(after uint64, limit int) ([]queue.Target, error) {
 func (q *memQueue) Record(seq uint64, r queue.Result) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	sending := r.Meta[queue.MetaSending] != nil // the mark before a request (a result deletes the key)
+	sending := r.Run != nil && r.Run.Sending != 0 // the mark before a request (a result clears it)
 	if !sending {
 		q.calls++
 	}
@@ -264,28 +266,39 @@ func (q *memQueue) Record(seq uint64, r queue.Result) error {
 	if r.State.Finished() {
 		t.State, t.FinishedAt = r.State, r.At
 	}
-	for k, v := range r.Meta {
-		if v == nil {
-			delete(q.meta, k) // as queue.Store: a nil value deletes
-			continue
+	if r.Run != nil { // as queue.Store
+		if r.Run.Limiter != nil {
+			q.limiter = append([]byte(nil), r.Run.Limiter...)
 		}
-		q.meta[k] = append([]byte(nil), v...)
+		q.sending, q.gaveUp = r.Run.Sending, r.Run.GaveUp
 	}
 	q.records++
 	return nil
 }
 
-func (q *memQueue) Meta(key string) ([]byte, error) {
+func (q *memQueue) LimiterState() ([]byte, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.meta[key], nil
+	return q.limiter, nil
 }
 
-func (q *memQueue) SetMeta(key string, v []byte) error {
+func (q *memQueue) SetLimiterState(v []byte) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.meta[key] = append([]byte(nil), v...)
+	q.limiter = append([]byte(nil), v...)
 	return nil
+}
+
+func (q *memQueue) GaveUp() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.gaveUp
+}
+
+func (q *memQueue) Sending() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.sending
 }
 
 func (q *memQueue) Counts() (queue.Counts, error) {

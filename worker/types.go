@@ -28,9 +28,10 @@ type Reply struct {
 type Queue interface {
 	Next() (queue.Target, bool, error)
 	Record(seq uint64, r queue.Result) error
-	Meta(key string) ([]byte, error)
-	SetMeta(key string, v []byte) error
 	Counts() (queue.Counts, error)
+	LimiterState() ([]byte, error)
+	SetLimiterState(state []byte) error
+	GaveUp() int
 }
 
 // Clock is the worker's time source. Sleep returns ctx's error if ctx ends

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -149,10 +148,8 @@ func (w *Worker) Run(ctx context.Context) (Summary, error) {
 // restore loads the limiter's state and the outage streak saved by the last
 // run.
 func (w *Worker) restore(r *run) error {
-	if b, err := w.q.Meta(queue.MetaGaveUp); err == nil && len(b) > 0 {
-		r.gaveUp, _ = strconv.Atoi(string(b))
-	}
-	b, err := w.q.Meta(queue.MetaRateLimit)
+	r.gaveUp = w.q.GaveUp()
+	b, err := w.q.LimiterState()
 	if err != nil {
 		return fmt.Errorf("load limiter state: %w", err)
 	}
@@ -222,7 +219,7 @@ func (w *Worker) step(ctx context.Context, r *run) (StopReason, error) {
 	}
 	sending := queue.Result{
 		State: queue.Pending, MayHaveTakenEffect: true, At: sent,
-		Meta: map[string][]byte{queue.MetaRateLimit: st, queue.MetaSending: strconv.AppendUint(nil, t.Seq, 10)},
+		Run: &queue.RunState{Limiter: st, Sending: t.Seq, GaveUp: r.gaveUp},
 	}
 	if err := w.q.Record(t.Seq, sending); err != nil {
 		return "", fmt.Errorf("save the target being sent: %w", err)
@@ -506,10 +503,7 @@ func (w *Worker) record(r *run, t queue.Target, res queue.Result, out Outcome, f
 	// The answer is in: the request is no longer in flight. The streak of
 	// targets given up on transient errors is kept with it, so an outage
 	// that spans runs does not fail one more target per run.
-	res.Meta = map[string][]byte{queue.MetaRateLimit: st, queue.MetaSending: nil, queue.MetaGaveUp: nil}
-	if r.gaveUp > 0 {
-		res.Meta[queue.MetaGaveUp] = strconv.AppendInt(nil, int64(r.gaveUp), 10)
-	}
+	res.Run = &queue.RunState{Limiter: st, GaveUp: r.gaveUp}
 	if err := w.q.Record(t.Seq, res); err != nil {
 		return fmt.Errorf("record target %d: %w", t.Seq, err)
 	}
@@ -544,7 +538,7 @@ func (w *Worker) saveLimiter() error {
 	if err != nil {
 		return fmt.Errorf("encode limiter state: %w", err)
 	}
-	if err := w.q.SetMeta(queue.MetaRateLimit, st); err != nil {
+	if err := w.q.SetLimiterState(st); err != nil {
 		return fmt.Errorf("save limiter state: %w", err)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -414,7 +415,7 @@ func TestCancelWritesInFlight(t *testing.T) {
 		t.Fatalf("summary %+v; 1002 is %s", sum, got["1002"].State)
 	}
 	// The limiter state saved with the last result counts both requests.
-	b, _ := q.Meta(queue.MetaRateLimit)
+	b, _ := q.LimiterState()
 	if st := decodeState(t, b); st.Window == nil || st.Window.Remaining != 40 || len(st.Daily) == 0 {
 		t.Fatalf("saved limiter state %+v", st)
 	}
@@ -548,7 +549,7 @@ func TestLimiterSavedBeforeSend(t *testing.T) {
 	q := newMemQueue(ids(3))
 	api := &fakeAPI{clock: clock}
 	api.fn = func(_ context.Context, target string, n int) (worker.Reply, error) {
-		b, _ := q.Meta(queue.MetaRateLimit)
+		b, _ := q.LimiterState()
 		st := decodeState(t, b)
 		var used int64
 		for _, d := range st.Daily {
@@ -573,8 +574,7 @@ func TestSendingSavedBeforeSend(t *testing.T) {
 	api := &fakeAPI{clock: clock}
 	var seen []string
 	api.fn = func(_ context.Context, target string, n int) (worker.Reply, error) {
-		b, _ := q.Meta(queue.MetaSending)
-		seen = append(seen, string(b))
+		seen = append(seen, strconv.FormatUint(q.Sending(), 10))
 		return answer(clock, target, "ok")
 	}
 	w := newWorker(t, q, api, newLimiter(t, ratelimit.Config{}), worker.Options{Clock: clock})
@@ -585,8 +585,8 @@ func TestSendingSavedBeforeSend(t *testing.T) {
 		t.Errorf("saved target during each request = %q, want 1,2,3", got)
 	}
 	// Once its answer is recorded, no request is "sent, outcome unknown".
-	if b, _ := q.Meta(queue.MetaSending); b != nil {
-		t.Errorf("after the run the target being sent is still %q", b)
+	if n := q.Sending(); n != 0 {
+		t.Errorf("after the run the target being sent is still %d", n)
 	}
 }
 
@@ -686,7 +686,7 @@ func TestUnreadableSavedStateIsReported(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			clock := newClock()
 			q := newMemQueue(ids(2))
-			if err := q.SetMeta(queue.MetaRateLimit, []byte(raw)); err != nil {
+			if err := q.SetLimiterState([]byte(raw)); err != nil {
 				t.Fatal(err)
 			}
 			api := &fakeAPI{clock: clock, fn: script(clock, nil)}

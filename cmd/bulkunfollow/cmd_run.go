@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -231,7 +230,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	if err != nil {
 		return usageErrorf("rate limiter: %v", err)
 	}
-	if raw, err := q.Meta(queue.MetaRateLimit); err == nil {
+	if raw, err := q.LimiterState(); err == nil {
 		_ = lim.RestoreJSON(raw) // a stale or foreign state only costs a slower start
 	}
 	counts, err := q.Counts()
@@ -350,36 +349,6 @@ func checkAccount(q *queue.Store, me apiclient.User) error {
 	return nil
 }
 
-// totals are the lifetime counts kept in the queue.
-type totals struct {
-	Sent        uint64 `json:"sent"`
-	RateLimited uint64 `json:"rate_limited"`
-}
-
-func readTotals(q *queue.Store) (totals, error) {
-	var t totals
-	raw, err := q.Meta(queue.MetaTotals)
-	if err != nil || len(raw) == 0 {
-		return t, err
-	}
-	return t, json.Unmarshal(raw, &t)
-}
-
-// addTotals adds a finished run's requests and 429s to the queue's totals.
-func addTotals(q *queue.Store, sum worker.Summary) error {
-	t, err := readTotals(q)
-	if err != nil {
-		return err
-	}
-	t.Sent += uint64(sum.Sent)
-	t.RateLimited += uint64(sum.RateLimited)
-	raw, err := json.Marshal(t)
-	if err != nil {
-		return err
-	}
-	return q.SetMeta(queue.MetaTotals, raw)
-}
-
 // metrics gathers what --metrics-file reports.
 func (rep runReport) metrics(c queue.Counts, sum worker.Summary, info queue.RunInfo, st ratelimit.Status) runMetrics {
 	m := runMetrics{
@@ -389,10 +358,8 @@ func (rep runReport) metrics(c queue.Counts, sum worker.Summary, info queue.RunI
 		RunEnd: info.Ended, ExitCode: info.ExitCode,
 		DailyUsed: st.DailyUsed, DailyCap: st.DailyCap,
 	}
-	if raw, err := rep.q.Meta(queue.MetaLastSuccess); err == nil && len(raw) > 0 {
-		m.LastSuccess, _ = time.Parse(time.RFC3339Nano, string(raw))
-	}
-	if t, err := readTotals(rep.q); err == nil {
+	m.LastSuccess, _ = rep.q.LastSuccess()
+	if t, err := rep.q.Totals(); err == nil {
 		// The stored totals include this run once it has ended.
 		m.TotalsKnown, m.SentTotal, m.RateLimitedTotal = true, t.Sent, t.RateLimited
 		if info.Ended.IsZero() {
@@ -453,12 +420,12 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 		log.Warn().Err(err).Msg("could not record the run in the queue")
 	}
 	if sum.Sent > 0 || sum.RateLimited > 0 {
-		if err := addTotals(q, sum); err != nil {
+		if err := q.AddTotals(sum.Sent, sum.RateLimited); err != nil {
 			log.Warn().Err(err).Msg("could not record the run's totals in the queue")
 		}
 	}
 	if code == exitOK || code == exitFailures || code == exitTempFail {
-		if err := q.SetMeta(queue.MetaLastSuccess, []byte(info.Ended.UTC().Format(time.RFC3339Nano))); err != nil {
+		if err := q.SetLastSuccess(info.Ended); err != nil {
 			log.Warn().Err(err).Msg("could not record the run in the queue")
 		}
 	}

@@ -99,7 +99,7 @@ func TestStatusWhileARunHoldsTheQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Record(4, queue.Result{State: queue.Done, Meta: map[string][]byte{queue.MetaRateLimit: state}}); err != nil {
+	if err := s.Record(4, queue.Result{State: queue.Done, Run: &queue.RunState{Limiter: state}}); err != nil {
 		t.Fatal(err)
 	}
 	code, stdout, stderr := runCLI(t, env, "", "status")

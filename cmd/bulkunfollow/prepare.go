@@ -177,7 +177,7 @@ func (w *readWindows) observe(ep apiclient.Endpoint, r apiclient.RateInfo) {
 // restore loads the states saved by the last run; a missing or stale
 // state only costs a request.
 func (w *readWindows) restore(q *queue.Store) {
-	raw, err := q.Meta(queue.MetaReadWindows)
+	raw, err := q.ReadWindows()
 	if err != nil || len(raw) == 0 {
 		return
 	}
@@ -204,7 +204,7 @@ func (w *readWindows) save(q *queue.Store) error {
 	if err != nil {
 		return err
 	}
-	return q.SetMeta(queue.MetaReadWindows, b)
+	return q.SetReadWindows(b)
 }
 
 // rejected tells ep's limiter that X refused a request with a window 429.

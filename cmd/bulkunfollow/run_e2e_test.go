@@ -904,13 +904,15 @@ func (x *e2e) image(t *testing.T) dryRunImage {
 		t.Fatal(err)
 	}
 	img.meta = map[string]string{}
-	for _, k := range []string{"ratelimit", "sending", queue.MetaLastSuccess} {
-		v, err := q.Meta(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img.meta[k] = string(v)
+	lim, err := q.LimiterState()
+	if err != nil {
+		t.Fatal(err)
 	}
+	last, err := q.LastSuccess()
+	if err != nil {
+		t.Fatal(err)
+	}
+	img.meta["limiter"], img.meta["sending"], img.meta["last_success"] = string(lim), fmt.Sprint(q.Sending()), last.String()
 	st, err := q.Status()
 	if err != nil {
 		t.Fatal(err)
