@@ -196,7 +196,7 @@ func newWorker(t *testing.T, q worker.Queue, api worker.API, lim *ratelimit.Limi
 type memQueue struct {
 	mu      sync.Mutex
 	targets []queue.Target // by seq-1
-	limiter []byte // as queue.Store's run state
+	limiter []byte         // as queue.Store's run state
 	sending uint64
 	gaveUp  int
 	records int
