@@ -324,6 +324,34 @@ func (e *Error) aboutTarget() bool {
 	return id == "" || id == e.Target
 }
 
+// RefusesTarget reports whether a refusal (403, or 400 invalid-request)
+// concerns only the unfollow's target, so the next target may well
+// succeed: X named the target, and the problem is not one that always
+// concerns the account or the app (unsupported authentication, a client
+// not allowed, a suspended account, a usage cap, credits, an invalid
+// request). Any other refusal stops a run: it would refuse every target.
+func (e *Error) RefusesTarget() bool {
+	switch e.Problem.Name() {
+	case "unsupported-authentication", "client-forbidden", "user-suspended", "invalid-request":
+		return false
+	}
+	if isQuotaName(e.Problem.Name()) {
+		return false
+	}
+	if e.namesTarget() {
+		return true
+	}
+	if e.Target == "" {
+		return false
+	}
+	for _, l := range e.Legacy {
+		if mentionsID(l.Message, e.Target) {
+			return true
+		}
+	}
+	return mentionsID(e.Problem.Title, e.Target)
+}
+
 // namesTarget reports whether the answer names the target: a problem (top
 // level or an "errors" entry) whose resource_id or value is the target id,
 // or whose detail mentions the id as a whole number.

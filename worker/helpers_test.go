@@ -109,7 +109,7 @@ func answer(clock *testkit.Clock, target, step string) (worker.Reply, error) {
 	case "403-suspended":
 		return worker.Reply{}, &worker.Failure{Kind: worker.Forbidden, Status: 403, Type: "https://api.twitter.com/2/problems/user-suspended", Title: "Forbidden", Detail: "The user used for authentication is suspended", Obs: &obs, Hint: "the account is suspended"}
 	case "403-target":
-		return worker.Reply{}, &worker.Failure{Kind: worker.Forbidden, Status: 403, Type: "about:blank", Title: "Forbidden", Detail: "You cannot unfollow user " + target + " at this time.", Obs: &obs}
+		return worker.Reply{}, &worker.Failure{Kind: worker.Forbidden, Status: 403, Type: "about:blank", Title: "Forbidden", Detail: "You cannot unfollow user " + target + " at this time.", Obs: &obs, RefusesTarget: true}
 	case "400":
 		return worker.Reply{}, &worker.Failure{Kind: worker.Forbidden, Status: 400, Type: "https://api.x.com/2/problems/invalid-request", Title: "Invalid Request", Detail: "The `id` query parameter value [999] must be the same as the authenticating user", Hint: "check bulkunfollow auth status"}
 	case "409":

@@ -108,6 +108,11 @@ type Failure struct {
 	Obs                 *ratelimit.Observation
 	RetryAfter          time.Duration
 	Err                 error
+	// RefusesTarget says a Forbidden refusal concerns only this target
+	// (the API client decides it: X named the target, and the problem is
+	// not about the account or app); the target fails and the run goes on.
+	// Any other Forbidden stops the run.
+	RefusesTarget bool
 	// Hint is what a person should do if this failure stops the run
 	// (from the API client, which knows X's errors); may be empty.
 	Hint string
@@ -185,26 +190,6 @@ func hint(f *Failure, streakFailed int) string {
 	return "run again later; if it persists, check the account and the app in the developer portal"
 }
 
-// accountLevel reports whether a problem type always concerns the account
-// or app rather than one target.
-func accountLevel(typ string) bool {
-	switch problemName(typ) {
-	case "unsupported-authentication", "client-forbidden", "user-suspended", "usage-capped", "credits", "credits-depleted", "invalid-request":
-		return true
-	}
-	return false
-}
-
-// aboutTarget reports whether a 403/400 clearly concerns this one target:
-// the server named it, and the problem is not one of the account-level
-// kinds.
-func aboutTarget(f *Failure, id string) bool {
-	if id == "" || accountLevel(f.Type) {
-		return false
-	}
-	return strings.Contains(f.Detail, id) || strings.Contains(f.Title, id)
-}
-
 // StopReason says why Run returned.
 type StopReason string
 
@@ -221,6 +206,12 @@ const (
 	StopUnavailable    StopReason = "unavailable"     // X did not answer several targets in a row (outage): Summary.Err
 	StopError          StopReason = "error"           // storage error: returned by Run
 )
+
+// NeedsPerson reports whether the run stopped on something only a person
+// can fix (Summary.Err says what): the account, the app, credits.
+func (s StopReason) NeedsPerson() bool {
+	return s == StopAccountError || s == StopQuotaExhausted
+}
 
 // Outcome is what happened to a target after one answer.
 type Outcome string

@@ -196,7 +196,7 @@ func (w *Worker) step(ctx context.Context, r *run) (StopReason, error) {
 	if t.ID == "" {
 		return "", fmt.Errorf("target %d (@%s) has no id: resolve handles before draining", t.Seq, t.Handle)
 	}
-	if t.ID == w.opts.Source {
+	if isOwnAccount(t.ID, w.opts.Source) { // resolved after the plan, or a Worker used on its own
 		return "", w.record(r, t, queue.Result{State: queue.Skipped, Reason: queue.ReasonOwnAccount, At: w.opts.Clock.Now()}, OutcomeSkipped, nil)
 	}
 	if stop := w.waitTurn(ctx, r, t); stop != "" {
@@ -369,7 +369,7 @@ func (w *Worker) handle(r *run, t queue.Target, reply Reply, callErr error, abor
 	case NotFound:
 		return "", w.record(r, t, queue.Result{State: queue.Failed, Reason: queue.ReasonNotFound, Err: f.info(), CountAttempt: true, At: recv}, OutcomeFailed, f)
 	case Forbidden:
-		if !aboutTarget(f, t.ID) {
+		if !f.RefusesTarget {
 			return w.stop(r, t, f, StopAccountError)
 		}
 		r.permanent = 0 // a refusal naming the target is no sign of a systemic problem

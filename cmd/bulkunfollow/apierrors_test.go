@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,87 +11,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/bulkunfollow/bulkunfollow/apiclient"
+	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 	"github.com/bulkunfollow/bulkunfollow/worker"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
-
-// cutBody writes the status and headers rec recorded, then half its body,
-// and drops the connection: what a client sees when the connection breaks
-// mid-answer.
-func cutBody(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
-	conn, buf, err := w.(http.Hijacker).Hijack()
-	if err != nil {
-		panic(err)
-	}
-	defer conn.Close()
-	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\n", rec.Code, http.StatusText(rec.Code))
-	rec.Header().Set("Content-Length", fmt.Sprint(rec.Body.Len()))
-	_ = rec.Header().Write(buf)
-	buf.WriteString("\r\n")
-	buf.Write(rec.Body.Bytes()[:rec.Body.Len()/2])
-	_ = buf.Flush()
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0)
-	}
-}
-
-// TestToFailure: the adapter hands the worker the client's verdicts: the
-// kind, and whether the request may have taken effect.
-func TestToFailure(t *testing.T) {
-	const src, tgt = "1300000000000000001", "1700000000000000000"
-	tests := []struct {
-		name    string
-		handler http.HandlerFunc
-		token   string
-		kind    worker.Kind
-		effect  bool
-		hint    string
-	}{
-		{"200 cut off mid-body", func(w http.ResponseWriter, r *http.Request) {
-			rec := httptest.NewRecorder()
-			rec.WriteHeader(200)
-			rec.WriteString(`{"data":{"following":false}}`)
-			cutBody(w, rec)
-		}, "t", worker.Transient, true, ""},
-		{"503", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }, "t", worker.Transient, false, ""},
-		{"502", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(502) }, "t", worker.Transient, true, ""},
-		{"404 naming the target", func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(404)
-			fmt.Fprintf(w, `{"errors":[{"resource_id":%q,"type":"https://api.x.com/2/problems/resource-not-found","title":"Not Found Error"}]}`, tgt)
-		}, "t", worker.NotFound, false, ""},
-		{"404 generic", func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(404)
-			fmt.Fprint(w, `{"title":"Not Found Error","type":"about:blank","status":404,"detail":"Not Found"}`)
-		}, "t", worker.Config, false, "--api-base-url"},
-		{"token with a line break", func(w http.ResponseWriter, r *http.Request) { t.Error("request sent") }, "a\nb", worker.Config, false, "credential"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := httptest.NewServer(tt.handler)
-			defer srv.Close()
-			hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-				r = r.Clone(r.Context())
-				r.Header.Set("Authorization", "Bearer "+tt.token)
-				return http.DefaultTransport.RoundTrip(r)
-			})}
-			_, err := unfollowAPI{apiclient.New(hc, srv.URL, "")}.Unfollow(t.Context(), src, tgt)
-			f, ok := err.(*worker.Failure)
-			if !ok {
-				t.Fatalf("err = %v (%T), want *worker.Failure", err, err)
-			}
-			if f.Kind != tt.kind || f.MayHaveTakenEffect != tt.effect || !strings.Contains(f.Hint, tt.hint) {
-				t.Errorf("Failure kind %v, may have taken effect %v, hint %q; want %v, %v, %q (%v)", f.Kind, f.MayHaveTakenEffect, f.Hint, tt.kind, tt.effect, tt.hint, err)
-			}
-		})
-	}
-}
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // TestRunOutcomeCountsMarkedFailed: an account-level stop after a streak of
 // refusals says how many targets this run marked failed, not "nothing".
@@ -133,7 +57,7 @@ func TestRunCutBodyIsNotSkippedNextRun(t *testing.T) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r) // X applies it
 		x.signals.send(os.Interrupt)
-		cutBody(w, rec)
+		testkit.CutBody(w, rec)
 	})
 	x = newE2E(t, xapisim.Config{}, n, n, wrap)
 	target := x.targets[cutAt-1]
@@ -221,7 +145,7 @@ func TestRetryKeepsEvidenceOfASentUnfollow(t *testing.T) {
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, r) // X applies it
-			cutBody(w, rec)
+			testkit.CutBody(w, rec)
 		})
 	}
 	x := newE2E(t, xapisim.Config{}, n, n, wrap)

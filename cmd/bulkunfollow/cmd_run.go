@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 	"github.com/bulkunfollow/bulkunfollow/worker"
+	"github.com/bulkunfollow/bulkunfollow/worker/xclient"
 )
 
 const runDescription = `Unfollow the queue's pending targets, in input order, paced to X's rate
@@ -199,59 +199,45 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		}
 		label = string(id.Method) + " from " + id.Source
 	}
-	windows := newReadWindows(o.clock.Now)
-	windows.restore(q)
-	api := apiclient.New(hc, o.apiBaseURL, userAgent(), apiclient.WithTimeout(o.timeout), apiclient.WithClock(o.clock.Now),
-		apiclient.WithRateObserver(windows.observe))
-
-	rd := reader{api: api, clock: o.clock, log: log, attempts: o.maxAttempts, windows: windows, deadline: deadline}
-	me, err := rd.me(ctx)
-	if err != nil {
-		return apiStop(ctx, fmt.Errorf("ask X who is signed in: %w", err))
+	var keep *worker.KeepList
+	if o.keepFile != "" {
+		if keep, err = worker.ReadKeepList(o.keepFile); err != nil {
+			return keepListError(err)
+		}
 	}
-	if err := checkAccount(q, me); err != nil {
+	windows := worker.NewReadWindows(o.clock.Now)
+	api := apiclient.New(hc, o.apiBaseURL, userAgent(), apiclient.WithTimeout(o.timeout), apiclient.WithClock(o.clock.Now),
+		apiclient.WithRateObserver(xclient.Observer(windows)))
+	job, err := worker.Prepare(ctx, q, xclient.New(api), worker.JobOptions{
+		Rate: o.rate, AdoptServerLimit: o.adoptServerLimit, DailyCap: o.dailyCap,
+		Max: o.max, Deadline: deadline, Jitter: o.jitter,
+		MaxAttempts: o.maxAttempts, RequestTimeout: o.timeout,
+		Keep: keep, Prefilter: o.prefilter, Windows: windows,
+		Credential: label, Abort: abort, Clock: o.clock, Log: log,
+	})
+	if err != nil {
 		var mm *queue.AccountMismatchError
 		if errors.As(err, &mm) {
 			return withExit(exitPerson, err, "use the credentials of the account this queue belongs to (--account), or another --queue")
 		}
-		return withExit(exitPerson, err, "")
-	}
-	log.Info().Str("account", "@"+me.Username).Str("id", me.ID).Str("auth", label).Msg("signed in")
-
-	prep, err := prepare(ctx, log, q, rd, me, o.keepFile, o.prefilter)
-	if err != nil {
-		if exitCode(err) != exitPerson {
-			return err
-		}
 		return apiStop(ctx, err)
 	}
-
-	lim, err := ratelimit.New(ratelimit.Config{Rate: o.rate, DailyCap: o.dailyCap, AdoptServerLimit: o.adoptServerLimit})
-	if err != nil {
-		return usageErrorf("rate limiter: %v", err)
-	}
-	if raw, err := q.LimiterState(); err == nil {
-		_ = lim.RestoreJSON(raw) // a stale or foreign state only costs a slower start
-	}
-	counts, err := q.Counts()
-	if err != nil {
-		return withExit(exitPerson, err, "")
-	}
-	pl := makePlan(me, q.Path(), counts, prep, lim, o.clock.Now(), o, deadline)
-	pl.print(e.stderr)
+	pl := job.Plan()
+	printPlan(e.stderr, pl)
 
 	if o.dryRun {
 		fmt.Fprintln(e.stderr, "Dry run: nothing was sent and the queue is unchanged.")
 		return nil
 	}
-	rep := runReport{q: q, log: log, o: o, start: start, account: "@" + me.Username, saved: prep.saved(), status: pl.status, prep: prep, windows: windows}
+	me := job.Account()
+	rep := runReport{q: q, log: log, o: o, job: job, account: "@" + me.Username, saved: pl.NotFollowing, status: pl.Status}
 	if ctx.Err() != nil {
 		return interrupted()
 	}
-	if (pl.send > 0 || prep.handlesLeft > 0) && !o.yes {
-		question := fmt.Sprintf("Unfollow %d accounts as @%s now? [y/N] ", pl.send, me.Username)
-		if prep.handlesLeft > 0 {
-			question = fmt.Sprintf("Unfollow %d accounts, and those of %d more @handles once resolved, as @%s now? [y/N] ", pl.send, prep.handlesLeft, me.Username)
+	if (pl.Send > 0 || pl.HandlesLeft > 0) && !o.yes {
+		question := fmt.Sprintf("Unfollow %d accounts as @%s now? [y/N] ", pl.Send, me.Username)
+		if pl.HandlesLeft > 0 {
+			question = fmt.Sprintf("Unfollow %d accounts, and those of %d more @handles once resolved, as @%s now? [y/N] ", pl.Send, pl.HandlesLeft, me.Username)
 		}
 		ok, err := confirm(ctx, e, question)
 		if ctx.Err() != nil {
@@ -262,24 +248,24 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 			return &quietExit{code: exitTempFail}
 		}
 	}
-	if err := q.BindAccount(me.ID, me.Username); err != nil {
-		return withExit(exitPerson, err, "")
-	}
-	if err := prep.apply(q); err != nil {
-		return withExit(exitPerson, err, "the queue file could not be written; check the disk, then run again")
-	}
-	if err := prep.resolveRest(ctx, log, q, rd); err != nil {
-		return e.stopResolving(ctx, rep, err)
-	}
-	if prep.toSend == 0 { // (more, if resolveRest found some)
+	stop, err := job.Apply(ctx)
+	switch {
+	case err != nil && isAPIFailure(err):
+		return apiStop(ctx, err)
+	case err != nil:
+		return withExit(exitPerson, err, diskHint)
+	case stop != "":
+		return e.finishRun(rep, worker.Summary{Stop: stop})
+	case job.ToSend() == 0: // (more, if Apply resolved some)
 		return e.finishRun(rep, worker.Summary{Stop: worker.StopFinished})
 	}
 	// The display counts from the queue as the decisions left it.
-	if counts, err = q.Counts(); err != nil {
+	counts, err := q.Counts()
+	if err != nil {
 		return withExit(exitPerson, err, "")
 	}
 
-	display := newRunDisplay(bar, log, o, counts, prep.toSend)
+	display := newRunDisplay(bar, log, o, counts, job.ToSend())
 	defer display.done()
 	if o.metricsFile != "" {
 		// A snapshot per window: the textfile collector sees a long run move.
@@ -288,65 +274,52 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 			if err != nil {
 				return
 			}
-			m := rep.metrics(c, worker.Summary{Sent: ev.Sent, Done: ev.Done, Failed: ev.Failed, RateLimited: ev.RateLimited}, queue.RunInfo{Started: start}, ev.Limiter)
+			m := rep.metrics(c, worker.Summary{Sent: ev.Sent, Done: ev.Done, Failed: ev.Failed, RateLimited: ev.RateLimited}, queue.RunInfo{Started: job.Started()}, ev.Limiter)
 			m.InProgress = true
 			if err := writeMetrics(o.metricsFile, m); err != nil {
 				log.Warn().Err(err).Str("file", o.metricsFile).Msg("could not write metrics")
 			}
 		}
 	}
-	w, err := worker.New(q, unfollowAPI{api}, lim, worker.Options{
-		Source:         me.ID,
-		MaxAttempts:    o.maxAttempts,
-		Max:            o.max,
-		Deadline:       deadline,
-		Jitter:         o.jitter,
-		RequestTimeout: o.timeout,
-		OnEvent:        display.event,
-		Abort:          abort,
-		Clock:          o.clock,
-		Log:            log,
-	})
-	if err != nil {
-		return err
-	}
-	sum, err := w.Run(ctx)
+	sum, err := job.Drain(ctx, display.event)
 	display.done()
 	if err != nil {
-		return withExit(exitPerson, fmt.Errorf("drain the queue: %w", err), "the queue file could not be written; check the disk, then run again")
+		return withExit(exitPerson, fmt.Errorf("drain the queue: %w", err), diskHint)
 	}
 	rep.status = display.lastStatus()
 	return e.finishRun(rep, sum)
 }
 
-// stopResolving ends a run whose resolution of the remaining @handles
-// (after the yes) failed: what was resolved is written, so a signal or a
-// deadline is an ordinary stop (exit 75) recorded like any other; a
-// storage error needs a person; an API failure is mapped like a read's.
-func (e *env) stopResolving(ctx context.Context, rep runReport, err error) error {
-	var ae *apiclient.Error
-	switch {
-	case ctx.Err() != nil:
-		return e.finishRun(rep, worker.Summary{Stop: worker.StopCanceled})
-	case errors.Is(err, errWindowPastDeadline):
-		return e.finishRun(rep, worker.Summary{Stop: worker.StopDeadline})
-	case errors.As(err, &ae):
-		return apiStop(ctx, err)
-	}
-	return withExit(exitPerson, err, "the queue file could not be written; check the disk, then run again")
+// diskHint is the hint of a queue that could not be written.
+const diskHint = "the queue file could not be written; check the disk, then run again"
+
+// isAPIFailure reports whether err is X's answer (or its absence) rather
+// than the queue's or the disk's.
+func isAPIFailure(err error) bool {
+	var f *worker.Failure
+	return errors.As(err, &f)
 }
 
-// checkAccount refuses a queue bound to another account. It writes
-// nothing: an unbound queue is bound once the run goes ahead.
-func checkAccount(q *queue.Store, me apiclient.User) error {
-	id, name, err := q.Account()
-	if err != nil {
-		return err
+// keepListError maps a --keep file that cannot be read to exit 65, every
+// bad line listed.
+func keepListError(err error) error {
+	var ke *worker.KeepListError
+	if !errors.As(err, &ke) {
+		return withExit(exitPerson, err, "")
 	}
-	if id != "" && id != me.ID {
-		return &queue.AccountMismatchError{BoundID: id, BoundUsername: name, ID: me.ID, Username: me.Username}
+	bad := ke.InvalidEntries()
+	if bad == nil {
+		return withExit(exitBadInput, fmt.Errorf("read keep-list: %w", ke.Err), "")
 	}
-	return nil
+	var b strings.Builder
+	fmt.Fprintf(&b, "keep-list %s has %d invalid entries:", ke.Path, bad.Total)
+	for _, le := range bad.Errors {
+		b.WriteString("\n  " + le.Error())
+	}
+	if more := bad.Total - len(bad.Errors); more > 0 {
+		fmt.Fprintf(&b, "\n  ... and %d more", more)
+	}
+	return withExit(exitBadInput, errors.New(b.String()), "fix the listed lines of "+ke.Path+" (same formats as import)")
 }
 
 // metrics gathers what --metrics-file reports.
@@ -381,54 +354,22 @@ type runReport struct {
 	q       *queue.Store
 	log     zerolog.Logger
 	o       runOptions
-	start   time.Time
+	job     *worker.Job
 	account string
 	saved   int
 	status  ratelimit.Status
-	prep    *preparation // what the run decided before sending (counted in the run record)
-	windows *readWindows // the read endpoints' windows, saved for the next run
 }
 
 // finishRun records the run, writes metrics, prints the summary and maps
 // the outcome to an exit code.
 func (e *env) finishRun(rep runReport, sum worker.Summary) error {
-	q, log, o, start := rep.q, rep.log, rep.o, rep.start
+	q, log, o, start := rep.q, rep.log, rep.o, rep.job.Started()
 	counts, cerr := q.Counts()
 	if cerr != nil {
 		return withExit(exitPerson, cerr, "")
 	}
 	code, msg := runOutcome(sum, counts, rep.status, o.queuePath)
-	info := queue.RunInfo{
-		PID: os.Getpid(), Started: start, Ended: o.clock.Now(), Outcome: string(sum.Stop), ExitCode: code,
-		Attempted: sum.Sent, Done: sum.Done, Skipped: sum.Skipped, Failed: sum.Failed, Message: msg,
-	}
-	if p := rep.prep; p != nil {
-		// Decisions before sending are this run's work too.
-		info.Done += len(p.confirmed)
-		info.Failed += len(p.unknown)
-		info.Skipped += len(p.duplicates)
-		for _, seqs := range p.skips {
-			info.Skipped += len(seqs)
-		}
-	}
-	if rep.windows != nil {
-		if err := rep.windows.save(q); err != nil {
-			log.Warn().Err(err).Msg("could not save the read windows in the queue")
-		}
-	}
-	if err := q.SetLastRun(info); err != nil {
-		log.Warn().Err(err).Msg("could not record the run in the queue")
-	}
-	if sum.Sent > 0 || sum.RateLimited > 0 {
-		if err := q.AddTotals(sum.Sent, sum.RateLimited); err != nil {
-			log.Warn().Err(err).Msg("could not record the run's totals in the queue")
-		}
-	}
-	if code == exitOK || code == exitFailures || code == exitTempFail {
-		if err := q.SetLastSuccess(info.Ended); err != nil {
-			log.Warn().Err(err).Msg("could not record the run in the queue")
-		}
-	}
+	info := rep.job.Record(sum, code, msg)
 	if o.metricsFile != "" {
 		if err := writeMetrics(o.metricsFile, rep.metrics(counts, sum, info, rep.status)); err != nil {
 			log.Warn().Err(err).Str("file", o.metricsFile).Msg("could not write metrics")
@@ -515,25 +456,24 @@ func interrupted() error {
 	return withExit(exitTempFail, errors.New("interrupted before sending anything; the queue is unchanged"), "run the same command again to start")
 }
 
-// apiStop maps an API failure before the drain (who am I, handles,
-// following list) to an exit code: a signal or transient trouble is "run
-// again" (75), anything about credentials or the account needs a person (1).
+// apiStop maps a failure before the drain (who am I, handles, following
+// list) to an exit code: a signal or transient trouble is "run again"
+// (75), anything about credentials or the account needs a person (1).
 func apiStop(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return interrupted()
 	}
-	if errors.Is(err, errWindowPastDeadline) {
+	if errors.Is(err, worker.ErrWindowPastDeadline) {
 		return withExit(exitTempFail, err, "run again later (or with a later --deadline); nothing was sent")
 	}
-	c := apiclient.Classify(err)
-	switch c {
-	case apiclient.ClassTransient, apiclient.ClassWindowLimited, apiclient.ClassCanceled:
+	switch worker.KindOf(err) {
+	case worker.Transient, worker.Window, worker.Canceled:
 		return withExit(exitTempFail, err, "X could not be reached or asked us to wait; run again later")
 	}
 	hint := authHint(err)
-	var ae *apiclient.Error
-	if hint == "" && errors.As(err, &ae) {
-		hint = ae.Hint()
+	var f *worker.Failure
+	if hint == "" && errors.As(err, &f) {
+		hint = f.Hint
 	}
 	return withExit(exitPerson, err, hint)
 }

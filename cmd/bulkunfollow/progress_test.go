@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 )
 
 func TestRenderProgress(t *testing.T) {
@@ -60,23 +58,5 @@ func TestLogLinesClearTheProgressLine(t *testing.T) {
 	got := out.String()
 	if !strings.Contains(got, "1/2 finished\r\033[Ka log line\nanother\n") {
 		t.Errorf("output %q: a log line must start on a cleared line, once", got)
-	}
-}
-
-// The plan's estimate includes the expected --jitter pause (half of it per
-// request) on top of the limiter's waits.
-func TestEstimateDrainWithJitter(t *testing.T) {
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	lim, err := ratelimit.New(ratelimit.Config{Rate: ratelimit.Rate{N: 50, Per: 15 * time.Minute}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, last, stop := estimateDrain(lim.Clone(), now, 10, time.Time{}, 0)
-	if n != 10 || stop != "" || !last.Equal(now) {
-		t.Errorf("without jitter: %d sent, last at %v, stop %q; want 10 at once", n, last.Sub(now), stop)
-	}
-	n, last, _ = estimateDrain(lim.Clone(), now, 10, time.Time{}, 2*time.Second)
-	if n != 10 || last.Sub(now) != 20*time.Second {
-		t.Errorf("with 2 s of expected jitter: last request after %v, want 20s", last.Sub(now))
 	}
 }

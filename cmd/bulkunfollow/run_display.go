@@ -8,101 +8,44 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/bulkunfollow/bulkunfollow/apiclient"
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 	"github.com/bulkunfollow/bulkunfollow/worker"
 )
 
-// plan is what run is about to do, shown before it asks.
-type plan struct {
-	account  string
-	queue    string
-	counts   queue.Counts
-	prep     *preparation
-	send     int               // pending targets to send
-	sendable int               // of those, how many this run can send (max, deadline, daily cap)
-	stopBy   worker.StopReason // why not all, if not all
-	finish   time.Time         // estimated time of the last request of this run
-	rate     ratelimit.Rate    // the pace
-	status   ratelimit.Status  // the limiter now (restored window, daily use)
-	now      time.Time
-}
-
-// makePlan estimates the run: how many requests, and when the last one goes,
-// by stepping a copy of the limiter through them.
-func makePlan(me apiclient.User, path string, c queue.Counts, p *preparation, lim *ratelimit.Limiter, now time.Time, o runOptions, deadline time.Time) plan {
-	pl := plan{
-		account: fmt.Sprintf("@%s (%s)", me.Username, me.ID),
-		queue:   path, counts: c, prep: p, send: p.toSend,
-		rate: o.rate, status: lim.Status(now), now: now,
-	}
-	n := p.toSend
-	if o.max > 0 && o.max < n {
-		n, pl.stopBy = o.max, worker.StopMaxReached
-	}
-	sendable, finish, stop := estimateDrain(lim.Clone(), now, n, deadline, o.jitter/2)
-	pl.sendable, pl.finish = sendable, finish
-	if stop != "" {
-		pl.stopBy = stop
-	}
-	return pl
-}
-
-// estimateDrain steps lim through n requests from now and returns how many
-// fit before a stop (daily cap, deadline) and when the last one goes.
-// pause is the expected extra pause before each request (half of --jitter).
-func estimateDrain(lim *ratelimit.Limiter, now time.Time, n int, deadline time.Time, pause time.Duration) (int, time.Time, worker.StopReason) {
-	last := now
-	for i := 0; i < n; i++ {
-		d, why := lim.Delay(now)
-		if worker.StopsForDaily(d, why, false) {
-			return i, last, worker.StopDailyCap
-		}
-		d += pause // the worker's jitter comes after the limiter's wait
-		if !deadline.IsZero() && !now.Add(d).Before(deadline) {
-			return i, last, worker.StopDeadline
-		}
-		now = now.Add(d)
-		lim.Take(now)
-		last = now
-	}
-	return n, last, ""
-}
-
-func (pl plan) print(w io.Writer) {
-	c := pl.counts
-	fmt.Fprintf(w, "Account:  %s\n", pl.account)
+// printPlan shows what the run is about to do, before it asks.
+func printPlan(w io.Writer, pl worker.Plan) {
+	c := pl.Counts
+	fmt.Fprintf(w, "Account:  @%s (%s)\n", pl.Account.Username, pl.Account.ID)
 	fmt.Fprintf(w, "Queue:    %s — %d targets: %d pending, %d done, %d skipped, %d failed\n",
-		pl.queue, c.Total, c.Pending, c.Done, c.Skipped, c.Failed)
-	p := pl.prep
-	if n := len(p.resolved) + len(p.unknown); n > 0 || p.handlesLeft > 0 {
-		fmt.Fprintf(w, "Handles:  %d resolved, %d not found on X", len(p.resolved), len(p.unknown))
-		if p.handlesLeft > 0 {
-			fmt.Fprintf(w, "; %d more are resolved after you confirm (100 per request, at X's users/by pace), then sent in input order", p.handlesLeft)
+		pl.Queue, c.Total, c.Pending, c.Done, c.Skipped, c.Failed)
+	if n := pl.Resolved + pl.NotFound; n > 0 || pl.HandlesLeft > 0 {
+		fmt.Fprintf(w, "Handles:  %d resolved, %d not found on X", pl.Resolved, pl.NotFound)
+		if pl.HandlesLeft > 0 {
+			fmt.Fprintf(w, "; %d more are resolved after you confirm (100 per request, at X's users/by pace), then sent in input order", pl.HandlesLeft)
 		}
 		fmt.Fprintln(w)
 	}
-	if n := len(p.duplicates); n > 0 {
+	if n := pl.Duplicates; n > 0 {
 		fmt.Fprintf(w, "Duplicates: %d @handles name accounts already in the queue (skipped)\n", n)
 	}
-	if n := len(p.confirmed); n > 0 {
+	if n := pl.Confirmed; n > 0 {
 		fmt.Fprintf(w, "Resumed:  %d already unfollowed by a request of an interrupted run\n", n)
 	}
-	if n := len(p.skips[queue.ReasonKept]); n > 0 {
+	if n := pl.Kept; n > 0 {
 		fmt.Fprintf(w, "Kept:     %d on the keep-list\n", n)
 	}
-	if n := len(p.skips[queue.ReasonOwnAccount]); n > 0 {
+	if n := pl.OwnAccount; n > 0 {
 		fmt.Fprintf(w, "Skipped:  %d (the account itself)\n", n)
 	}
 	switch {
-	case p.following >= 0:
-		fmt.Fprintf(w, "Saved:    %d requests: targets you do not follow (your following list has %d accounts)\n", p.saved(), p.following)
-	case p.prefilterNote != "":
-		fmt.Fprintf(w, "Prefilter: %s\n", p.prefilterNote)
+	case pl.Following >= 0:
+		fmt.Fprintf(w, "Saved:    %d requests: targets you do not follow (your following list has %d accounts)\n", pl.NotFollowing, pl.Following)
+	case pl.PrefilterNote != "":
+		fmt.Fprintf(w, "Prefilter: %s\n", pl.PrefilterNote)
 	}
-	st := pl.status
-	pace := fmt.Sprintf("%s until X's headers say otherwise", pl.rate)
+	st := pl.Status
+	pace := fmt.Sprintf("%s until X's headers say otherwise", pl.Rate)
 	if st.Observed {
 		pace = fmt.Sprintf("X's window: %d/%d left, resets %s", st.Remaining, st.Limit, st.Reset.Local().Format(time.TimeOnly))
 	}
@@ -111,18 +54,18 @@ func (pl plan) print(w io.Writer) {
 		daily = fmt.Sprintf("daily cap %d (%d used in the last 24 h)", st.DailyCap, st.DailyUsed)
 	}
 	fmt.Fprintf(w, "Pace:     %s; %s\n", pace, daily)
-	if pl.send == 0 && p.handlesLeft == 0 {
+	if pl.Send == 0 && pl.HandlesLeft == 0 {
 		fmt.Fprintf(w, "Plan:     nothing to send\n")
 		return
 	}
-	fmt.Fprintf(w, "Plan:     unfollow %d accounts", pl.send)
-	if p.handlesLeft > 0 {
-		fmt.Fprintf(w, " (and those of the %d @handles still to resolve)", p.handlesLeft)
+	fmt.Fprintf(w, "Plan:     unfollow %d accounts", pl.Send)
+	if pl.HandlesLeft > 0 {
+		fmt.Fprintf(w, " (and those of the %d @handles still to resolve)", pl.HandlesLeft)
 	}
-	if pl.sendable < pl.send {
-		fmt.Fprintf(w, "; %d in this run (%s), the rest in later runs", pl.sendable, stopWords(pl.stopBy))
+	if pl.Sendable < pl.Send {
+		fmt.Fprintf(w, "; %d in this run (%s), the rest in later runs", pl.Sendable, stopWords(pl.StopBy))
 	}
-	fmt.Fprintf(w, "\nFinish:   about %s (%s)\n", shortDuration(pl.finish.Sub(pl.now)), pl.finish.Local().Format("Mon 15:04"))
+	fmt.Fprintf(w, "\nFinish:   about %s (%s)\n", shortDuration(pl.Finish.Sub(pl.Now)), pl.Finish.Local().Format("Mon 15:04"))
 }
 
 func stopWords(s worker.StopReason) string {

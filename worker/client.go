@@ -1,0 +1,84 @@
+package worker
+
+import (
+	"context"
+	"errors"
+)
+
+// Client is what a whole run asks of X: the unfollow the drain sends, and
+// the reads that prepare it (who is signed in, @handles, the following
+// list). Like API, every error is classified into a *Failure somewhere in
+// its chain; errors.As finds it (the package xclient adapts apiclient).
+type Client interface {
+	API
+	Me(ctx context.Context) (User, error)
+	// UsersByUsernames resolves at most MaxUsernamesPerRequest names in one
+	// request; every name comes back in users or in notFound.
+	UsersByUsernames(ctx context.Context, names []string) (users []User, notFound []UnknownUser, err error)
+	// Following returns one page of userID's following list ("" for the
+	// first page, Page.NextToken for the next).
+	Following(ctx context.Context, userID, pageToken string) (Page, error)
+}
+
+// MaxUsernamesPerRequest is how many names one UsersByUsernames request
+// takes (X's limit for GET /2/users/by).
+const MaxUsernamesPerRequest = 100
+
+// User is an X account. ID is the decimal id, as X and queue.Target carry
+// it: the one form an id has throughout a run.
+type User struct {
+	ID, Username string
+}
+
+// UnknownUser is a username that did not resolve, with what X said about it
+// (empty when X returned neither the user nor an error for it).
+type UnknownUser struct {
+	Username            string
+	Type, Title, Detail string
+}
+
+// Page is one page of a following list.
+type Page struct {
+	Users     []User
+	NextToken string // "" on the last page
+}
+
+// Endpoint names a read endpoint: X limits each endpoint separately, and
+// the run keeps a window for each (ReadWindows).
+type Endpoint string
+
+// The read endpoints. Their names are the keys of the windows saved in the
+// queue.
+const (
+	EndpointMe        Endpoint = "users/me"  // GET /2/users/me
+	EndpointUsersBy   Endpoint = "users/by"  // GET /2/users/by
+	EndpointFollowing Endpoint = "following" // GET /2/users/:id/following
+)
+
+// ErrPaginationLoop stops a walk of the following list whose next-page
+// token repeats one already seen.
+var ErrPaginationLoop = errors.New("pagination token repeated")
+
+// KindOf is the kind of a failure the Client returned: the Kind of the
+// *Failure in err's chain; Canceled for a context's error; Permanent for
+// anything else (it was not classified, so it is not retried).
+func KindOf(err error) Kind {
+	var f *Failure
+	switch {
+	case errors.As(err, &f):
+		return f.Kind
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return Canceled
+	}
+	return Permanent
+}
+
+// StopsRun reports whether a failure of this kind needs a person (the
+// account, the app, the setup) rather than a later run.
+func (k Kind) StopsRun() bool {
+	switch k {
+	case Quota, Unauthorized, Forbidden, Canceled, Config:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,83 @@
+package worker
+
+import (
+	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+)
+
+// Plan is what a prepared run is about to do, for a person to confirm:
+// the decisions made before sending, and an estimate of the drain.
+type Plan struct {
+	Account User
+	Queue   string       // the queue file
+	Counts  queue.Counts // the queue before anything is written
+
+	Resolved    int // @handles resolved before the plan
+	NotFound    int // @handles X does not know
+	HandlesLeft int // @handles resolved after the confirmation (more than fit before it)
+	Duplicates  int // @handles naming accounts already queued
+	Confirmed   int // targets an interrupted run's request already unfollowed
+	Kept        int // on the keep-list
+	OwnAccount  int // the account itself
+	// Following is the size of the account's following list (-1: not
+	// read); NotFollowing the targets it lacks, skipped without a request.
+	Following, NotFollowing int
+	PrefilterNote           string // why the following list was not read, if it was not
+
+	Send     int        // targets to send
+	Sendable int        // of those, how many this run can send (max, deadline, daily cap)
+	StopBy   StopReason // why not all, if not all
+	// Finish is when the last request of this run is expected to go.
+	Finish time.Time
+	Rate   ratelimit.Rate   // the pace before X's headers are known
+	Status ratelimit.Status // the limiter now (restored window, daily use)
+	Now    time.Time
+}
+
+// makePlan estimates the run: how many requests, and when the last one
+// goes, by stepping a copy of the limiter through them.
+func makePlan(me User, path string, c queue.Counts, p *preparation, lim *ratelimit.Limiter, now time.Time, o JobOptions) Plan {
+	pl := Plan{
+		Account: me, Queue: path, Counts: c,
+		Resolved: len(p.resolved), NotFound: len(p.unknown), HandlesLeft: p.handlesLeft,
+		Duplicates: len(p.duplicates), Confirmed: len(p.confirmed),
+		Kept: len(p.skips[queue.ReasonKept]), OwnAccount: len(p.skips[queue.ReasonOwnAccount]),
+		Following: p.following, NotFollowing: p.saved(), PrefilterNote: p.prefilterNote,
+		Send: p.toSend, Rate: o.Rate, Status: lim.Status(now), Now: now,
+	}
+	n := p.toSend
+	if o.Max > 0 && o.Max < n {
+		n, pl.StopBy = o.Max, StopMaxReached
+	}
+	sendable, finish, stop := estimateDrain(lim.Clone(), now, n, o.Deadline, o.Jitter/2)
+	pl.Sendable, pl.Finish = sendable, finish
+	if stop != "" {
+		pl.StopBy = stop
+	}
+	return pl
+}
+
+// estimateDrain steps lim through n requests from now and returns how many
+// fit before a stop (daily cap, deadline) and when the last one goes.
+// pause is the expected extra pause before each request (half of the
+// jitter). It applies the drain's own rules (StopsForDaily, the deadline
+// check of waitTurn), so the plan and the run agree.
+func estimateDrain(lim *ratelimit.Limiter, now time.Time, n int, deadline time.Time, pause time.Duration) (int, time.Time, StopReason) {
+	last := now
+	for i := 0; i < n; i++ {
+		d, why := lim.Delay(now)
+		if StopsForDaily(d, why, false) {
+			return i, last, StopDailyCap
+		}
+		d += pause // the worker's jitter comes after the limiter's wait
+		if !deadline.IsZero() && !now.Add(d).Before(deadline) {
+			return i, last, StopDeadline
+		}
+		now = now.Add(d)
+		lim.Take(now)
+		last = now
+	}
+	return n, last, ""
+}

@@ -1,0 +1,334 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+)
+
+// Prepare asks X who is signed in, checks that the queue belongs to that
+// account, and makes every decision a run makes before sending (the
+// following list, the keep-list, @handles, the targets an interrupted run
+// already unfollowed), then estimates the drain. It writes nothing.
+//
+// Errors: *queue.AccountMismatchError when the queue belongs to another
+// account; ErrWindowPastDeadline when a read's window reopens only after
+// the deadline; a Client failure (KindOf); a storage error.
+func Prepare(ctx context.Context, q *queue.Store, api Client, o JobOptions) (*Job, error) {
+	if o.Clock == nil {
+		o.Clock = SystemClock()
+	}
+	if o.Windows == nil {
+		o.Windows = NewReadWindows(o.Clock.Now)
+	}
+	j := &Job{q: q, api: api, opts: o, start: o.Clock.Now()}
+	lim, err := ratelimit.New(ratelimit.Config{Rate: o.Rate, DailyCap: o.DailyCap, AdoptServerLimit: o.AdoptServerLimit})
+	if err != nil {
+		return nil, err
+	}
+	o.Windows.restore(q)
+	j.read = reader{api: api, clock: o.Clock, log: o.Log, attempts: o.MaxAttempts, windows: o.Windows, deadline: o.Deadline}
+	if j.me, err = j.read.me(ctx); err != nil {
+		return nil, fmt.Errorf("ask X who is signed in: %w", err)
+	}
+	if err := checkAccount(q, j.me); err != nil {
+		return nil, err
+	}
+	o.Log.Info().Str("account", "@"+j.me.Username).Str("id", j.me.ID).Str("auth", o.Credential).Msg("signed in")
+	if j.prep, err = prepare(ctx, o.Log, q, j.read, j.me, o.Keep, o.Prefilter); err != nil {
+		return nil, err
+	}
+	if k := o.Keep; k != nil {
+		o.Log.Info().Int("ids", len(k.ids)).Int("handles", len(k.handles)).Str("file", k.path).Msg("keep-list read")
+	}
+	if raw, err := q.LimiterState(); err == nil {
+		_ = lim.RestoreJSON(raw) // a stale or foreign state only costs a slower start (Drain warns)
+	}
+	counts, err := q.Counts()
+	if err != nil {
+		return nil, err
+	}
+	j.lim = lim
+	j.plan = makePlan(j.me, q.Path(), counts, j.prep, lim, o.Clock.Now(), o)
+	return j, nil
+}
+
+// checkAccount refuses a queue bound to another account. It writes
+// nothing: an unbound queue is bound by Apply.
+func checkAccount(q *queue.Store, me User) error {
+	id, name, err := q.Account()
+	if err != nil {
+		return err
+	}
+	if id != "" && id != me.ID {
+		return &queue.AccountMismatchError{BoundID: id, BoundUsername: name, ID: me.ID, Username: me.Username}
+	}
+	return nil
+}
+
+// preparation is what a run decides before sending anything: which
+// @handles resolve, which targets are kept, the account itself, not
+// followed, or already unfollowed by an interrupted run. It is computed
+// without writing; apply writes it.
+type preparation struct {
+	resolved      map[uint64]User        // seq of an @handle target → its account
+	duplicates    map[uint64]bool        // resolved @handle targets naming an account already queued
+	unknown       map[uint64]UnknownUser // seq of an @handle target that did not resolve
+	skips         map[string][]uint64    // reason → pending targets to skip
+	toSend        int                    // pending targets that will be sent
+	confirmed     []uint64               // pending targets found already unfollowed (queue.ReasonConfirmed)
+	usernames     map[uint64]string      // pending targets to send → username from the following list
+	following     int                    // size of the account's following list; -1 unread
+	prefilterNote string                 // why the prefilter did not run, if it did not
+	// handlesLeft are pending @handles beyond planResolveMax, left for
+	// resolveRest once the run is confirmed.
+	handlesLeft int
+
+	// What the decisions are made from, kept for resolveRest.
+	me       User
+	keep     *KeepList
+	followed map[string]string // id → username; nil without the prefilter
+	sending  uint64            // the target in flight when the last run died
+	claimed  map[string]bool   // ids resolved for a handle of this run (not yet written)
+}
+
+// planResolveMax is how many @handles prepare resolves before the plan is
+// shown, in memory (nothing is written before the person says yes): 100
+// requests, well inside one users/by window, and more than the 5,000
+// accounts most people can follow, so the plan is exact. A bigger queue's
+// other handles are resolved by resolveRest after the yes, written as they
+// arrive.
+const planResolveMax = 100 * MaxUsernamesPerRequest
+
+// newPreparation returns an empty preparation deciding for me.
+func newPreparation(me User) *preparation {
+	return &preparation{
+		resolved:   map[uint64]User{},
+		duplicates: map[uint64]bool{},
+		usernames:  map[uint64]string{},
+		unknown:    map[uint64]UnknownUser{},
+		skips:      map[string][]uint64{},
+		following:  -1,
+		me:         me,
+		claimed:    map[string]bool{},
+	}
+}
+
+// saved is how many requests the prefilter saved.
+func (p *preparation) saved() int { return len(p.skips[queue.ReasonNotFollowing]) }
+
+// prepare decides, without writing anything: it reads the following list
+// (when prefilter is on: targets the account does not follow are
+// skipped), resolves the keep-list's @handles when it must, resolves
+// pending @handles (up to planResolveMax) and never sends the account's
+// own id. apply writes the decisions, once the person has confirmed the
+// plan; resolveRest then resolves the handles left.
+func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader, me User, keep *KeepList, prefilter bool) (*preparation, error) {
+	p := newPreparation(me)
+	var err error
+	if prefilter {
+		p.followed, err = p.readFollowing(ctx, log, api, me.ID)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		p.prefilterNote = "turned off (--no-prefilter)"
+	}
+	// With the following list, a kept @handle is recognised by the
+	// username the list gives each account: no lookup needed.
+	if p.followed == nil {
+		if err := keep.resolve(ctx, log, api); err != nil {
+			return nil, err
+		}
+	}
+	p.keep = keep
+	handles, err := q.Unresolved()
+	if err != nil {
+		return nil, fmt.Errorf("read unresolved handles: %w", err)
+	}
+	// Before the plan, resolve only what the users/by window allows now:
+	// a wait here would be lost work if the run is stopped before the yes.
+	n := 0
+	for n < len(handles) && n < planResolveMax && !api.windowSpent(EndpointUsersBy) {
+		m := min(len(handles)-n, MaxUsernamesPerRequest)
+		if err := p.resolveHandles(ctx, q, api, handles[n:n+m]); err != nil {
+			return nil, err
+		}
+		n += m
+	}
+	p.handlesLeft = len(handles) - n
+	if n > 0 {
+		log.Info().Int("resolved", len(p.resolved)).Int("not_found", len(p.unknown)).Int("left", p.handlesLeft).Msg("resolved @handles")
+	}
+	p.sending = q.Sending()
+	var after uint64
+	for {
+		page, err := q.Pending(after, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("read pending targets: %w", err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, t := range page {
+			after = t.Seq
+			p.consider(t)
+		}
+	}
+	return p, nil
+}
+
+// consider makes the decision for pending target t.
+func (p *preparation) consider(t queue.Target) {
+	reason, send := p.decide(t)
+	if reason == queue.ReasonNotFollowing && mayHaveTakenEffect(t, p.sending) {
+		p.confirmed = append(p.confirmed, t.Seq)
+		return
+	}
+	if reason != "" {
+		p.skips[reason] = append(p.skips[reason], t.Seq)
+	}
+	if send {
+		p.toSend++
+		// Name it from the following list, so export (the list to
+		// re-follow from) says who it was.
+		if t.Username == "" && t.ID != "" && p.followed[t.ID] != "" {
+			p.usernames[t.Seq] = p.followed[t.ID]
+		}
+	}
+}
+
+// decide returns why target t is skipped ("" if it is not) and whether it
+// will be sent. The account itself is decided here, before the plan; the
+// drain still refuses to send it (a target resolved after the plan).
+func (p *preparation) decide(t queue.Target) (reason string, send bool) {
+	if p.duplicates[t.Seq] {
+		return "", false // skipped as a duplicate when its handle is resolved
+	}
+	id, username := t.ID, t.Username
+	if u, ok := p.resolved[t.Seq]; ok {
+		id, username = u.ID, u.Username
+	}
+	if id == "" {
+		return "", false // an @handle that did not resolve (yet): failed, dry-run or left for later
+	}
+	if username == "" {
+		username = p.followed[id] // the following list names it
+	}
+	switch {
+	case isOwnAccount(id, p.me.ID):
+		return queue.ReasonOwnAccount, false
+	case p.keep.has(id, t.Handle, username):
+		return queue.ReasonKept, false
+	case p.followed != nil:
+		if _, ok := p.followed[id]; !ok {
+			return queue.ReasonNotFollowing, false
+		}
+	}
+	return "", true
+}
+
+// isOwnAccount is the one rule that keeps a run from unfollowing the
+// signed-in account itself: the plan skips it, and so does the drain.
+func isOwnAccount(id, me string) bool { return id != "" && id == me }
+
+// mayHaveTakenEffect reports whether an earlier request for t may have
+// unfollowed it without the answer being recorded: the queue's sticky mark
+// (an answer that never arrived whole, or X's "still following", kept
+// through later answers and retry), or it was in flight when the last run
+// died. Older queues carry the same evidence only in the reason and the
+// last answer.
+func mayHaveTakenEffect(t queue.Target, sending uint64) bool {
+	switch {
+	case t.MayHaveTakenEffect, t.Seq == sending,
+		t.Reason == queue.ReasonOutcomeUnknown, t.Reason == queue.ReasonStillFollowing:
+		return true
+	}
+	return t.Attempts > 0 && (t.Last == nil || t.Last.Status == 0)
+}
+
+// resolveHandles looks up the @handle targets with /2/users/by (100 per
+// request, each waiting for the window): found ones get their id, unknown
+// ones fail as not found. It writes nothing: apply does.
+func (p *preparation) resolveHandles(ctx context.Context, q *queue.Store, api reader, targets []queue.Target) error {
+	if len(targets) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(targets))
+	for _, t := range targets {
+		names = append(names, t.Handle)
+	}
+	users, notFound, err := api.usersBy(ctx, names)
+	if err != nil {
+		return fmt.Errorf("resolve %d @handles: %w", len(names), err)
+	}
+	byName := map[string]User{}
+	for _, u := range users {
+		byName[strings.ToLower(u.Username)] = u
+	}
+	missing := map[string]UnknownUser{}
+	for _, nf := range notFound {
+		missing[strings.ToLower(nf.Username)] = nf
+	}
+	for _, t := range targets {
+		name := strings.ToLower(t.Handle)
+		if u, ok := byName[name]; ok {
+			p.resolved[t.Seq] = u
+			// An id already queued (or claimed by an earlier handle) makes
+			// this target a duplicate: Resolve will skip it, so it is no
+			// request to count in the plan.
+			other, found, err := q.Lookup(u.ID)
+			if (err == nil && found && other.Seq != t.Seq) || p.claimed[u.ID] {
+				p.duplicates[t.Seq] = true
+			}
+			p.claimed[u.ID] = true
+			continue
+		}
+		nf, ok := missing[name]
+		if !ok {
+			nf = UnknownUser{Username: t.Handle, Detail: "X returned neither the user nor an error for it"}
+		}
+		p.unknown[t.Seq] = nf
+	}
+	return nil
+}
+
+// readFollowing reads the account's following list. A failure that is not
+// about the account only turns the prefilter off: unfollowing is
+// idempotent, so sending everything is still correct, just slower.
+func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api reader, userID string) (map[string]string, error) {
+	followed := map[string]string{}
+	err := api.walkFollowing(ctx, userID, func(pg Page) {
+		for _, u := range pg.Users {
+			followed[u.ID] = u.Username
+		}
+	})
+	if err != nil {
+		if KindOf(err).StopsRun() {
+			return nil, fmt.Errorf("read the following list: %w", err)
+		}
+		p.prefilterNote = "could not read the following list: " + err.Error()
+		log.Warn().Err(err).Msg("could not read the following list; every pending target will be sent")
+		return nil, nil
+	}
+	p.following = len(followed)
+	return followed, nil
+}
+
+// add counts b's decisions (already applied) in p.
+func (p *preparation) add(b *preparation) {
+	maps.Copy(p.resolved, b.resolved)
+	maps.Copy(p.duplicates, b.duplicates)
+	maps.Copy(p.unknown, b.unknown)
+	for r, seqs := range b.skips {
+		p.skips[r] = append(p.skips[r], seqs...)
+	}
+	p.confirmed = append(p.confirmed, b.confirmed...)
+	p.toSend += b.toSend
+}

@@ -1,0 +1,150 @@
+package worker
+
+import (
+	"testing"
+	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+)
+
+// TestDecide is the table of what preparation decides for one pending
+// target: skipped and why, or sent.
+func TestDecide(t *testing.T) {
+	keep := &KeepList{ids: map[string]bool{"30": true}, handles: map[string]bool{"friend": true}}
+	base := func() *preparation {
+		p := newPreparation(User{ID: "1", Username: "me"})
+		p.keep = keep
+		p.followed = map[string]string{"20": "followed", "30": "kept", "40": "friend"}
+		p.resolved[7] = User{ID: "20", Username: "followed"}
+		p.resolved[8] = User{ID: "1", Username: "me"}
+		p.duplicates[9] = true
+		return p
+	}
+	for _, tc := range []struct {
+		name       string
+		t          queue.Target
+		noFollowed bool // no following list (prefilter off or unreadable)
+		reason     string
+		send       bool
+	}{
+		{"followed id", queue.Target{Seq: 1, ID: "20"}, false, "", true},
+		{"not followed", queue.Target{Seq: 1, ID: "21"}, false, queue.ReasonNotFollowing, false},
+		{"not followed, no list", queue.Target{Seq: 1, ID: "21"}, true, "", true},
+		{"own account", queue.Target{Seq: 1, ID: "1"}, false, queue.ReasonOwnAccount, false},
+		{"own account, no list", queue.Target{Seq: 1, ID: "1"}, true, queue.ReasonOwnAccount, false},
+		{"kept by id", queue.Target{Seq: 1, ID: "30"}, false, queue.ReasonKept, false},
+		{"kept by the username the list gives", queue.Target{Seq: 1, ID: "40"}, false, queue.ReasonKept, false},
+		{"kept by its handle", queue.Target{Seq: 1, Handle: "Friend", ID: "50"}, true, queue.ReasonKept, false},
+		{"kept beats not followed", queue.Target{Seq: 1, ID: "30"}, false, queue.ReasonKept, false},
+		{"resolved handle, followed", queue.Target{Seq: 7, Handle: "followed"}, false, "", true},
+		{"resolved handle is the account", queue.Target{Seq: 8, Handle: "me"}, false, queue.ReasonOwnAccount, false},
+		{"duplicate handle", queue.Target{Seq: 9, Handle: "dup"}, false, "", false},
+		{"unresolved handle", queue.Target{Seq: 10, Handle: "later"}, false, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := base()
+			if tc.noFollowed {
+				p.followed = nil
+			}
+			reason, send := p.decide(tc.t)
+			if reason != tc.reason || send != tc.send {
+				t.Errorf("decide(%+v) = %q, %v; want %q, %v", tc.t, reason, send, tc.reason, tc.send)
+			}
+		})
+	}
+}
+
+// TestMayHaveTakenEffect is the table of the crash-recovery rule: which
+// pending targets may already be unfollowed by an earlier request.
+func TestMayHaveTakenEffect(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		t       queue.Target
+		sending uint64
+		want    bool
+	}{
+		{"never sent", queue.Target{Seq: 1}, 0, false},
+		{"the mark", queue.Target{Seq: 1, MayHaveTakenEffect: true}, 0, true},
+		{"in flight when the run died", queue.Target{Seq: 1}, 1, true},
+		{"another in flight", queue.Target{Seq: 1}, 2, false},
+		{"outcome unknown (older queue)", queue.Target{Seq: 1, Reason: queue.ReasonOutcomeUnknown}, 0, true},
+		{"still following (older queue)", queue.Target{Seq: 1, Reason: queue.ReasonStillFollowing}, 0, true},
+		{"tried, no answer recorded", queue.Target{Seq: 1, Attempts: 1}, 0, true},
+		{"tried, answer without status", queue.Target{Seq: 1, Attempts: 1, Last: &queue.ErrorInfo{Detail: "reset"}}, 0, true},
+		{"tried, X answered 503", queue.Target{Seq: 1, Attempts: 1, Last: &queue.ErrorInfo{Status: 503}}, 0, false},
+	} {
+		if got := mayHaveTakenEffect(tc.t, tc.sending); got != tc.want {
+			t.Errorf("%s: mayHaveTakenEffect = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestConsiderConfirms: a target that is not followed any more is
+// confirmed done when an earlier request may have unfollowed it, and
+// skipped as not following otherwise; a sent target is named from the
+// following list.
+func TestConsiderConfirms(t *testing.T) {
+	p := newPreparation(User{ID: "1"})
+	p.followed = map[string]string{"20": "alice"}
+	p.sending = 3
+	p.consider(queue.Target{Seq: 2, ID: "21"})                           // never sent: skipped
+	p.consider(queue.Target{Seq: 3, ID: "22"})                           // in flight: confirmed
+	p.consider(queue.Target{Seq: 4, ID: "23", MayHaveTakenEffect: true}) // marked: confirmed
+	p.consider(queue.Target{Seq: 5, ID: "20"})                           // followed: sent, named
+	if got := p.skips[queue.ReasonNotFollowing]; len(got) != 1 || got[0] != 2 {
+		t.Errorf("not following = %v, want [2]", got)
+	}
+	if len(p.confirmed) != 2 || p.confirmed[0] != 3 || p.confirmed[1] != 4 {
+		t.Errorf("confirmed = %v, want [3 4]", p.confirmed)
+	}
+	if p.toSend != 1 || p.usernames[5] != "alice" {
+		t.Errorf("toSend %d, usernames %v; want 1 sent, named alice", p.toSend, p.usernames)
+	}
+}
+
+// TestMakePlan is the table of the plan's drain estimate: how many go in
+// this run, why not all, and when the last one goes.
+func TestMakePlan(t *testing.T) {
+	now := testStart
+	rate := ratelimit.Rate{N: 50, Per: 15 * time.Minute}
+	for _, tc := range []struct {
+		name     string
+		toSend   int
+		o        JobOptions
+		used     int // requests already in the daily cap's 24 hours
+		sendable int
+		stop     StopReason
+		finish   time.Duration
+	}{
+		{"one window", 50, JobOptions{Rate: rate}, 0, 50, "", 0},
+		{"two windows", 51, JobOptions{Rate: rate}, 0, 51, "", 15 * time.Minute}, // X's window resets whole
+		{"max", 100, JobOptions{Rate: rate, Max: 10}, 0, 10, StopMaxReached, 0},
+		{"deadline", 100, JobOptions{Rate: rate, Deadline: now.Add(time.Minute)}, 0, 50, StopDeadline, 0},
+		{"daily cap", 100, JobOptions{Rate: rate, DailyCap: 30}, 0, 30, StopDailyCap, 0},
+		{"daily cap partly used", 100, JobOptions{Rate: rate, DailyCap: 30}, 25, 5, StopDailyCap, 0},
+		{"jitter", 10, JobOptions{Rate: rate, Jitter: 4 * time.Second}, 0, 10, "", 20 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lim, err := ratelimit.New(ratelimit.Config{Rate: tc.o.Rate, DailyCap: tc.o.DailyCap})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range tc.used {
+				lim.Take(now.Add(-time.Hour))
+			}
+			p := newPreparation(User{ID: "1", Username: "me"})
+			p.toSend = tc.toSend
+			pl := makePlan(p.me, "q.db", queue.Counts{}, p, lim, now, tc.o)
+			// (whole seconds: the limiter adds a margin of a fraction of one
+			// to X's reset)
+			if pl.Send != tc.toSend || pl.Sendable != tc.sendable || pl.StopBy != tc.stop || pl.Finish.Sub(now).Truncate(time.Second) != tc.finish {
+				t.Errorf("plan: send %d, %d in this run, stop %q, last after %v; want %d, %q, %v",
+					pl.Send, pl.Sendable, pl.StopBy, pl.Finish.Sub(now), tc.sendable, tc.stop, tc.finish)
+			}
+			if lim.Status(now).DailyUsed != tc.used {
+				t.Errorf("the plan spent the run's limiter: %d used, want %d", lim.Status(now).DailyUsed, tc.used)
+			}
+		})
+	}
+}
