@@ -22,9 +22,11 @@ const (
 	exitTempFail = 75 // stopped early with work remaining: run again (EX_TEMPFAIL)
 )
 
-// env is what a command may touch of the outside world. Tests build their
-// own; main uses the process's.
-type env struct {
+// cli is the command-line program as its commands see it: the standard
+// streams, the environment, whether a person is at the terminal, and the
+// signals. Every command is a function or method of it; tests build their
+// own, main uses the process's.
+type cli struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
@@ -49,7 +51,7 @@ type env struct {
 type command struct {
 	name    string
 	summary string
-	run     func(ctx context.Context, e *env, args []string) error
+	run     func(ctx context.Context, c *cli, args []string) error
 }
 
 // commands lists every subcommand in the order help shows them.
@@ -70,7 +72,7 @@ func commands() []command {
 // Run is the testable entry point: it runs one command line and returns the
 // process exit code.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{
+	e := &cli{
 		stdin:       stdin,
 		stdout:      stdout,
 		stderr:      stderr,
@@ -80,43 +82,43 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return e.main(ctx, args)
 }
 
-func (e *env) main(ctx context.Context, args []string) int {
+func (c *cli) main(ctx context.Context, args []string) int {
 	if len(args) == 0 {
-		e.usage(e.stderr)
+		c.usage(c.stderr)
 		return exitUsage
 	}
 	name := args[0]
 	switch name {
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
-			return e.main(ctx, []string{args[1], "--help"})
+			return c.main(ctx, []string{args[1], "--help"})
 		}
-		e.usage(e.stdout)
+		c.usage(c.stdout)
 		return exitOK
 	case "--version", "-version":
 		name = "version"
 	}
-	for _, c := range commands() {
-		if c.name == name {
-			out := &checkedWriter{w: e.stdout}
-			e.stdout = out
-			err := c.run(ctx, e, args[1:])
+	for _, cmd := range commands() {
+		if cmd.name == name {
+			out := &checkedWriter{w: c.stdout}
+			c.stdout = out
+			err := cmd.run(ctx, c, args[1:])
 			if err == nil && out.err != nil {
 				// Data that did not reach standard output (a full disk, a
 				// closed pipe) is a failure, not a success.
 				err = withExit(exitPerson, fmt.Errorf("write standard output: %w", out.err), "")
 			}
-			return e.report(err)
+			return c.report(err)
 		}
 	}
 	var names []string
-	for _, c := range commands() {
-		names = append(names, c.name)
+	for _, cmd := range commands() {
+		names = append(names, cmd.name)
 	}
-	return e.report(usageErrorf("unknown command %q", name).withHint(suggest(name, names, "bulkunfollow %s"), "bulkunfollow help"))
+	return c.report(usageErrorf("unknown command %q", name).withHint(suggest(name, names, "bulkunfollow %s"), "bulkunfollow help"))
 }
 
-func (e *env) usage(w io.Writer) {
+func (c *cli) usage(w io.Writer) {
 	fmt.Fprintf(w, "bulkunfollow unfollows a reviewed list of X accounts, safely paced and resumable.\n\n")
 	fmt.Fprintf(w, "Usage:\n  bulkunfollow <command> [flags]\n\nCommands:\n")
 	for _, c := range commands() {
@@ -142,79 +144,101 @@ func (c *checkedWriter) Write(p []byte) (int, error) {
 }
 
 // report prints err for a person and maps it to an exit code.
-func (e *env) report(err error) int {
+func (c *cli) report(err error) int {
 	if err == nil {
 		return exitOK
 	}
 	if errors.Is(err, errHelpShown) {
 		return exitOK
 	}
-	var q *quietExit
-	if errors.As(err, &q) {
-		return q.code
+	x := exitOf(err)
+	if x != nil && x.err == nil {
+		return x.code // the command has said everything
 	}
-	fmt.Fprintf(e.stderr, "Error: %v\n", err)
-	var u *usageError
-	if errors.As(err, &u) && len(u.hints) > 0 {
-		for _, h := range u.hints {
-			if h != "" {
-				fmt.Fprintf(e.stderr, "Try:   %s\n", h)
-			}
+	fmt.Fprintf(c.stderr, "Error: %v\n", err)
+	for _, h := range x.triesOrNil() {
+		if h != "" {
+			fmt.Fprintf(c.stderr, "Try:   %s\n", h)
 		}
 	}
-	var x *exitError
-	if errors.As(err, &x) && x.hint != "" {
-		fmt.Fprintf(e.stderr, "Hint:  %s\n", x.hint)
+	if h := x.hintOrEmpty(); h != "" {
+		fmt.Fprintf(c.stderr, "Hint:  %s\n", h)
 	}
 	return exitCode(err)
 }
 
-// exitCode maps an error to its process exit code.
+// exitCode maps an error to its process exit code: the code of the
+// outermost *exitError, else exitPerson.
 func exitCode(err error) int {
 	if err == nil {
 		return exitOK
 	}
-	var u *usageError
-	if errors.As(err, &u) {
-		return exitUsage
-	}
-	var q *quietExit
-	if errors.As(err, &q) {
-		return q.code
-	}
-	var x *exitError
-	if errors.As(err, &x) {
+	if x := exitOf(err); x != nil {
 		return x.code
 	}
 	return exitPerson
 }
 
-// usageError is a bad command line: exit 2, with hints on what to type.
-type usageError struct {
-	msg   string
-	hints []string
-}
-
-func (u *usageError) Error() string { return u.msg }
-
-func usageErrorf(format string, a ...any) *usageError {
-	return &usageError{msg: fmt.Sprintf(format, a...)}
-}
-
-func (u *usageError) withHint(hints ...string) *usageError {
-	u.hints = append(u.hints, hints...)
-	return u
-}
-
-// exitError carries an exit code and an optional hint for the person.
+// exitError is the one error type that ends a command with an exit code:
+// err is printed as "Error:" (nil: the command already told the person
+// everything, nothing more is printed), then one "Try:" line per command
+// to type and a "Hint:" line. The constructors say which: usageErrorf
+// (exit 2, with withHint), withExit, quietExit.
 type exitError struct {
-	code int
-	err  error
-	hint string
+	code  int
+	err   error
+	tries []string // commands to type
+	hint  string   // what to do, in words
 }
 
-func (x *exitError) Error() string { return x.err.Error() }
+func (x *exitError) Error() string {
+	if x.err == nil {
+		return fmt.Sprintf("exit %d", x.code)
+	}
+	return x.err.Error()
+}
+
 func (x *exitError) Unwrap() error { return x.err }
+
+// exitOf returns the outermost *exitError in err's chain (nil: none).
+func exitOf(err error) *exitError {
+	var x *exitError
+	if errors.As(err, &x) {
+		return x
+	}
+	return nil
+}
+
+// triesOrNil and hintOrEmpty are the first commands to try and the first
+// hint found from x inward (an outer error may wrap one that knows).
+func (x *exitError) triesOrNil() []string {
+	for ; x != nil; x = exitOf(x.err) {
+		if len(x.tries) > 0 {
+			return x.tries
+		}
+	}
+	return nil
+}
+
+func (x *exitError) hintOrEmpty() string {
+	for ; x != nil; x = exitOf(x.err) {
+		if x.hint != "" {
+			return x.hint
+		}
+	}
+	return ""
+}
+
+// usageErrorf is a bad command line: exit 2; withHint adds what to type.
+func usageErrorf(format string, a ...any) *exitError {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+}
+
+// withHint adds commands to try.
+func (x *exitError) withHint(tries ...string) *exitError {
+	x.tries = append(x.tries, tries...)
+	return x
+}
 
 // withExit wraps err so that it exits with code, printing hint after it.
 func withExit(code int, err error, hint string) error {
@@ -224,11 +248,9 @@ func withExit(code int, err error, hint string) error {
 	return &exitError{code: code, err: err, hint: hint}
 }
 
-// quietExit ends a command with a code after it has already told the person
+// quietExit ends a command with code after it has already told the person
 // everything (for example, an import that listed its bad lines).
-type quietExit struct{ code int }
-
-func (q *quietExit) Error() string { return fmt.Sprintf("exit %d", q.code) }
+func quietExit(code int) error { return &exitError{code: code} }
 
 var errHelpShown = errors.New("help shown")
 

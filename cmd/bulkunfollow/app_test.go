@@ -13,7 +13,7 @@ import (
 func runCLI(t *testing.T, environ map[string]string, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	e := &env{
+	e := &cli{
 		stdin:  strings.NewReader(stdin),
 		stdout: &out,
 		stderr: &errOut,
@@ -55,7 +55,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 func TestFlagSetEnvAndHelp(t *testing.T) {
 	var out bytes.Buffer
 	newFS := func(environ map[string]string) (*flagSet, *int, *string, *bool) {
-		e := &env{stdout: &out, stderr: &out, getenv: func(k string) string { return environ[k] }}
+		e := &cli{stdout: &out, stderr: &out, getenv: func(k string) string { return environ[k] }}
 		fs := e.newFlagSet("demo-cmd", "FILE...", "A test command.", "bulkunfollow demo-cmd a.csv", "bulkunfollow demo-cmd --max 3 a.csv")
 		n := fs.Int("max", 10, "most targets")
 		s := fs.String("daily-cap", "400", "cap")
@@ -102,8 +102,8 @@ func TestFlagSetEnvAndHelp(t *testing.T) {
 	t.Run("misspelt flag gets a suggestion", func(t *testing.T) {
 		fs, _, _, _ := newFS(nil)
 		err := fs.parse([]string{"--daily-cpa", "3"})
-		u, ok := err.(*usageError)
-		if !ok || !strings.Contains(u.Error()+" "+strings.Join(u.hints, " "), "did you mean --daily-cap?") {
+		u, ok := err.(*exitError)
+		if !ok || u.code != exitUsage || !strings.Contains(u.Error()+" "+strings.Join(u.tries, " "), "did you mean --daily-cap?") {
 			t.Errorf("err = %#v, want a usage error suggesting --daily-cap", err)
 		}
 	})
@@ -152,7 +152,7 @@ func TestStdoutWriteErrorFails(t *testing.T) {
 	seedQueue(t, path)
 	for _, args := range [][]string{{"status"}, {"status", "--json"}, {"version"}} {
 		var errOut bytes.Buffer
-		e := &env{stdin: strings.NewReader(""), stdout: failingWriter{}, stderr: &errOut, getenv: func(k string) string { return environ[k] }}
+		e := &cli{stdin: strings.NewReader(""), stdout: failingWriter{}, stderr: &errOut, getenv: func(k string) string { return environ[k] }}
 		if code := e.main(t.Context(), args); code != exitPerson || !strings.Contains(errOut.String(), "no space left") {
 			t.Errorf("%v to a full disk: exit %d, stderr %q; want %d", args, code, errOut.String(), exitPerson)
 		}

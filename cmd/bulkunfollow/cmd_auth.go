@@ -19,19 +19,19 @@ import (
 var openBrowser = auth.OpenBrowser
 
 // runAuth dispatches "auth login|status|logout".
-func runAuth(ctx context.Context, e *env, args []string) error {
+func runAuth(ctx context.Context, c *cli, args []string) error {
 	subs := []struct {
 		name, summary string
-		run           func(context.Context, *env, []string) error
+		run           func(context.Context, *cli, []string) error
 	}{
 		{"login", "sign in to X in a browser (OAuth 2.0) or check OAuth 1.0a keys, and store the credential", runAuthLogin},
 		{"status", "show stored credentials: account, method, expiry, scopes (never a secret)", runAuthStatus},
 		{"logout", "revoke a stored credential at X and delete it locally", runAuthLogout},
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		w := e.stdout
+		w := c.stdout
 		if len(args) == 0 {
-			w = e.stderr
+			w = c.stderr
 		}
 		fmt.Fprintf(w, "Usage: bulkunfollow auth <login|status|logout> [flags]\n\n"+
 			"Sign in to X once, then let every run use the stored credential (refreshed\n"+
@@ -50,13 +50,13 @@ func runAuth(ctx context.Context, e *env, args []string) error {
 			"  bulkunfollow auth logout --account @jack\n"+
 			"\nDetails: bulkunfollow auth <command> --help, and docs/auth.md\n")
 		if len(args) == 0 {
-			return &quietExit{exitUsage}
+			return quietExit(exitUsage)
 		}
 		return nil
 	}
 	for _, s := range subs {
 		if s.name == args[0] {
-			return s.run(ctx, e, args[1:])
+			return s.run(ctx, c, args[1:])
 		}
 	}
 	names := []string{"login", "status", "logout"}
@@ -71,8 +71,8 @@ func (fs *flagSet) configDirFlag() *string {
 
 // authOptions are the auth.Options for a command's flags: use them with
 // auth.HTTPClient to get the authenticated client.
-func (e *env) authOptions(configDir, account, apiBase string, log zerolog.Logger) auth.Options {
-	return auth.Options{Dir: configDir, Account: account, APIBaseURL: apiBase, Getenv: e.getenv, Log: log}
+func (c *cli) authOptions(configDir, account, apiBase string, log zerolog.Logger) auth.Options {
+	return auth.Options{Dir: configDir, Account: account, APIBaseURL: apiBase, Getenv: c.getenv, Log: log}
 }
 
 // authError maps auth errors to exit 1 with the command that fixes them.
@@ -84,8 +84,8 @@ func authError(err error) error {
 	return err
 }
 
-func runAuthLogin(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlagSet("auth login", "",
+func runAuthLogin(ctx context.Context, c *cli, args []string) error {
+	fs := c.newFlagSet("auth login", "",
 		`Sign in to X and store the credential for later runs.
 
 By default this is an OAuth 2.0 login with PKCE: the browser opens X's
@@ -121,11 +121,11 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 	if len(fs.Args()) > 0 {
 		return usageErrorf("auth login takes no arguments").withHint("bulkunfollow auth login --help")
 	}
-	log, err := lf.logger(e)
+	log, err := lf.logger(c)
 	if err != nil {
 		return err
 	}
-	dir, err := e.storeDir(*configDir)
+	dir, err := c.storeDir(*configDir)
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 	}
 	// SIGINT/SIGTERM end the wait for X (nothing stored, exit 75); tokens
 	// that arrived are stored all the same.
-	ctx, stop := e.trapSignals(ctx, func() {})
+	ctx, stop := c.trapSignals(ctx, func() {})
 	defer stop()
 	interrupted := func() error {
 		return withExit(exitTempFail, errors.New("auth login: interrupted: nothing was stored"), "run bulkunfollow auth login again")
@@ -143,7 +143,7 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 
 	var cred auth.Credential
 	if *oauth1 {
-		keys, ok, err := auth.OAuth1FromEnv(e.getenv)
+		keys, ok, err := auth.OAuth1FromEnv(c.getenv)
 		if err != nil {
 			return withExit(exitUsage, err, "bulkunfollow auth login --help")
 		}
@@ -164,13 +164,13 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 				"bulkunfollow auth login --client-id YOUR_CLIENT_ID   (or set BULKUNFOLLOW_CLIENT_ID)",
 				"it is on your app's \"Keys and tokens\" page under OAuth 2.0 Client ID; see docs/auth.md")
 		}
-		secret, err := e.clientSecret(*secretFile)
+		secret, err := c.clientSecret(*secretFile)
 		if err != nil {
 			return err
 		}
 		o := auth.LoginOptions{
 			ClientID: *clientID, ClientSecret: secret, APIBaseURL: *apiBase, AuthorizeURL: *authorizeURL,
-			RedirectURI: *redirect, Timeout: *timeout, Paste: e.stdin, Out: e.stderr, Log: log,
+			RedirectURI: *redirect, Timeout: *timeout, Paste: c.stdin, Out: c.stderr, Log: log,
 		}
 		if !*noBrowser {
 			o.OpenBrowser = openBrowser
@@ -190,23 +190,23 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 	if err := store.Put(context.WithoutCancel(ctx), cred); err != nil {
 		return authError(fmt.Errorf("store credential: %w", err))
 	}
-	fmt.Fprintf(e.stderr, "\nLogged in as %s with %s. Saved in %s.\n", cred.Label(), methodText(cred.Identity(store.Path())), store.Path())
+	fmt.Fprintf(c.stderr, "\nLogged in as %s with %s. Saved in %s.\n", cred.Label(), methodText(cred.Identity(store.Path())), store.Path())
 	if cred.Method == auth.MethodOAuth2 && cred.RefreshToken == "" {
-		fmt.Fprintf(e.stderr, "No refresh token was granted (offline.access missing): this login lasts until %s.\n", cred.Expiry.Local().Format(time.DateTime))
+		fmt.Fprintf(c.stderr, "No refresh token was granted (offline.access missing): this login lasts until %s.\n", cred.Expiry.Local().Format(time.DateTime))
 	}
-	if envOverrides(e) != "" {
-		fmt.Fprintf(e.stderr, "Note: %s is set and takes precedence over stored credentials.\n", envOverrides(e))
+	if envOverrides(c) != "" {
+		fmt.Fprintf(c.stderr, "Note: %s is set and takes precedence over stored credentials.\n", envOverrides(c))
 	}
-	fmt.Fprintf(e.stderr, "Next: bulkunfollow import LIST.csv, then bulkunfollow run\n")
+	fmt.Fprintf(c.stderr, "Next: bulkunfollow import LIST.csv, then bulkunfollow run\n")
 	return nil
 }
 
 // storeDir is --config-dir, or the default directory.
-func (e *env) storeDir(flagValue string) (string, error) {
+func (c *cli) storeDir(flagValue string) (string, error) {
 	if flagValue != "" {
 		return absPath(flagValue), nil
 	}
-	dir, err := auth.DefaultDir(e.getenv)
+	dir, err := auth.DefaultDir(c.getenv)
 	if err != nil {
 		return "", withExit(exitPerson, err, "set --config-dir or BULKUNFOLLOW_CONFIG_DIR")
 	}
@@ -215,7 +215,7 @@ func (e *env) storeDir(flagValue string) (string, error) {
 
 // clientSecret reads the OAuth 2.0 client secret from --client-secret-file
 // or BULKUNFOLLOW_CLIENT_SECRET; "" means a public client.
-func (e *env) clientSecret(file string) (string, error) {
+func (c *cli) clientSecret(file string) (string, error) {
 	if file != "" {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -230,7 +230,7 @@ func (e *env) clientSecret(file string) (string, error) {
 		}
 		return s, nil
 	}
-	s := strings.TrimSpace(e.getenv(auth.EnvClientSecret))
+	s := strings.TrimSpace(c.getenv(auth.EnvClientSecret))
 	if err := auth.CheckCredential(auth.EnvClientSecret, s); err != nil {
 		return "", authError(err)
 	}
@@ -239,8 +239,8 @@ func (e *env) clientSecret(file string) (string, error) {
 
 // envOverrides names the environment credential that wins over the store,
 // or "".
-func envOverrides(e *env) string {
-	src, _ := auth.EnvSource(e.getenv)
+func envOverrides(c *cli) string {
+	src, _ := auth.EnvSource(c.getenv)
 	return src
 }
 
@@ -270,8 +270,8 @@ type statusDoc struct {
 	Accounts []auth.Identity `json:"accounts"`
 }
 
-func runAuthStatus(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlagSet("auth status", "",
+func runAuthStatus(ctx context.Context, c *cli, args []string) error {
+	fs := c.newFlagSet("auth status", "",
 		`Show the stored credentials: account, method, expiry, scopes, API and
 where they are stored, and which credential runs will use. Secrets are
 never shown. Exits 1 when there is no credential to use.`,
@@ -284,7 +284,7 @@ never shown. Exits 1 when there is no credential to use.`,
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	dir, err := e.storeDir(*configDir)
+	dir, err := c.storeDir(*configDir)
 	if err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ never shown. Exits 1 when there is no credential to use.`,
 	if err != nil {
 		return withExit(exitPerson, err, "")
 	}
-	inUse, err := auth.EnvSource(e.getenv)
+	inUse, err := auth.EnvSource(c.getenv)
 	if err != nil {
 		// Every command would refuse it: say so here, not "in use".
 		return authError(err)
@@ -313,17 +313,17 @@ never shown. Exits 1 when there is no credential to use.`,
 		doc.InUse = "store"
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
+		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(doc); err != nil {
 			return err
 		}
 	} else {
-		printStatus(e.stdout, doc, time.Now())
+		printStatus(c.stdout, doc, time.Now())
 	}
 	if doc.InUse == "" {
 		if *asJSON {
-			return &quietExit{exitPerson}
+			return quietExit(exitPerson)
 		}
 		return withExit(exitPerson, errors.New("no credentials: nothing stored and none in the environment"), "bulkunfollow auth login")
 	}
@@ -371,8 +371,8 @@ func refreshNote(id auth.Identity) string {
 	return ""
 }
 
-func runAuthLogout(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlagSet("auth logout", "",
+func runAuthLogout(ctx context.Context, c *cli, args []string) error {
+	fs := c.newFlagSet("auth logout", "",
 		`Revoke a stored credential at X, then delete it from the credential
 store. When X cannot be reached the credential is still deleted locally,
 after saying so. OAuth 1.0a keys cannot be revoked through the API:
@@ -391,7 +391,7 @@ regenerate them on your app's "Keys and tokens" page.`,
 	if *all && *account != "" {
 		return usageErrorf("auth logout: --all and --account exclude each other").withHint("bulkunfollow auth logout --account @USERNAME", "bulkunfollow auth logout --all")
 	}
-	dir, err := e.storeDir(*configDir)
+	dir, err := c.storeDir(*configDir)
 	if err != nil {
 		return err
 	}
@@ -402,13 +402,13 @@ regenerate them on your app's "Keys and tokens" page.`,
 			return withExit(exitPerson, err, "")
 		}
 		if len(creds) == 0 {
-			fmt.Fprintf(e.stderr, "No stored accounts in %s.\n", store.Path())
+			fmt.Fprintf(c.stderr, "No stored accounts in %s.\n", store.Path())
 			return nil
 		}
 	} else {
-		c, err := store.Select(*account, "")
+		cred, err := store.Select(*account, "")
 		if errors.Is(err, auth.ErrNoCredentials) && *account == "" {
-			fmt.Fprintf(e.stderr, "No stored accounts in %s.\n", store.Path())
+			fmt.Fprintf(c.stderr, "No stored accounts in %s.\n", store.Path())
 			return nil
 		}
 		if err != nil {
@@ -418,32 +418,32 @@ regenerate them on your app's "Keys and tokens" page.`,
 			}
 			return authError(err)
 		}
-		creds = []auth.Credential{c}
+		creds = []auth.Credential{cred}
 	}
-	secret, err := e.clientSecret("")
+	secret, err := c.clientSecret("")
 	if err != nil {
 		return err
 	}
 	// A signal lets the account in hand be revoked and removed, then stops.
-	ctx, stop := e.trapSignals(ctx, func() {})
+	ctx, stop := c.trapSignals(ctx, func() {})
 	defer stop()
-	for _, c := range creds {
+	for _, cred := range creds {
 		if ctx.Err() != nil {
 			return withExit(exitTempFail, errors.New("auth logout: interrupted"), "run bulkunfollow auth logout again for the accounts still listed by bulkunfollow auth status")
 		}
-		switch err := auth.Revoke(context.WithoutCancel(ctx), c, nil, secret); {
+		switch err := auth.Revoke(context.WithoutCancel(ctx), cred, nil, secret); {
 		case errors.Is(err, auth.ErrNotRevocable):
-			fmt.Fprintf(e.stderr, "%s uses OAuth 1.0a keys, which cannot be revoked through the API: regenerate them on your app's \"Keys and tokens\" page if they may have leaked.\n", c.Label())
+			fmt.Fprintf(c.stderr, "%s uses OAuth 1.0a keys, which cannot be revoked through the API: regenerate them on your app's \"Keys and tokens\" page if they may have leaked.\n", cred.Label())
 		case err != nil:
-			fmt.Fprintf(e.stderr, "Warning: could not revoke the tokens of %s at X: %v.\n"+
-				"  The access token stays valid until it expires (at most 2 hours); to cut it off now, remove the app at https://x.com/settings/connected_apps.\n", c.Label(), err)
+			fmt.Fprintf(c.stderr, "Warning: could not revoke the tokens of %s at X: %v.\n"+
+				"  The access token stays valid until it expires (at most 2 hours); to cut it off now, remove the app at https://x.com/settings/connected_apps.\n", cred.Label(), err)
 		default:
-			fmt.Fprintf(e.stderr, "Revoked the tokens of %s at X.\n", c.Label())
+			fmt.Fprintf(c.stderr, "Revoked the tokens of %s at X.\n", cred.Label())
 		}
-		if err := store.Delete(context.WithoutCancel(ctx), c); err != nil {
-			return withExit(exitPerson, fmt.Errorf("delete %s: %w", c.Label(), err), "")
+		if err := store.Delete(context.WithoutCancel(ctx), cred); err != nil {
+			return withExit(exitPerson, fmt.Errorf("delete %s: %w", cred.Label(), err), "")
 		}
-		fmt.Fprintf(e.stderr, "Removed %s from %s.\n", c.Label(), store.Path())
+		fmt.Fprintf(c.stderr, "Removed %s from %s.\n", cred.Label(), store.Path())
 	}
 	return nil
 }

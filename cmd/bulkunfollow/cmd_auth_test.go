@@ -266,7 +266,7 @@ func TestAuthLoginPasteNoBrowser(t *testing.T) {
 	defer pw.Close()
 	stderr := &pasteWriter{t: t, s: s, pw: pw}
 	var stdout bytes.Buffer
-	e := &env{stdin: pr, stdout: &stdout, stderr: stderr, getenv: func(k string) string {
+	e := &cli{stdin: pr, stdout: &stdout, stderr: stderr, getenv: func(k string) string {
 		return map[string]string{"BULKUNFOLLOW_CONFIG_DIR": dir, "BULKUNFOLLOW_CLIENT_ID": authTestClient}[k]
 	}}
 	code := e.main(context.Background(), []string{"auth", "login", "--no-browser", "--api-base-url", api, "--redirect-uri", "http://127.0.0.1:0/cb", "--log-level", "debug"})
@@ -527,7 +527,7 @@ func TestAuthLoginInterrupted(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var stderr bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr,
+	e := &cli{stdin: strings.NewReader(""), stdout: io.Discard, stderr: &stderr,
 		getenv: func(k string) string {
 			return map[string]string{"BULKUNFOLLOW_CONFIG_DIR": dir, "BULKUNFOLLOW_CLIENT_ID": authTestClient}[k]
 		},

@@ -33,8 +33,8 @@ const (
 	demoAccountName = "demo_account"
 )
 
-func runDemo(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlagSet("demo", "", `
+func runDemo(ctx context.Context, c *cli, args []string) error {
+	fs := c.newFlagSet("demo", "", `
 Run the whole job on a built-in example, with no account and no network:
 start the X API simulator on loopback with compressed rate-limit windows,
 import a sample list (ids, @handles, a duplicate, accounts you do not follow,
@@ -91,19 +91,19 @@ queue's status. It takes about 10 seconds.`,
 		return fmt.Errorf("demo: %w", err)
 	}
 
-	fmt.Fprintf(e.stderr, "Demo: X API simulator at %s (%d unfollows per %s window), queue %s\n\n", baseURL, *limit, *window, queuePath)
+	fmt.Fprintf(c.stderr, "Demo: X API simulator at %s (%d unfollows per %s window), queue %s\n\n", baseURL, *limit, *window, queuePath)
 	list, _ := demodata.ReadFile("demodata/unfollow.csv")
 	// The import takes the signal path too (the run sets up its own): a
 	// Ctrl-C now stops the demo and still removes its temporary directory.
-	ictx, release := e.trapSignals(ctx, func() {})
-	err = demoImport(ictx, e, queuePath, list)
+	ictx, release := c.trapSignals(ctx, func() {})
+	err = demoImport(ictx, c, queuePath, list)
 	release()
 	if err != nil {
 		return err
 	}
 
 	hc := oauth2.NewClient(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: sim.IssueToken(demoAccountID), TokenType: "bearer"}))
-	runErr := e.runJob(ctx, runOptions{
+	runErr := c.runJob(ctx, runOptions{
 		queuePath:   queuePath,
 		apiBaseURL:  baseURL,
 		rate:        ratelimit.Rate{N: *limit, Per: *window},
@@ -122,22 +122,22 @@ queue's status. It takes about 10 seconds.`,
 		return runErr
 	}
 
-	fmt.Fprintf(e.stdout, "\n")
+	fmt.Fprintf(c.stdout, "\n")
 	qs, err := queue.ReadStatus(queuePath)
 	if err != nil {
 		return queueError(queuePath, err)
 	}
-	printQueueStatus(e.stdout, qs, time.Now(), false)
+	printQueueStatus(c.stdout, qs, time.Now(), false)
 	st := sim.Stats()
-	fmt.Fprintf(e.stdout, "\nSimulator: %d unfollow requests received, %d rate-limited (429), %d accounts still followed.\n",
+	fmt.Fprintf(c.stdout, "\nSimulator: %d unfollow requests received, %d rate-limited (429), %d accounts still followed.\n",
 		st.UnfollowCalls, st.RateLimited, st.FollowingCount)
-	fmt.Fprintf(e.stdout, "The failed target is the unknown @handle, as planned: retrying it would not help.\n")
+	fmt.Fprintf(c.stdout, "The failed target is the unknown @handle, as planned: retrying it would not help.\n")
 	if *dir != "" {
-		fmt.Fprintf(e.stdout, "Explore: bulkunfollow export --queue %s\n", queuePath)
+		fmt.Fprintf(c.stdout, "Explore: bulkunfollow export --queue %s\n", queuePath)
 	} else {
-		fmt.Fprintf(e.stdout, "The demo's queue was temporary and is deleted now; keep it with: bulkunfollow demo --dir ./demo-out\n")
+		fmt.Fprintf(c.stdout, "The demo's queue was temporary and is deleted now; keep it with: bulkunfollow demo --dir ./demo-out\n")
 	}
-	fmt.Fprintf(e.stdout, "Your own list: set up an X app and log in (bulkunfollow auth login --help, docs/auth.md), then bulkunfollow import LIST.csv\n")
+	fmt.Fprintf(c.stdout, "Your own list: set up an X app and log in (bulkunfollow auth login --help, docs/auth.md), then bulkunfollow import LIST.csv\n")
 	return nil
 }
 
@@ -194,7 +194,7 @@ func removeOldDemoQueue(path string) error {
 	return nil
 }
 
-func demoImport(ctx context.Context, e *env, queuePath string, list []byte) error {
+func demoImport(ctx context.Context, c *cli, queuePath string, list []byte) error {
 	q, err := openQueue(queuePath, "import", false)
 	if err != nil {
 		return err
@@ -204,7 +204,7 @@ func demoImport(ctx context.Context, e *env, queuePath string, list []byte) erro
 	if err != nil {
 		return fmt.Errorf("demo import: %w", err)
 	}
-	fmt.Fprintf(e.stderr, "Imported unfollow.csv: %d entries, %d added (%d @handles), %d duplicate.\n",
+	fmt.Fprintf(c.stderr, "Imported unfollow.csv: %d entries, %d added (%d @handles), %d duplicate.\n",
 		sum.Read, sum.Added, sum.AddedHandles, sum.Duplicate)
 	return nil
 }

@@ -63,8 +63,8 @@ func (r exportRow) csv() []string {
 	return []string{r.ID, r.Handle, r.Username, r.State, r.Reason, strconv.Itoa(r.Attempts), finished, status, r.ErrorType, r.Detail}
 }
 
-func runExport(ctx context.Context, e *env, args []string) (err error) {
-	fs := e.newFlagSet("export", "", `
+func runExport(ctx context.Context, c *cli, args []string) (err error) {
+	fs := c.newFlagSet("export", "", `
 Write every target with its state and outcome, in input order: the record of
 what was done, and the list to re-follow from. Columns:
 `+strings.Join(exportColumns[:5], ", ")+`,
@@ -120,11 +120,11 @@ leaves no file and no temporary file behind. -o may not name the queue itself.`,
 	}
 	defer closeQueue(s, &err)
 
-	ctx, stop := e.trapSignals(ctx, func() {})
+	ctx, stop := c.trapSignals(ctx, func() {})
 	defer stop()
 	write := func(w io.Writer) error { return exportTo(ctx, s, w, state, f) }
 	if out == "" || out == "-" {
-		bw := bufio.NewWriter(e.stdout)
+		bw := bufio.NewWriter(c.stdout)
 		err := write(bw)
 		if err == nil {
 			err = bw.Flush()

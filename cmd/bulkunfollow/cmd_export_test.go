@@ -177,7 +177,7 @@ func TestExportInterrupted(t *testing.T) {
 	outDir := t.TempDir()
 	out := filepath.Join(outDir, "all.csv")
 	var errOut bytes.Buffer
-	e := &env{
+	e := &cli{
 		stdin: strings.NewReader(""), stdout: io.Discard, stderr: &errOut,
 		getenv: func(k string) string { return environ[k] },
 	}

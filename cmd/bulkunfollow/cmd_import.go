@@ -14,8 +14,8 @@ import (
 	"github.com/bulkunfollow/bulkunfollow/queue/input"
 )
 
-func runImport(ctx context.Context, e *env, args []string) (err error) {
-	fs := e.newFlagSet("import", "FILE...", `
+func runImport(ctx context.Context, c *cli, args []string) (err error) {
+	fs := c.newFlagSet("import", "FILE...", `
 Load X account ids and @handles from lists into the queue, after the targets
 already there, in file order. Formats: CSV (header optional), plain text (one
 per line, # comments), JSON, JSON Lines and the X archive's following.js; see
@@ -49,7 +49,7 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 		return usageErrorf("import: --max-errors must be at least 1")
 	}
 
-	srcs, closeAll, err := openSources(e, files, f)
+	srcs, closeAll, err := openSources(c, files, f)
 	if err != nil {
 		return err
 	}
@@ -60,14 +60,14 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 
 	// SIGINT/SIGTERM stop the import the way they stop a run: nothing
 	// written, exit 75 (see signals.go).
-	ctx, stop := e.trapSignals(ctx, func() {})
+	ctx, stop := c.trapSignals(ctx, func() {})
 	defer stop()
 	opts := queue.ImportOptions{
 		DryRun:    *dryRun,
 		MaxErrors: *maxErrors,
 		BeforeWrite: func(s queue.ImportSummary) {
 			if s.Added >= 10_000 {
-				fmt.Fprintf(e.stderr, "import: read %d entries; writing %d new targets...\n", s.Read, s.Added)
+				fmt.Fprintf(c.stderr, "import: read %d entries; writing %d new targets...\n", s.Read, s.Added)
 			}
 		},
 	}
@@ -93,10 +93,10 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 	switch {
 	case errors.As(err, &inv):
 		for _, le := range inv.Errors {
-			fmt.Fprintln(e.stderr, le.Error())
+			fmt.Fprintln(c.stderr, le.Error())
 		}
 		if more := inv.Total - len(inv.Errors); more > 0 {
-			fmt.Fprintf(e.stderr, "... and %d more\n", more)
+			fmt.Fprintf(c.stderr, "... and %d more\n", more)
 		}
 		return withExit(exitBadInput,
 			fmt.Errorf("import: %s in the input: nothing imported, the queue is unchanged", countNoun(inv.Total, "invalid entry", "invalid entries")),
@@ -110,10 +110,10 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 		}
 		return withExit(exitPerson, err, "")
 	}
-	printImportSummary(e.stdout, *queuePath, sum)
+	printImportSummary(c.stdout, *queuePath, sum)
 	if s != nil && !*dryRun {
 		if st, serr := s.Status(); serr == nil {
-			fmt.Fprintf(e.stdout, "Queue %s: %s\n", *queuePath, queueCountsLine(st))
+			fmt.Fprintf(c.stdout, "Queue %s: %s\n", *queuePath, queueCountsLine(st))
 		}
 	}
 	return nil
@@ -121,7 +121,7 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 
 // openSources opens every input ("-" is standard input, once) before
 // anything is read, so a mistyped name fails at once.
-func openSources(e *env, files []string, f input.Format) ([]queue.Source, func(), error) {
+func openSources(c *cli, files []string, f input.Format) ([]queue.Source, func(), error) {
 	var srcs []queue.Source
 	var opened []*os.File
 	closeAll := func() {
@@ -136,7 +136,7 @@ func openSources(e *env, files []string, f input.Format) ([]queue.Source, func()
 				return nil, nil, usageErrorf(`import: "-" (standard input) given twice`)
 			}
 			stdin = true
-			srcs = append(srcs, queue.Source{Name: "<stdin>", R: e.stdin, Format: f})
+			srcs = append(srcs, queue.Source{Name: "<stdin>", R: c.stdin, Format: f})
 			continue
 		}
 		fh, err := os.Open(name)

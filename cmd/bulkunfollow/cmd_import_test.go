@@ -213,7 +213,7 @@ func TestImportInterrupted(t *testing.T) {
 				fmt.Fprintf(&big, "%d\n", 5_000_000+i)
 			}
 			var out, errOut bytes.Buffer
-			e := &env{
+			e := &cli{
 				stdin: strings.NewReader(big.String()), stdout: &out, stderr: &errOut,
 				getenv: func(k string) string { return environ[k] },
 			}

@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-func runRetry(ctx context.Context, e *env, args []string) (err error) {
-	fs := e.newFlagSet("retry", "", `
+func runRetry(ctx context.Context, c *cli, args []string) (err error) {
+	fs := c.newFlagSet("retry", "", `
 Move every failed target back to pending, with its attempts reset, so the next
 "bulkunfollow run" tries it again. The last error is kept for reference
 (bulkunfollow export --state pending shows it), and so is the mark of a target
@@ -32,20 +32,20 @@ killed retry changes nothing). With nothing failed, the queue is not written.`,
 	defer closeQueue(s, &err)
 	// Retry is one transaction: a signal during it is held until it has
 	// committed or rolled back, so the queue is never half moved.
-	_, stop := e.trapSignals(ctx, func() {})
+	_, stop := c.trapSignals(ctx, func() {})
 	defer stop()
 	n, err := s.Retry()
 	if err != nil {
 		return withExit(exitPerson, err, "")
 	}
 	if n == 0 {
-		fmt.Fprintln(e.stdout, "No failed targets: nothing to retry.")
+		fmt.Fprintln(c.stdout, "No failed targets: nothing to retry.")
 		return nil
 	}
 	next := "bulkunfollow run"
 	if fs.isGiven("queue") {
 		next += " --queue " + *queuePath
 	}
-	fmt.Fprintf(e.stdout, "Moved %s back to pending. Next: %s\n", countNoun(n, "failed target", "failed targets"), next)
+	fmt.Fprintf(c.stdout, "Moved %s back to pending. Next: %s\n", countNoun(n, "failed target", "failed targets"), next)
 	return nil
 }

@@ -72,17 +72,17 @@ type runOptions struct {
 	clock worker.Clock
 }
 
-func runRun(ctx context.Context, e *env, args []string) error {
-	o, err := parseRunFlags(e, args)
+func runRun(ctx context.Context, c *cli, args []string) error {
+	o, err := parseRunFlags(c, args)
 	if err != nil {
 		return err
 	}
-	return e.runJob(ctx, o)
+	return c.runJob(ctx, o)
 }
 
 // parseRunFlags reads run's flags and environment into runOptions.
-func parseRunFlags(e *env, args []string) (runOptions, error) {
-	fs := e.newFlagSet("run", "", runDescription,
+func parseRunFlags(c *cli, args []string) (runOptions, error) {
+	fs := c.newFlagSet("run", "", runDescription,
 		"bulkunfollow run",
 		"bulkunfollow run --yes --deadline 50m --queue /var/lib/bulkunfollow/queue.db   # cron",
 		"bulkunfollow run --keep friends.txt --max 100",
@@ -137,25 +137,25 @@ func parseRunFlags(e *env, args []string) (runOptions, error) {
 
 // runJob is the main job: prepare, plan, confirm, drain, report. run and
 // demo both use it.
-func (e *env) runJob(ctx context.Context, o runOptions) error {
+func (c *cli) runJob(ctx context.Context, o runOptions) error {
 	// On a terminal the progress line and log lines share stderr: every
 	// log line first clears the progress line (the next redraw restores it).
 	if o.clock == nil {
 		o.clock = worker.SystemClock()
 	}
 	var bar *progressBar
-	le := e
-	if e.interactive && !o.logFlags.isJSON(e) {
-		bar = newProgressBar(e.stderr, o.clock.Now)
-		copied := *e
-		copied.stderr = barClearingWriter{bar: bar, w: e.stderr}
+	le := c
+	if c.interactive && !o.logFlags.isJSON(c) {
+		bar = newProgressBar(c.stderr, o.clock.Now)
+		copied := *c
+		copied.stderr = barClearingWriter{bar: bar, w: c.stderr}
 		le = &copied
 	}
 	log, err := o.logFlags.logger(le)
 	if err != nil {
 		return err
 	}
-	if !o.yes && !o.dryRun && !e.interactive {
+	if !o.yes && !o.dryRun && !c.interactive {
 		return usageErrorf("run needs --yes when no one is at a terminal to confirm").
 			withHint("bulkunfollow run --yes", "bulkunfollow run --dry-run   # see the plan first")
 	}
@@ -180,7 +180,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	// nothing lost) and the second aborts the request in flight.
 	abort := make(chan struct{})
 	var abortOnce sync.Once
-	ctx, release := e.trapSignals(ctx, func() {
+	ctx, release := c.trapSignals(ctx, func() {
 		abortOnce.Do(func() {
 			log.Warn().Msg("second signal: aborting; a request in flight is sent again next run (a third signal kills the process)")
 			close(abort)
@@ -191,7 +191,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	hc, label := o.httpClient, o.authLabel
 	if hc == nil {
 		var id auth.Identity
-		opts := e.authOptions(o.configDir, o.account, o.apiBaseURL, log)
+		opts := c.authOptions(o.configDir, o.account, o.apiBaseURL, log)
 		opts.Now = o.clock.Now
 		hc, id, err = auth.HTTPClient(ctx, opts)
 		if err != nil {
@@ -223,10 +223,10 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		return apiStop(ctx, err)
 	}
 	pl := job.Plan()
-	printPlan(e.stderr, pl)
+	printPlan(c.stderr, pl)
 
 	if o.dryRun {
-		fmt.Fprintln(e.stderr, "Dry run: nothing was sent and the queue is unchanged.")
+		fmt.Fprintln(c.stderr, "Dry run: nothing was sent and the queue is unchanged.")
 		return nil
 	}
 	me := job.Account()
@@ -239,13 +239,13 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		if pl.HandlesLeft > 0 {
 			question = fmt.Sprintf("Unfollow %d accounts, and those of %d more @handles once resolved, as @%s now? [y/N] ", pl.Send, pl.HandlesLeft, me.Username)
 		}
-		ok, err := confirm(ctx, e, question)
+		ok, err := confirm(ctx, c, question)
 		if ctx.Err() != nil {
 			return interrupted()
 		}
 		if err != nil || !ok {
-			fmt.Fprintln(e.stderr, "Nothing sent and the queue is unchanged. Run again when ready (or --dry-run to see the plan).")
-			return &quietExit{code: exitTempFail}
+			fmt.Fprintln(c.stderr, "Nothing sent and the queue is unchanged. Run again when ready (or --dry-run to see the plan).")
+			return quietExit(exitTempFail)
 		}
 	}
 	stop, err := job.Apply(ctx)
@@ -255,9 +255,9 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 	case err != nil:
 		return withExit(exitPerson, err, diskHint)
 	case stop != "":
-		return e.finishRun(rep, worker.Summary{Stop: stop})
+		return c.finishRun(rep, worker.Summary{Stop: stop})
 	case job.ToSend() == 0: // (more, if Apply resolved some)
-		return e.finishRun(rep, worker.Summary{Stop: worker.StopFinished})
+		return c.finishRun(rep, worker.Summary{Stop: worker.StopFinished})
 	}
 	// The display counts from the queue as the decisions left it.
 	counts, err := q.Counts()
@@ -287,7 +287,7 @@ func (e *env) runJob(ctx context.Context, o runOptions) error {
 		return withExit(exitPerson, fmt.Errorf("drain the queue: %w", err), diskHint)
 	}
 	rep.status = display.lastStatus()
-	return e.finishRun(rep, sum)
+	return c.finishRun(rep, sum)
 }
 
 // diskHint is the hint of a queue that could not be written.
@@ -362,7 +362,7 @@ type runReport struct {
 
 // finishRun records the run, writes metrics, prints the summary and maps
 // the outcome to an exit code.
-func (e *env) finishRun(rep runReport, sum worker.Summary) error {
+func (c *cli) finishRun(rep runReport, sum worker.Summary) error {
 	q, log, o, start := rep.q, rep.log, rep.o, rep.job.Started()
 	counts, cerr := q.Counts()
 	if cerr != nil {
@@ -382,7 +382,7 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 		Int("skipped_total", counts.Skipped).Int("failed_total", counts.Failed).
 		Str("elapsed", o.clock.Now().Sub(start).Round(time.Millisecond).String()).
 		Msg("run summary")
-	fmt.Fprintf(e.stderr, "%s\n", msg)
+	fmt.Fprintf(c.stderr, "%s\n", msg)
 	switch code {
 	case exitOK:
 		return nil
@@ -394,7 +394,7 @@ func (e *env) finishRun(rep runReport, sum worker.Summary) error {
 		}
 		return withExit(exitPerson, sum.Err, hint)
 	default:
-		return &quietExit{code: code}
+		return quietExit(code)
 	}
 }
 
@@ -500,26 +500,26 @@ func authHint(err error) string {
 // confirm asks a yes/no question on stderr and reads the answer from stdin.
 // A signal (ctx ends) stops waiting for the answer: the read itself cannot
 // be interrupted, so it is left to end with the process.
-func confirm(ctx context.Context, e *env, question string) (bool, error) {
-	fmt.Fprint(e.stderr, question)
+func confirm(ctx context.Context, c *cli, question string) (bool, error) {
+	fmt.Fprint(c.stderr, question)
 	type answer struct {
 		line string
 		err  error
 	}
 	answers := make(chan answer, 1)
 	go func() {
-		line, err := bufio.NewReader(e.stdin).ReadString('\n')
+		line, err := bufio.NewReader(c.stdin).ReadString('\n')
 		answers <- answer{line, err}
 	}()
 	var a answer
 	select {
 	case <-ctx.Done():
-		fmt.Fprintln(e.stderr)
+		fmt.Fprintln(c.stderr)
 		return false, ctx.Err()
 	case a = <-answers:
 	}
 	if a.err != nil && a.line == "" {
-		fmt.Fprintln(e.stderr)
+		fmt.Fprintln(c.stderr)
 		return false, a.err
 	}
 	switch strings.ToLower(strings.TrimSpace(a.line)) {

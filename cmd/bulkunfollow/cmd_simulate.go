@@ -40,8 +40,8 @@ type simInfo struct {
 	Following    int      `json:"following_count"`
 }
 
-func runSimulate(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlagSet("simulate", "", `
+func runSimulate(ctx context.Context, c *cli, args []string) error {
+	fs := c.newFlagSet("simulate", "", `
 Serve the X API simulator on a loopback address until interrupted (Ctrl-C or
 SIGTERM). It answers unfollow, users/me, users/by, the following list and the
 OAuth 2.0 authorize/token/revoke endpoints the way X does: same headers,
@@ -169,11 +169,11 @@ Details: docs/simulator.md.`,
 		ln.Close()
 		return fmt.Errorf("simulate: encode info: %w", err)
 	}
-	if _, err := fmt.Fprintf(e.stdout, "%s\n", line); err != nil {
+	if _, err := fmt.Fprintf(c.stdout, "%s\n", line); err != nil {
 		ln.Close()
 		return fmt.Errorf("simulate: write info: %w", err)
 	}
-	fmt.Fprintf(e.stderr, "X API simulator serving %s (user @%s, %d followed, unfollow limit %d per %s). Ctrl-C stops it.\n",
+	fmt.Fprintf(c.stderr, "X API simulator serving %s (user @%s, %d followed, unfollow limit %d per %s). Ctrl-C stops it.\n",
 		base, xapisim.DefaultUsername, len(following), *unfollowLimit, *window)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -194,7 +194,7 @@ Details: docs/simulator.md.`,
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("simulate: serve: %w", err)
 	}
-	fmt.Fprintf(e.stderr, "simulator stopped\n")
+	fmt.Fprintf(c.stderr, "simulator stopped\n")
 	return nil
 }
 

@@ -24,7 +24,7 @@ func startSimulate(t *testing.T, getenv func(string) string, args ...string) (si
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	stderr := &testkit.SyncBuffer{}
-	e := &env{stdin: strings.NewReader(""), stdout: pw, stderr: stderr, getenv: getenv}
+	e := &cli{stdin: strings.NewReader(""), stdout: pw, stderr: stderr, getenv: getenv}
 	done := make(chan int, 1)
 	go func() {
 		code := e.main(ctx, append([]string{"simulate"}, args...))
@@ -155,7 +155,7 @@ func TestSimulateRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+			e := &cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
 			code := e.main(context.Background(), append([]string{"simulate"}, tt.args...))
 			if code != tt.code || !strings.Contains(stderr.String(), tt.msg) || stdout.Len() != 0 {
 				t.Fatalf("exit %d, stderr %q, stdout %q; want %d and %q", code, stderr.String(), stdout.String(), tt.code, tt.msg)
@@ -166,7 +166,7 @@ func TestSimulateRefuses(t *testing.T) {
 
 func TestSimulateHelp(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
+	e := &cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: func(string) string { return "" }}
 	if code := e.main(context.Background(), []string{"simulate", "--help"}); code != exitOK {
 		t.Fatalf("exit %d", code)
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 )
 
-func runStatus(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlagSet("status", "", `
+func runStatus(ctx context.Context, c *cli, args []string) error {
+	fs := c.newFlagSet("status", "", `
 Show the queue: targets per state, the account it belongs to, the run holding
 it (if any) and the last run. It works while a run is going: the figures then
 come from the run's last checkpoint. --json prints one JSON object whose
@@ -38,10 +38,10 @@ schema is stable (docs/queue.md).`,
 		if err != nil {
 			return fmt.Errorf("status: %w", err)
 		}
-		_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+		_, err = fmt.Fprintf(c.stdout, "%s\n", b)
 		return err
 	}
-	printQueueStatus(e.stdout, st, time.Now(), true)
+	printQueueStatus(c.stdout, st, time.Now(), true)
 	return nil
 }
 

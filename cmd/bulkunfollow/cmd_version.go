@@ -46,8 +46,8 @@ func userAgent() string {
 	return "bulkunfollow/" + v
 }
 
-func runVersion(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlagSet("version", "", "Print the version, VCS revision and Go version this binary was built with.",
+func runVersion(ctx context.Context, c *cli, args []string) error {
+	fs := c.newFlagSet("version", "", "Print the version, VCS revision and Go version this binary was built with.",
 		"bulkunfollow version", "bulkunfollow version --short")
 	short := fs.Bool("short", false, "print the version only")
 	if err := fs.parse(args); err != nil {
@@ -55,20 +55,20 @@ func runVersion(ctx context.Context, e *env, args []string) error {
 	}
 	v, rev, when, modified := buildVersion()
 	if *short {
-		fmt.Fprintln(e.stdout, v)
+		fmt.Fprintln(c.stdout, v)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "bulkunfollow %s\n", v)
+	fmt.Fprintf(c.stdout, "bulkunfollow %s\n", v)
 	if rev != "" {
 		dirty := ""
 		if modified {
 			dirty = " (modified)"
 		}
-		fmt.Fprintf(e.stdout, "revision: %s%s\n", rev, dirty)
+		fmt.Fprintf(c.stdout, "revision: %s%s\n", rev, dirty)
 	}
 	if when != "" {
-		fmt.Fprintf(e.stdout, "built from commit of: %s\n", when)
+		fmt.Fprintf(c.stdout, "built from commit of: %s\n", when)
 	}
-	fmt.Fprintf(e.stdout, "go: %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(c.stdout, "go: %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil
 }

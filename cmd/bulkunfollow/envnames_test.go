@@ -23,7 +23,7 @@ func flagEnvs(t *testing.T) map[string]map[string]string {
 	for _, name := range names {
 		var sets []*flagSet
 		var out bytes.Buffer
-		e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &out, getenv: func(string) string { return "" },
+		e := &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &out, getenv: func(string) string { return "" },
 			onFlagSet: func(fs *flagSet) { sets = append(sets, fs) }}
 		if code := e.main(context.Background(), append(strings.Fields(name), "--help")); code != exitOK {
 			t.Fatalf("%s --help: exit %d\n%s", name, code, out.String())

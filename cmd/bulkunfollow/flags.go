@@ -25,7 +25,7 @@ func envName(name string) string {
 // its variable and default, and examples; a misspelt flag gets a suggestion.
 type flagSet struct {
 	*flag.FlagSet
-	e           *env
+	e           *cli
 	name        string // "import", "auth login"
 	args        string // positional part of the usage line, e.g. "FILE..."
 	description string
@@ -37,10 +37,10 @@ type flagSet struct {
 	given       map[string]bool // flags set on the command line or by their variable
 }
 
-func (e *env) newFlagSet(name, args, description string, examples ...string) *flagSet {
+func (c *cli) newFlagSet(name, args, description string, examples ...string) *flagSet {
 	fs := &flagSet{
 		FlagSet:     flag.NewFlagSet(name, flag.ContinueOnError),
-		e:           e,
+		e:           c,
 		name:        name,
 		args:        args,
 		description: description,
@@ -51,8 +51,8 @@ func (e *env) newFlagSet(name, args, description string, examples ...string) *fl
 	}
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	if e.onFlagSet != nil {
-		e.onFlagSet(fs)
+	if c.onFlagSet != nil {
+		c.onFlagSet(fs)
 	}
 	return fs
 }
@@ -104,7 +104,7 @@ func (fs *flagSet) alias(short, long string) {
 
 // parse parses args, then fills every flag not given on the command line
 // from its environment variable. It returns errHelpShown after printing
-// help, or a usageError.
+// help, or a usage error (exit 2).
 func (fs *flagSet) parse(args []string) error {
 	// Allow flags after positional arguments ("import list.csv --dry-run"),
 	// as people type them; "--" ends flags.

@@ -41,7 +41,7 @@ func helpOf(t *testing.T, name string) cmdHelp {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	var sets []*flagSet
-	e := &env{
+	e := &cli{
 		stdin:     strings.NewReader(""),
 		stdout:    &out,
 		stderr:    &errOut,

@@ -22,7 +22,7 @@ func (fs *flagSet) logFlags() logFlags {
 }
 
 // logger builds the zerolog logger the flags ask for, writing to stderr.
-func (lf logFlags) logger(e *env) (zerolog.Logger, error) {
+func (lf logFlags) logger(c *cli) (zerolog.Logger, error) {
 	level, err := zerolog.ParseLevel(strings.ToLower(*lf.level))
 	if err != nil || level == zerolog.NoLevel {
 		return zerolog.Nop(), usageErrorf("--log-level %q: want debug, info, warn or error", *lf.level)
@@ -30,15 +30,15 @@ func (lf logFlags) logger(e *env) (zerolog.Logger, error) {
 	var w io.Writer
 	switch strings.ToLower(*lf.format) {
 	case "auto", "":
-		if e.interactive {
-			w = consoleWriter(e.stderr)
+		if c.interactive {
+			w = consoleWriter(c.stderr)
 		} else {
-			w = e.stderr
+			w = c.stderr
 		}
 	case "console", "text":
-		w = consoleWriter(e.stderr)
+		w = consoleWriter(c.stderr)
 	case "json":
-		w = e.stderr
+		w = c.stderr
 	default:
 		return zerolog.Nop(), usageErrorf("--log-format %q: want auto, console or json", *lf.format)
 	}
@@ -50,7 +50,7 @@ func consoleWriter(w io.Writer) io.Writer {
 }
 
 // isJSON reports whether lf selects JSON logs for e.
-func (lf logFlags) isJSON(e *env) bool {
+func (lf logFlags) isJSON(c *cli) bool {
 	f := strings.ToLower(*lf.format)
-	return f == "json" || ((f == "auto" || f == "") && !e.interactive)
+	return f == "json" || ((f == "auto" || f == "") && !c.interactive)
 }

@@ -102,7 +102,7 @@ func moveTo(t *testing.T, file, dir string) string {
 func (x *e2e) run(t *testing.T, args ...string) (int, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	e := &env{
+	e := &cli{
 		stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
 		getenv: func(k string) string { return x.environ[k] },
 	}
@@ -1230,7 +1230,7 @@ func TestRunFollowsHigherServerLimit(t *testing.T) {
 func (x *e2e) runAt(t *testing.T, stdin io.Reader, args ...string) (int, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	e := &env{
+	e := &cli{
 		stdin: stdin, stdout: &out, stderr: &errOut, interactive: true,
 		getenv: func(k string) string { return x.environ[k] },
 	}

@@ -11,13 +11,13 @@ import (
 // SIGTERM (stop taking work, checkpoint, exit 75). The second signal calls
 // abort, which must make the work end at once; from then on signals are no
 // longer caught, so a third one kills the process. stop releases them.
-func (e *env) trapSignals(ctx context.Context, abort func()) (context.Context, func()) {
+func (c *cli) trapSignals(ctx context.Context, abort func()) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	ch := make(chan os.Signal, 2)
 	done := make(chan struct{})
 	acted := func() {
-		if e.signalled != nil {
-			e.signalled()
+		if c.signalled != nil {
+			c.signalled()
 		}
 	}
 	go func() {
@@ -32,7 +32,7 @@ func (e *env) trapSignals(ctx context.Context, abort func()) (context.Context, f
 		case <-ch:
 			// Stop catching: if the abort itself hangs (a refresh on the
 			// wire, a slow disk), the next signal ends the process.
-			if e.notify == nil {
+			if c.notify == nil {
 				signal.Reset(os.Interrupt, syscall.SIGTERM)
 			}
 			abort()
@@ -42,13 +42,13 @@ func (e *env) trapSignals(ctx context.Context, abort func()) (context.Context, f
 	}()
 	// Caught from here on. (The goroutine above is already waiting, so a
 	// test's notify may deliver a signal and wait until it was acted on.)
-	if e.notify != nil {
-		e.notify(ch)
+	if c.notify != nil {
+		c.notify(ch)
 	} else {
 		signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	}
 	return ctx, func() {
-		if e.notify == nil {
+		if c.notify == nil {
 			signal.Stop(ch)
 		}
 		close(done)

@@ -25,9 +25,9 @@ func newSignaller() *signaller {
 }
 
 // install makes s the signals of e.
-func (s *signaller) install(e *env) {
-	e.notify = s.notify
-	e.signalled = s.signalled
+func (s *signaller) install(c *cli) {
+	c.notify = s.notify
+	c.signalled = s.signalled
 }
 
 func (s *signaller) notify(ch chan<- os.Signal) {
@@ -54,10 +54,10 @@ func (s *signaller) send(sig os.Signal) {
 // pending makes e deliver sig as soon as the command traps signals, and
 // go on only once it was acted on: the command's work starts with its
 // context already cancelled.
-func pending(e *env, sig os.Signal) {
+func pending(c *cli, sig os.Signal) {
 	s := newSignaller()
-	s.install(e)
-	e.notify = func(ch chan<- os.Signal) {
+	s.install(c)
+	c.notify = func(ch chan<- os.Signal) {
 		s.notify(ch)
 		s.send(sig)
 	}
