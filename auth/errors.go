@@ -210,3 +210,30 @@ func (e *DirError) NeedsPerson() bool { return true }
 
 // Hint is what to do instead.
 func (e *DirError) Hint() string { return e.Fix }
+
+// Hint says what a person should do about a credential problem in err's
+// chain (this package's errors), "" when there is none: the one source of
+// auth's advice, as apiclient.Error.Hint is for X's refusals.
+func Hint(err error) string {
+	var (
+		lr *LoginRequiredError
+		ae *AccountError
+		de *DirError
+		ce *ConfigError
+	)
+	switch {
+	case errors.As(err, &lr):
+		return lr.Hint()
+	case errors.As(err, &ae):
+		return ae.Hint()
+	case errors.As(err, &de) && de.Hint() != "":
+		return de.Hint()
+	case errors.As(err, &ce) && ce.Hint() != "":
+		return ce.Hint()
+	case errors.Is(err, ErrLoginRequired):
+		return "sign in again: bulkunfollow auth login"
+	case errors.Is(err, ErrNoCredentials):
+		return "sign in with bulkunfollow auth login, or set BULKUNFOLLOW_ACCESS_TOKEN or the BULKUNFOLLOW_OAUTH1_* variables (docs/auth.md)"
+	}
+	return ""
+}

@@ -173,3 +173,24 @@ func TestRefreshedTokenWithControlCharacterNeedsLogin(t *testing.T) {
 	}
 	assertNoSecrets(t, err.Error(), "new-access", "new-refresh-token")
 }
+
+// TestHint: every credential problem has one piece of advice, found
+// through wrapping; anything else has none.
+func TestHint(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("sign in: %w", &LoginRequiredError{Reason: "refresh token rejected"}), "bulkunfollow auth login"},
+		{&AccountError{Available: []string{"@a (1)", "@b (2)"}}, "--account @USERNAME"},
+		{fmt.Errorf("load: %w", ErrNoCredentials), "BULKUNFOLLOW_ACCESS_TOKEN"},
+		{fmt.Errorf("x: %w", ErrLoginRequired), "bulkunfollow auth login"},
+		{&DirError{Dir: "/tmp", Fix: "use --config-dir"}, "--config-dir"},
+		{errors.New("disk full"), ""},
+	} {
+		got := Hint(tc.err)
+		if (tc.want == "" && got != "") || !strings.Contains(got, tc.want) {
+			t.Errorf("Hint(%v) = %q, want it to contain %q", tc.err, got, tc.want)
+		}
+	}
+}

@@ -203,7 +203,7 @@ func CheckImport(ctx context.Context, srcs []Source, opts ImportOptions) (Import
 // is followed); only the process holding the queue's lock writes one, and
 // Open removes one left by a killed import. s.mu is held throughout, so
 // no other change can slip in between the copy and the rename.
-func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, batch int, before func(ImportSummary)) (err error) {
+func (s *Store) importCopy(ctx context.Context, p *importPlan, sum *ImportSummary, batch int, before func(ImportSummary)) (err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.db == nil {
@@ -296,8 +296,8 @@ func (s *Store) importCopy(ctx context.Context, p *plan, sum *ImportSummary, bat
 	return nil
 }
 
-// plan is a parsed import: every valid entry, compactly, in input order.
-type plan struct {
+// importPlan is a parsed import: every valid entry, compactly, in input order.
+type importPlan struct {
 	byOrd   []uint64  // id of entry ord, 0 for a handle (input never yields id 0)
 	handles []hentry  // the handle entries, in input order
 	drop    []uint64  // bitset over ord: entry is not added (duplicate or already queued)
@@ -317,9 +317,9 @@ type hentry struct {
 
 // readSources runs pass 1: read everything, keep compact entries, collect
 // bad lines.
-func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*plan, ImportSummary, error) {
+func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*importPlan, ImportSummary, error) {
 	var sum ImportSummary
-	p := &plan{}
+	p := &importPlan{}
 	limit := cmp.Or(opts.MaxErrors, input.DefaultMaxErrors)
 	inv := &InvalidError{}
 	for _, src := range srcs {
@@ -369,7 +369,7 @@ func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*plan,
 // classify decides which entries are added: the first of each id or
 // handle, unless tx (nil = empty queue) already has it. It fills drop,
 // rank, ids and the counts of sum.
-func (p *plan) classify(tx *bbolt.Tx, sum *ImportSummary) error {
+func (p *importPlan) classify(tx *bbolt.Tx, sum *ImportSummary) error {
 	sum.Added, sum.AddedHandles, sum.Duplicate, sum.AlreadyPending, sum.AlreadyFinished = 0, 0, 0, 0, 0
 	n := len(p.byOrd)
 	p.drop = make([]uint64, (n+63)/64)
@@ -465,11 +465,11 @@ func (p *plan) classify(tx *bbolt.Tx, sum *ImportSummary) error {
 	return nil
 }
 
-func (p *plan) dropped(ord uint32) bool { return p.drop[ord/64]&(1<<(ord%64)) != 0 }
+func (p *importPlan) dropped(ord uint32) bool { return p.drop[ord/64]&(1<<(ord%64)) != 0 }
 
 // position returns the 0-based position of kept entry ord among kept
 // entries: its sequence number is the queue's last plus 1 plus this.
-func (p *plan) position(ord uint32) uint64 {
+func (p *importPlan) position(ord uint32) uint64 {
 	w := ord / 64
 	below := p.drop[w] & (1<<(ord%64) - 1)
 	return uint64(p.rank[w]) + uint64(ord%64) - uint64(bits.OnesCount64(below))
@@ -520,7 +520,7 @@ func sortIDs(a []identry) {
 // order, then their ids to the id index in id order, batch entries per
 // transaction (run wraps each in a transaction). Keys are written in
 // ascending order into buckets with FillPercent 1, so pages come out full.
-func (p *plan) write(ctx context.Context, run func(func(tx *bbolt.Tx) error) error, batch int, now time.Time) error {
+func (p *importPlan) write(ctx context.Context, run func(func(tx *bbolt.Tx) error) error, batch int, now time.Time) error {
 	var base uint64
 	if err := run(func(tx *bbolt.Tx) error {
 		base = tx.Bucket(bTargets).Sequence()

@@ -89,7 +89,7 @@ const (
 	Config                   // the setup is wrong, not the target (a request that cannot be sent, a 404 not naming the target): stop the run
 )
 
-var kindNames = [...]string{"transient", "window", "quota", "unauthorized", "forbidden", "not found", "permanent", "canceled", "config"}
+var kindNames = [...]string{"transient", "window", "quota", "unauthorized", "forbidden", "not-found", "permanent", "canceled", "config"}
 
 func (k Kind) String() string {
 	if k >= 0 && int(k) < len(kindNames) {
@@ -238,8 +238,8 @@ const (
 	EventStop   EventKind = "stop"   // Run returns: Stop, Err
 )
 
-// ReasonJitter is Event.Why for the random pause of Options.Jitter.
-const ReasonJitter ratelimit.Reason = "jitter"
+// WaitJitter is Event.Why for the random pause of Options.Jitter.
+const WaitJitter ratelimit.Reason = "jitter"
 
 // Event is progress for a display or log. Counts are for this run.
 type Event struct {

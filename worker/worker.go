@@ -258,7 +258,7 @@ func (w *Worker) waitTurn(ctx context.Context, r *run, t queue.Target) StopReaso
 	}
 	if w.opts.Jitter > 0 {
 		if j := time.Duration(w.opts.Rand.Int64N(int64(w.opts.Jitter))); j > 0 {
-			return w.sleep(ctx, r, t, w.opts.Clock.Now(), j, ReasonJitter)
+			return w.sleep(ctx, r, t, w.opts.Clock.Now(), j, WaitJitter)
 		}
 	}
 	return ""

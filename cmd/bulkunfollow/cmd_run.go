@@ -195,7 +195,7 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 		opts.Now = o.clock.Now
 		hc, id, err = auth.HTTPClient(ctx, opts)
 		if err != nil {
-			return withExit(exitPerson, fmt.Errorf("sign in: %w", err), authHint(err))
+			return withExit(exitPerson, fmt.Errorf("sign in: %w", err), auth.Hint(err))
 		}
 		label = string(id.Method) + " from " + id.Source
 	}
@@ -470,31 +470,12 @@ func apiStop(ctx context.Context, err error) error {
 	case worker.Transient, worker.Window, worker.Canceled:
 		return withExit(exitTempFail, err, "X could not be reached or asked us to wait; run again later")
 	}
-	hint := authHint(err)
+	hint := auth.Hint(err)
 	var f *worker.Failure
 	if hint == "" && errors.As(err, &f) {
 		hint = f.Hint
 	}
 	return withExit(exitPerson, err, hint)
-}
-
-// authHint says what to do about a credential problem found before X
-// answered (auth's errors); X's own refusals carry apiclient's hint (one
-// source: apiclient.Error.Hint).
-func authHint(err error) string {
-	var h interface{ Hint() string }
-	if errors.As(err, &h) && h.Hint() != "" {
-		if _, isAPI := h.(*apiclient.Error); !isAPI {
-			return h.Hint()
-		}
-	}
-	switch {
-	case errors.Is(err, auth.ErrLoginRequired):
-		return "sign in again: bulkunfollow auth login"
-	case errors.Is(err, auth.ErrNoCredentials):
-		return "sign in with bulkunfollow auth login, or set BULKUNFOLLOW_ACCESS_TOKEN or the BULKUNFOLLOW_OAUTH1_* variables (docs/auth.md)"
-	}
-	return ""
 }
 
 // confirm asks a yes/no question on stderr and reads the answer from stdin.

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/bulkunfollow/bulkunfollow/queue"
+)
+
+// TestVocabularyAndBoundary: the queue owns the words a run stores (no
+// other package's production code spells a reason), and the command line
+// decides nothing about targets: no file of cmd/ makes X's lookups or
+// touches the queue's run state except through the run library and the
+// queue's typed accessors.
+func TestVocabularyAndBoundary(t *testing.T) {
+	reasons := map[string]bool{}
+	for _, r := range []string{queue.ReasonUnfollowed, queue.ReasonNotFollowing, queue.ReasonKept, queue.ReasonOwnAccount,
+		queue.ReasonNotFound, queue.ReasonConfirmed, queue.ReasonOutcomeUnknown, queue.ReasonStillFollowing} {
+		reasons[r] = true
+	}
+	lookups := map[string]bool{"Me": true, "UsersByUsernames": true, "Following": true}
+	root := "../.."
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if base := d.Name(); path != root && (strings.HasPrefix(base, ".") || base == "testdata" || rel == "queue" || rel == "xapisim") {
+				return filepath.SkipDir // the queue owns the words; the simulator is X, not us
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+		if err != nil {
+			return err
+		}
+		inCmd := strings.HasPrefix(rel, "cmd/")
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.BasicLit:
+				if n.Kind == token.STRING {
+					if s, err := strconv.Unquote(n.Value); err == nil && reasons[s] {
+						t.Errorf("%s spells the reason %q: use its queue.Reason constant", rel, s)
+					}
+				}
+			case *ast.CallExpr:
+				if sel, ok := n.Fun.(*ast.SelectorExpr); ok && inCmd && lookups[sel.Sel.Name] {
+					t.Errorf("%s calls %s: X's lookups belong to the run library (worker)", rel, sel.Sel.Name)
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
