@@ -1,7 +1,14 @@
-// Package worker drains a queue: take the next pending target, wait for the
-// rate limiter, call the API, classify the outcome and checkpoint it.
+// Package worker is a whole run as a library (Job): Prepare signs in,
+// reads the following list, resolves @handles and the keep-list, and makes
+// every decision before sending (skipped, kept, the account itself, done
+// already by an interrupted run), writing nothing; Plan says what it will
+// send and when; Apply writes the decisions; Drain takes the next pending
+// target, waits for the rate limiter, calls X, classifies the outcome and
+// checkpoints it (Worker); Record writes the run record. The worker talks
+// to X through its own Client interface (worker/xclient adapts apiclient)
+// and keeps its state in the queue through the queue's typed accessors.
 //
-// Guarantees:
+// Guarantees of the drain:
 //   - Targets go in input order; the outcome follows docs/api-errors.md:
 //     following:false → done; not found → failed, no retry; window 429 →
 //     wait for the reset, no attempt counted; transient errors and a 200

@@ -188,66 +188,20 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 	})
 	defer release()
 
-	hc, label := o.httpClient, o.authLabel
-	if hc == nil {
-		var id auth.Identity
-		opts := c.authOptions(o.configDir, o.account, o.apiBaseURL, log)
-		opts.Now = o.clock.Now
-		hc, id, err = auth.HTTPClient(ctx, opts)
-		if err != nil {
-			return withExit(exitPerson, fmt.Errorf("sign in: %w", err), auth.Hint(err))
-		}
-		label = string(id.Method) + " from " + id.Source
-	}
-	var keep *worker.KeepList
-	if o.keepFile != "" {
-		if keep, err = worker.ReadKeepList(o.keepFile); err != nil {
-			return keepListError(err)
-		}
-	}
-	windows := worker.NewReadWindows(o.clock.Now)
-	api := apiclient.New(hc, o.apiBaseURL, userAgent(), apiclient.WithTimeout(o.timeout), apiclient.WithClock(o.clock.Now),
-		apiclient.WithRateObserver(xclient.Observer(windows)))
-	job, err := worker.Prepare(ctx, q, xclient.New(api), worker.JobOptions{
-		Rate: o.rate, AdoptServerLimit: o.adoptServerLimit, DailyCap: o.dailyCap,
-		Max: o.max, Deadline: deadline, Jitter: o.jitter,
-		MaxAttempts: o.maxAttempts, RequestTimeout: o.timeout,
-		Keep: keep, Prefilter: o.prefilter, Windows: windows,
-		Credential: label, Abort: abort, Clock: o.clock, Log: log,
-	})
+	job, err := c.prepareJob(ctx, q, o, log, deadline, abort)
 	if err != nil {
-		var mm *queue.AccountMismatchError
-		if errors.As(err, &mm) {
-			return withExit(exitPerson, err, "use the credentials of the account this queue belongs to (--account), or another --queue")
-		}
-		return apiStop(ctx, err)
+		return err
 	}
 	pl := job.Plan()
 	printPlan(c.stderr, pl)
-
 	if o.dryRun {
 		fmt.Fprintln(c.stderr, "Dry run: nothing was sent and the queue is unchanged.")
 		return nil
 	}
-	me := job.Account()
-	rep := runReport{q: q, log: log, o: o, job: job, account: "@" + me.Username, saved: pl.NotFollowing, status: pl.Status}
-	if ctx.Err() != nil {
-		return interrupted()
+	if err := c.confirmPlan(ctx, o, job); err != nil {
+		return err
 	}
-	if (pl.Send > 0 || pl.HandlesLeft > 0) && !o.yes {
-		question := fmt.Sprintf("Unfollow %d accounts as @%s now? [y/N] ", pl.Send, me.Username)
-		if pl.HandlesLeft > 0 {
-			question = fmt.Sprintf("Unfollow %d accounts, and those of %d more @handles once resolved, as @%s now? [y/N] ", pl.Send, pl.HandlesLeft, me.Username)
-		}
-		ok, err := confirm(ctx, c, question)
-		if ctx.Err() != nil {
-			return interrupted()
-		}
-		if err != nil || !ok {
-			fmt.Fprintln(c.stderr, "Nothing sent and the queue is unchanged. Run again when ready (or --dry-run to see the plan).")
-			return quietExit(exitTempFail)
-		}
-	}
+	rep := runReport{q: q, log: log, o: o, job: job, account: "@" + job.Account().Username, saved: pl.NotFollowing, status: pl.Status}
 	stop, err := job.Apply(ctx)
 	switch {
 	case err != nil && isAPIFailure(err):
@@ -259,12 +213,85 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 	case job.ToSend() == 0: // (more, if Apply resolved some)
 		return c.finishRun(rep, worker.Summary{Stop: worker.StopFinished})
 	}
+	return c.drain(ctx, rep, bar)
+}
+
+// prepareJob signs in and prepares the run (worker.Prepare), mapping what
+// stops it to an exit code.
+func (c *cli) prepareJob(ctx context.Context, q *queue.Store, o runOptions, log zerolog.Logger, deadline time.Time, abort <-chan struct{}) (*worker.Job, error) {
+	var keep *worker.KeepList
+	if o.keepFile != "" {
+		var err error
+		if keep, err = worker.ReadKeepList(o.keepFile); err != nil {
+			return nil, keepListError(err)
+		}
+	}
+	hc, label := o.httpClient, o.authLabel
+	if hc == nil {
+		opts := c.authOptions(o.configDir, o.account, o.apiBaseURL, log)
+		opts.Now = o.clock.Now
+		var id auth.Identity
+		var err error
+		if hc, id, err = auth.HTTPClient(ctx, opts); err != nil {
+			return nil, withExit(exitPerson, fmt.Errorf("sign in: %w", err), auth.Hint(err))
+		}
+		label = string(id.Method) + " from " + id.Source
+	}
+	windows := worker.NewReadWindows(o.clock.Now)
+	api := apiclient.New(hc, o.apiBaseURL, userAgent(), apiclient.WithTimeout(o.timeout), apiclient.WithClock(o.clock.Now),
+		apiclient.WithRateObserver(xclient.Observer(windows)))
+	job, err := worker.Prepare(ctx, q, xclient.New(api), worker.JobOptions{
+		Rate: o.rate, AdoptServerLimit: o.adoptServerLimit, DailyCap: o.dailyCap,
+		Max: o.max, Deadline: deadline, Jitter: o.jitter,
+		MaxAttempts: o.maxAttempts, RequestTimeout: o.timeout,
+		Keep: keep, Prefilter: o.prefilter, Windows: windows,
+		Credential: label, Abort: abort, Clock: o.clock, Log: log,
+	})
+	var mm *queue.AccountMismatchError
+	switch {
+	case err == nil:
+		return job, nil
+	case errors.As(err, &mm):
+		return nil, withExit(exitPerson, err, "use the credentials of the account this queue belongs to (--account), or another --queue")
+	}
+	return nil, apiStop(ctx, err)
+}
+
+// confirmPlan asks the person at the terminal to go ahead (unless --yes or
+// nothing is to be sent); a no, or a signal, ends the run with the queue
+// unchanged.
+func (c *cli) confirmPlan(ctx context.Context, o runOptions, job *worker.Job) error {
+	if ctx.Err() != nil {
+		return interrupted()
+	}
+	pl, me := job.Plan(), job.Account()
+	if (pl.Send == 0 && pl.HandlesLeft == 0) || o.yes {
+		return nil
+	}
+	question := fmt.Sprintf("Unfollow %d accounts as @%s now? [y/N] ", pl.Send, me.Username)
+	if pl.HandlesLeft > 0 {
+		question = fmt.Sprintf("Unfollow %d accounts, and those of %d more @handles once resolved, as @%s now? [y/N] ", pl.Send, pl.HandlesLeft, me.Username)
+	}
+	ok, err := confirm(ctx, c, question)
+	if ctx.Err() != nil {
+		return interrupted()
+	}
+	if err != nil || !ok {
+		fmt.Fprintln(c.stderr, "Nothing sent and the queue is unchanged. Run again when ready (or --dry-run to see the plan).")
+		return quietExit(exitTempFail)
+	}
+	return nil
+}
+
+// drain sends the pending targets, showing progress on bar (or as log
+// lines) and, with --metrics-file, a snapshot per window.
+func (c *cli) drain(ctx context.Context, rep runReport, bar *progressBar) error {
+	q, o, log, job := rep.q, rep.o, rep.log, rep.job
 	// The display counts from the queue as the decisions left it.
 	counts, err := q.Counts()
 	if err != nil {
 		return withExit(exitPerson, err, "")
 	}
-
 	display := newRunDisplay(bar, log, o, counts, job.ToSend())
 	defer display.done()
 	if o.metricsFile != "" {
