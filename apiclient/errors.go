@@ -326,30 +326,33 @@ func (e *Error) aboutTarget() bool {
 
 // RefusesTarget reports whether a refusal (403, or 400 invalid-request)
 // concerns only the unfollow's target, so the next target may well
-// succeed: X named the target, and the problem is not one that always
-// concerns the account or the app (unsupported authentication, a client
-// not allowed, a suspended account, a usage cap, credits, an invalid
-// request). Any other refusal stops a run: it would refuse every target.
+// succeed: X's words (the problem's detail, or the first legacy message
+// when there is none, or the title) name the target's id as a whole
+// number, and the problem is not one that always concerns the account or
+// the app (unsupported authentication, a client not allowed, a suspended
+// account, a usage cap, credits, an invalid request), whichever API
+// version's problem URI names it. Any other refusal stops a run: it would
+// refuse every target.
 func (e *Error) RefusesTarget() bool {
-	switch e.Problem.Name() {
-	case "unsupported-authentication", "client-forbidden", "user-suspended", "invalid-request":
-		return false
-	}
-	if isQuotaName(e.Problem.Name()) {
-		return false
-	}
-	if e.namesTarget() {
-		return true
-	}
 	if e.Target == "" {
 		return false
 	}
-	for _, l := range e.Legacy {
-		if mentionsID(l.Message, e.Target) {
-			return true
-		}
+	name := e.Problem.Type
+	if i := strings.LastIndex(name, "/problems/"); i >= 0 {
+		name = strings.TrimSuffix(name[i+len("/problems/"):], "/")
 	}
-	return mentionsID(e.Problem.Title, e.Target)
+	switch name {
+	case "unsupported-authentication", "client-forbidden", "user-suspended", "invalid-request":
+		return false
+	}
+	if isQuotaName(name) {
+		return false
+	}
+	detail := e.Problem.Detail
+	if detail == "" && len(e.Legacy) > 0 {
+		detail = e.Legacy[0].Message
+	}
+	return mentionsID(detail, e.Target) || mentionsID(e.Problem.Title, e.Target)
 }
 
 // namesTarget reports whether the answer names the target: a problem (top

@@ -51,6 +51,9 @@ type JobOptions struct {
 	// Windows are the read endpoints' windows, which the Client's responses
 	// feed (ReadWindows.Observe); nil: windows no response feeds.
 	Windows *ReadWindows
+	// Start is when the run began (zero: when Prepare is called); the run
+	// record counts from it.
+	Start time.Time
 	// Credential says how the Client signs in, for the log.
 	Credential string
 	Abort      <-chan struct{}

@@ -27,7 +27,10 @@ func Prepare(ctx context.Context, q *queue.Store, api Client, o JobOptions) (*Jo
 	if o.Windows == nil {
 		o.Windows = NewReadWindows(o.Clock.Now)
 	}
-	j := &Job{q: q, api: api, opts: o, start: o.Clock.Now()}
+	if o.Start.IsZero() {
+		o.Start = o.Clock.Now()
+	}
+	j := &Job{q: q, api: api, opts: o, start: o.Start}
 	lim, err := ratelimit.New(ratelimit.Config{Rate: o.Rate, DailyCap: o.DailyCap, AdoptServerLimit: o.AdoptServerLimit})
 	if err != nil {
 		return nil, err

@@ -188,7 +188,7 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 	})
 	defer release()
 
-	job, err := c.prepareJob(ctx, q, o, log, deadline, abort)
+	job, err := c.prepareJob(ctx, q, o, log, start, deadline, abort)
 	if err != nil {
 		return err
 	}
@@ -218,7 +218,7 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 
 // prepareJob signs in and prepares the run (worker.Prepare), mapping what
 // stops it to an exit code.
-func (c *cli) prepareJob(ctx context.Context, q *queue.Store, o runOptions, log zerolog.Logger, deadline time.Time, abort <-chan struct{}) (*worker.Job, error) {
+func (c *cli) prepareJob(ctx context.Context, q *queue.Store, o runOptions, log zerolog.Logger, start, deadline time.Time, abort <-chan struct{}) (*worker.Job, error) {
 	var keep *worker.KeepList
 	if o.keepFile != "" {
 		var err error
@@ -245,7 +245,7 @@ func (c *cli) prepareJob(ctx context.Context, q *queue.Store, o runOptions, log 
 		Max: o.max, Deadline: deadline, Jitter: o.jitter,
 		MaxAttempts: o.maxAttempts, RequestTimeout: o.timeout,
 		Keep: keep, Prefilter: o.prefilter, Windows: windows,
-		Credential: label, Abort: abort, Clock: o.clock, Log: log,
+		Start: start, Credential: label, Abort: abort, Clock: o.clock, Log: log,
 	})
 	var mm *queue.AccountMismatchError
 	switch {

@@ -106,6 +106,10 @@ func TestRefusesTarget(t *testing.T) {
 		{"generic", `{"title":"Forbidden","type":"about:blank","status":403,"detail":"Forbidden"}`, false},
 		{"suspended account", `{"title":"Forbidden","type":"https://api.x.com/2/problems/user-suspended","status":403,"detail":"user ` + tgt + ` is suspended"}`, false},
 		{"a longer number", `{"title":"Forbidden","type":"about:blank","status":403,"detail":"user ` + tgt + `9 is protected"}`, false},
+		{"client-forbidden of another API version", `{"title":"Forbidden","type":"https://api.x.com/problems/client-forbidden","status":403,"detail":"app may not unfollow ` + tgt + `"}`, false},
+		{"resource_id only (no words name it)", `{"title":"Forbidden","type":"about:blank","status":403,"detail":"Forbidden","resource_id":"` + tgt + `"}`, false},
+		{"an errors entry's detail only", `{"errors":[{"title":"Forbidden","detail":"cannot unfollow ` + tgt + `"}],"title":"Forbidden","type":"about:blank","status":403,"detail":"Forbidden"}`, false},
+		{"legacy message when no detail", `{"errors":[{"code":161,"message":"You are unable to unfollow ` + tgt + `"}]}`, true},
 	} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(403)
