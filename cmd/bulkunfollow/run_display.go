@@ -77,7 +77,7 @@ func logPlan(l zerolog.Logger, pl worker.Plan) {
 		Int("total", c.Total).Int("pending", c.Pending).Int("done", c.Done).Int("skipped", c.Skipped).Int("failed", c.Failed).
 		Int("resolved", pl.Resolved).Int("not_found", pl.NotFound).Int("handles_left", pl.HandlesLeft).
 		Int("duplicates", pl.Duplicates).Int("resumed", pl.Confirmed).
-		Int("kept", pl.Kept).Int("own_account", pl.OwnAccount).
+		Int("on_keep_list", pl.Kept).Int("own_account", pl.OwnAccount).
 		Int("following", pl.Following).Int("saved", pl.NotFollowing).
 		Str("rate", pl.Rate.String()).Bool("window_observed", st.Observed).
 		Int("daily_used", st.DailyUsed).Int("daily_cap", st.DailyCap).
