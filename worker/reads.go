@@ -69,7 +69,7 @@ func (r reader) do(ctx context.Context, ep Endpoint, what string, fn func() erro
 		if !r.deadline.IsZero() && r.clock.Now().Add(d).After(r.deadline) {
 			return err // no time left to try again before the deadline
 		}
-		r.log.Warn().Err(err).Str("request", what).Int("attempt", attempt).Dur("wait", d).Msg("request failed; trying again")
+		r.log.Warn().Err(err).Str("request", what).Int("attempt", attempt).Float64("wait_s", d.Seconds()).Msg("request failed; trying again")
 		if err := r.clock.Sleep(ctx, d); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
@@ -93,7 +93,7 @@ func (r reader) waitWindow(ctx context.Context, ep Endpoint, what string) error 
 		if !r.deadline.IsZero() && now.Add(d).After(r.deadline) {
 			return fmt.Errorf("%s: X's %s window is spent until %s: %w", what, ep, now.Add(d).Format(time.TimeOnly), ErrWindowPastDeadline)
 		}
-		r.log.Info().Str("request", what).Str("endpoint", string(ep)).Dur("wait", d).
+		r.log.Info().Str("request", what).Str("endpoint", string(ep)).Float64("wait_s", d.Seconds()).
 			Time("until", now.Add(d)).Msg("waiting for X's window of this endpoint")
 		if err := r.clock.Sleep(ctx, d); err != nil {
 			return fmt.Errorf("%s: %w", what, err)

@@ -273,7 +273,7 @@ func (w *Worker) sleep(ctx context.Context, r *run, t queue.Target, now time.Tim
 	ev := w.event(r, EventWait)
 	ev.Target, ev.Wait, ev.Until, ev.Why = t, d, until, why
 	w.emit(ev)
-	w.opts.Log.Debug().Str("why", why.String()).Dur("wait", d).Time("until", until).Msg("waiting")
+	w.opts.Log.Debug().Str("why", why.String()).Float64("wait_s", d.Seconds()).Time("until", until).Msg("waiting")
 	if err := w.opts.Clock.Sleep(ctx, d); err != nil {
 		return StopCanceled
 	}
@@ -481,7 +481,7 @@ func (w *Worker) observe(recv time.Time, o ratelimit.Observation, sent time.Time
 	}
 	o.Rejected = o.Rejected || rejected
 	for _, warn := range w.lim.Observe(recv, o) {
-		w.opts.Log.Warn().Dur("offset", warn.Offset).Msg(warn.Msg)
+		w.opts.Log.Warn().Float64("offset_s", warn.Offset.Seconds()).Msg(warn.Msg)
 	}
 }
 

@@ -190,7 +190,7 @@ func TestRetryKeepsEvidenceOfASentUnfollow(t *testing.T) {
 func TestRunUnauthorizedHint(t *testing.T) {
 	x := newE2E(t, xapisim.Config{}, 3, 3, nil)
 	x.environ["BULKUNFOLLOW_ACCESS_TOKEN"] = "not-a-token-x-issued"
-	code, out := x.run(t, "--yes")
+	code, out := x.run(t, "--log-format", "text", "--yes") // the human text: one "Hint:" line
 	if code != exitPerson {
 		t.Fatalf("exit %d, want %d\n%s", code, exitPerson, out)
 	}

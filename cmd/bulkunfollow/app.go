@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/rs/zerolog"
 	"golang.org/x/term"
 )
 
@@ -44,6 +45,10 @@ type cli struct {
 	// onFlagSet, when set, sees every flag set a command makes (tests that
 	// check --help against the flags really defined).
 	onFlagSet func(*flagSet)
+	// events, when set, is where everything the command says on stderr
+	// goes, as one JSON object per line: JSON logs were chosen (see
+	// useLogFormat), so no human text line may reach stderr.
+	events *zerolog.Logger
 }
 
 // command is one subcommand. run returns nil on success or an error that
@@ -87,6 +92,7 @@ func (c *cli) main(ctx context.Context, args []string) int {
 		c.usage(c.stderr)
 		return exitUsage
 	}
+	c.useEnvLogFormat()
 	name := args[0]
 	switch name {
 	case "help", "-h", "-help", "--help":
@@ -154,6 +160,10 @@ func (c *cli) report(err error) int {
 	x := exitOf(err)
 	if x != nil && x.err == nil {
 		return x.code // the command has said everything
+	}
+	if c.events != nil {
+		c.errorEvent(err, x)
+		return exitCode(err)
 	}
 	fmt.Fprintf(c.stderr, "Error: %v\n", err)
 	for _, h := range x.triesOrNil() {

@@ -115,7 +115,9 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 	apiBase := fs.apiBaseURLFlag()
 	configDir := fs.configDirFlag()
 	lf := fs.logFlags()
-	if err := fs.parse(args); err != nil {
+	err := fs.parse(args)
+	c.useLogFormat(lf)
+	if err != nil {
 		return err
 	}
 	if len(fs.Args()) > 0 {

@@ -415,7 +415,7 @@ func TestAuthLoginRefusesSharedConfigDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _, stderr := runCLI(t, map[string]string{"BULKUNFOLLOW_CLIENT_ID": authTestClient, "BULKUNFOLLOW_API_BASE_URL": api},
-		"", "auth", "login", "--config-dir", shared, "--redirect-uri", "http://127.0.0.1:0/callback")
+		"", "auth", "login", "--log-format", "text", "--config-dir", shared, "--redirect-uri", "http://127.0.0.1:0/callback")
 	if code != exitPerson {
 		t.Errorf("exit %d, want %d", code, exitPerson)
 	}
@@ -446,7 +446,7 @@ func TestControlCharacterInTokenIsAConfigError(t *testing.T) {
 		})
 	})
 	x.environ["BULKUNFOLLOW_ACCESS_TOKEN"] = "abc\ndef"
-	code, out := x.run(t, "--yes")
+	code, out := x.run(t, "--log-format", "text", "--yes")
 	if code != exitPerson {
 		t.Errorf("run exit %d, want %d:\n%s", code, exitPerson, out)
 	}
@@ -504,7 +504,7 @@ func TestRunRedactsEchoedToken(t *testing.T) {
 	if code == exitOK {
 		t.Fatalf("run succeeded against a refusing X:\n%s", out)
 	}
-	if !strings.Contains(out, "Error: ask X who is signed in: me: 403 Forbidden: request with [REDACTED] is not allowed") {
+	if !strings.Contains(out, `"event":"error","exit_code":1,`) || !strings.Contains(out, `"message":"ask X who is signed in: me: 403 Forbidden: request with [REDACTED] is not allowed"`) {
 		t.Errorf("the redacted detail is not shown:\n%s", out)
 	}
 	if n := strings.Count(out, `"level":"warn"`); n < 2 || strings.Count(out, "request with [REDACTED]") < 3 {

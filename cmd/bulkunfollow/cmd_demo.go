@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/rs/zerolog"
 	"golang.org/x/oauth2"
 
 	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
@@ -49,7 +50,9 @@ queue's status. It takes about 10 seconds.`,
 	limit := fs.Int("limit", 50, "unfollow requests per window (X's is 50)")
 	dir := fs.String("dir", "", "keep the demo's queue and keep-list in this directory (default: a temporary one, removed after)")
 	lf := fs.logFlags()
-	if err := fs.parse(args); err != nil {
+	err := fs.parse(args)
+	c.useLogFormat(lf)
+	if err != nil {
 		return err
 	}
 	if len(fs.Args()) > 0 {
@@ -91,7 +94,9 @@ queue's status. It takes about 10 seconds.`,
 		return fmt.Errorf("demo: %w", err)
 	}
 
-	fmt.Fprintf(c.stderr, "Demo: X API simulator at %s (%d unfollows per %s window), queue %s\n\n", baseURL, *limit, *window, queuePath)
+	c.tell("demo", func(e *zerolog.Event) {
+		e.Str("api_base_url", baseURL).Int("limit", *limit).Float64("window_s", seconds(*window)).Str("queue", queuePath)
+	}, "Demo: X API simulator at %s (%d unfollows per %s window), queue %s\n", baseURL, *limit, *window, queuePath)
 	list, _ := demodata.ReadFile("demodata/unfollow.csv")
 	// The import takes the signal path too (the run sets up its own): a
 	// Ctrl-C now stops the demo and still removes its temporary directory.
@@ -204,8 +209,9 @@ func demoImport(ctx context.Context, c *cli, queuePath string, list []byte) erro
 	if err != nil {
 		return fmt.Errorf("demo import: %w", err)
 	}
-	fmt.Fprintf(c.stderr, "Imported unfollow.csv: %d entries, %d added (%d @handles), %d duplicate.\n",
-		sum.Read, sum.Added, sum.AddedHandles, sum.Duplicate)
+	c.tell("import", func(e *zerolog.Event) {
+		e.Str("file", "unfollow.csv").Int("read", sum.Read).Int("added", sum.Added).Int("added_handles", sum.AddedHandles).Int("duplicate", sum.Duplicate)
+	}, "Imported unfollow.csv: %d entries, %d added (%d @handles), %d duplicate.", sum.Read, sum.Added, sum.AddedHandles, sum.Duplicate)
 	return nil
 }
 

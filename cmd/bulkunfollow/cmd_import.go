@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rs/zerolog"
+
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/queue/input"
 )
@@ -67,7 +69,8 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 		MaxErrors: *maxErrors,
 		BeforeWrite: func(s queue.ImportSummary) {
 			if s.Added >= 10_000 {
-				fmt.Fprintf(c.stderr, "import: read %d entries; writing %d new targets...\n", s.Read, s.Added)
+				c.tell("import_writing", func(e *zerolog.Event) { e.Int("read", s.Read).Int("added", s.Added) },
+					"import: read %d entries; writing %d new targets...", s.Read, s.Added)
 			}
 		},
 	}
@@ -93,10 +96,10 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 	switch {
 	case errors.As(err, &inv):
 		for _, le := range inv.Errors {
-			fmt.Fprintln(c.stderr, le.Error())
+			c.tell("invalid_entry", nil, "%s", le.Error())
 		}
 		if more := inv.Total - len(inv.Errors); more > 0 {
-			fmt.Fprintf(c.stderr, "... and %d more\n", more)
+			c.tell("invalid_entries_more", func(e *zerolog.Event) { e.Int("more", more) }, "... and %d more", more)
 		}
 		return withExit(exitBadInput,
 			fmt.Errorf("import: %s in the input: nothing imported, the queue is unchanged", countNoun(inv.Total, "invalid entry", "invalid entries")),

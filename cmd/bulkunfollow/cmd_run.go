@@ -75,6 +75,7 @@ type runOptions struct {
 func runRun(ctx context.Context, c *cli, args []string) error {
 	o, err := parseRunFlags(c, args)
 	if err != nil {
+		c.useLogFormat(o.logFlags)
 		return err
 	}
 	return c.runJob(ctx, o)
@@ -143,6 +144,7 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 	if o.clock == nil {
 		o.clock = worker.SystemClock()
 	}
+	c.useLogFormat(o.logFlags)
 	var bar *progressBar
 	le := c
 	if c.interactive && !o.logFlags.isJSON(c) {
@@ -193,9 +195,13 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 		return err
 	}
 	pl := job.Plan()
-	printPlan(c.stderr, pl)
+	if c.events != nil {
+		logPlan(*c.events, pl)
+	} else {
+		printPlan(c.stderr, pl)
+	}
 	if o.dryRun {
-		fmt.Fprintln(c.stderr, "Dry run: nothing was sent and the queue is unchanged.")
+		c.tell("dry_run", nil, "Dry run: nothing was sent and the queue is unchanged.")
 		return nil
 	}
 	if err := c.confirmPlan(ctx, o, job); err != nil {
@@ -277,7 +283,7 @@ func (c *cli) confirmPlan(ctx context.Context, o runOptions, job *worker.Job) er
 		return interrupted()
 	}
 	if err != nil || !ok {
-		fmt.Fprintln(c.stderr, "Nothing sent and the queue is unchanged. Run again when ready (or --dry-run to see the plan).")
+		c.tell("declined", nil, "Nothing sent and the queue is unchanged. Run again when ready (or --dry-run to see the plan).")
 		return quietExit(exitTempFail)
 	}
 	return nil
@@ -402,14 +408,22 @@ func (c *cli) finishRun(rep runReport, sum worker.Summary) error {
 			log.Warn().Err(err).Str("file", o.metricsFile).Msg("could not write metrics")
 		}
 	}
-	log.Info().
-		Str("outcome", string(sum.Stop)).Int("exit_code", code).
-		Int("sent", sum.Sent).Int("done", sum.Done).Int("failed", sum.Failed).Int("rate_limited", sum.RateLimited).
-		Int("total", counts.Total).Int("pending", counts.Pending).Int("done_total", counts.Done).
-		Int("skipped_total", counts.Skipped).Int("failed_total", counts.Failed).
-		Str("elapsed", o.clock.Now().Sub(start).Round(time.Millisecond).String()).
-		Msg("run summary")
-	fmt.Fprintf(c.stderr, "%s\n", msg)
+	fields := func(e *zerolog.Event) {
+		e.Str("outcome", string(sum.Stop)).Int("exit_code", code).
+			Int("sent", sum.Sent).Int("done", sum.Done).Int("failed", sum.Failed).Int("rate_limited", sum.RateLimited).
+			Int("saved", rep.saved).
+			Int("total", counts.Total).Int("pending", counts.Pending).Int("done_total", counts.Done).
+			Int("skipped_total", counts.Skipped).Int("failed_total", counts.Failed).
+			Float64("elapsed_s", seconds(o.clock.Now().Sub(start)))
+	}
+	if c.events == nil {
+		// Text: the summary's fields as a log line, then the sentence.
+		e := log.Info().Str("event", "summary")
+		fields(e)
+		e.Msg("run summary")
+	}
+	// JSON: one "summary" event, the sentence its message.
+	c.tell("summary", fields, "%s", msg)
 	switch code {
 	case exitOK:
 		return nil

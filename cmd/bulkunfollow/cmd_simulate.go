@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/bulkunfollow/bulkunfollow/queue/input"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
@@ -173,7 +175,10 @@ Details: docs/simulator.md.`,
 		ln.Close()
 		return fmt.Errorf("simulate: write info: %w", err)
 	}
-	fmt.Fprintf(c.stderr, "X API simulator serving %s (user @%s, %d followed, unfollow limit %d per %s). Ctrl-C stops it.\n",
+	c.tell("simulator", func(e *zerolog.Event) {
+		e.Str("api_base_url", base).Str("user", "@"+xapisim.DefaultUsername).Int("following", len(following)).
+			Int("limit", *unfollowLimit).Float64("window_s", seconds(*window))
+	}, "X API simulator serving %s (user @%s, %d followed, unfollow limit %d per %s). Ctrl-C stops it.",
 		base, xapisim.DefaultUsername, len(following), *unfollowLimit, *window)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -194,7 +199,7 @@ Details: docs/simulator.md.`,
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("simulate: serve: %w", err)
 	}
-	fmt.Fprintf(c.stderr, "simulator stopped\n")
+	c.tell("simulator_stopped", nil, "simulator stopped")
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -49,8 +50,90 @@ func consoleWriter(w io.Writer) io.Writer {
 	return zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !isTerminal(w)}
 }
 
-// isJSON reports whether lf selects JSON logs for e.
+// isJSON reports whether lf selects JSON logs for c.
 func (lf logFlags) isJSON(c *cli) bool {
 	f := strings.ToLower(*lf.format)
 	return f == "json" || ((f == "auto" || f == "") && !c.interactive)
 }
+
+// One stream per audience: with JSON logs every line on stderr is one JSON
+// object, the plan, progress, summary and errors included (the events of
+// docs/monitoring.md); with text logs stderr is for a person. Data goes to
+// stdout, and only when asked for.
+
+// useLogFormat makes stderr JSON events or text for the rest of a command
+// that has lf's flags, as --log-format (or BULKUNFOLLOW_LOG_FORMAT) says.
+// A command calls it as soon as its flags are parsed, even when parsing
+// failed, so that the error is reported in the chosen format: then the
+// variable is read here, since the flag set did not get to it.
+func (c *cli) useLogFormat(lf logFlags) {
+	if lf.format == nil {
+		return
+	}
+	f := *lf.format
+	if v := c.getenvOrEmpty(envName("log-format")); v != "" && (f == "" || strings.EqualFold(f, "auto")) {
+		f = v
+	}
+	c.events = nil
+	if (logFlags{format: &f}).isJSON(c) {
+		l := zerolog.New(c.stderr).With().Timestamp().Logger()
+		c.events = &l
+	}
+}
+
+// useEnvLogFormat is the stream of commands that do not log (import,
+// status, export, retry, auth status/logout): JSON events when
+// BULKUNFOLLOW_LOG_FORMAT is json, text otherwise. Commands that log
+// decide again with useLogFormat.
+func (c *cli) useEnvLogFormat() {
+	c.events = nil
+	if strings.EqualFold(c.getenvOrEmpty(envName("log-format")), "json") {
+		l := zerolog.New(c.stderr).With().Timestamp().Logger()
+		c.events = &l
+	}
+}
+
+func (c *cli) getenvOrEmpty(k string) string {
+	if c.getenv == nil {
+		return ""
+	}
+	return c.getenv(k)
+}
+
+// tell says one thing on stderr: an event of type event (with fields, if
+// set, and the text as its message) when stderr is JSON, else the text as
+// a line.
+func (c *cli) tell(event string, fields func(*zerolog.Event), format string, a ...any) {
+	text := fmt.Sprintf(format, a...)
+	if c.events == nil {
+		fmt.Fprintln(c.stderr, text)
+		return
+	}
+	e := c.events.Info().Str("event", event)
+	if fields != nil {
+		fields(e)
+	}
+	e.Msg(strings.TrimSpace(text))
+}
+
+// errorEvent is report's "Error:", "Try:" and "Hint:" lines as one event.
+func (c *cli) errorEvent(err error, x *exitError) {
+	e := c.events.Error().Str("event", "error").Int("exit_code", exitCode(err))
+	var tries []string
+	for _, t := range x.triesOrNil() {
+		if t != "" {
+			tries = append(tries, t)
+		}
+	}
+	if len(tries) > 0 {
+		e = e.Strs("try", tries)
+	}
+	if h := x.hintOrEmpty(); h != "" {
+		e = e.Str("hint", h)
+	}
+	e.Msg(err.Error())
+}
+
+// seconds is how every duration is logged: seconds as a JSON number, in a
+// field whose name ends in _s (docs/monitoring.md).
+func seconds(d time.Duration) float64 { return d.Seconds() }

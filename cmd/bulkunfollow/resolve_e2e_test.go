@@ -34,7 +34,7 @@ func TestRunResolvesHandlesAcrossWindows(t *testing.T) {
 
 	// 2 requests before the plan, 2 per window after: by a 31-minute
 	// deadline, 600 handles are resolved and written.
-	code, out := x.run(t, "--yes", "--deadline", "31m")
+	code, out := x.run(t, "--log-format", "text", "--yes", "--deadline", "31m")
 	if code != exitTempFail {
 		t.Fatalf("first run: exit %d, want %d (deadline)\n%s", code, exitTempFail, out)
 	}

@@ -68,6 +68,35 @@ func printPlan(w io.Writer, pl worker.Plan) {
 	fmt.Fprintf(w, "\nFinish:   about %s (%s)\n", shortDuration(pl.Finish.Sub(pl.Now)), pl.Finish.Local().Format("Mon 15:04"))
 }
 
+// logPlan is printPlan's plan as one "plan" event, for JSON logs: the same
+// figures as fields (docs/monitoring.md lists them).
+func logPlan(l zerolog.Logger, pl worker.Plan) {
+	c, st := pl.Counts, pl.Status
+	e := l.Info().Str("event", "plan").
+		Str("account", "@"+pl.Account.Username).Str("account_id", pl.Account.ID).Str("queue", pl.Queue).
+		Int("total", c.Total).Int("pending", c.Pending).Int("done", c.Done).Int("skipped", c.Skipped).Int("failed", c.Failed).
+		Int("resolved", pl.Resolved).Int("not_found", pl.NotFound).Int("handles_left", pl.HandlesLeft).
+		Int("duplicates", pl.Duplicates).Int("resumed", pl.Confirmed).
+		Int("on_keep_list", pl.Kept).Int("own_account", pl.OwnAccount).
+		Int("following", pl.Following).Int("saved", pl.NotFollowing).
+		Str("rate", pl.Rate.String()).Bool("window_observed", st.Observed).
+		Int("daily_used", st.DailyUsed).Int("daily_cap", st.DailyCap).
+		Int("send", pl.Send).Int("sendable", pl.Sendable)
+	if pl.Following < 0 {
+		e = e.Str("prefilter_note", pl.PrefilterNote)
+	}
+	if st.Observed {
+		e = e.Int("window_remaining", st.Remaining).Int("window_limit", st.Limit).Time("window_reset", st.Reset)
+	}
+	if pl.Sendable < pl.Send {
+		e = e.Str("stop_by", string(pl.StopBy))
+	}
+	if pl.Send > 0 || pl.HandlesLeft > 0 {
+		e = e.Time("finish", pl.Finish).Float64("finish_in_s", seconds(pl.Finish.Sub(pl.Now)))
+	}
+	e.Msg("plan")
+}
+
 func stopWords(s worker.StopReason) string {
 	switch s {
 	case worker.StopDailyCap:
@@ -98,7 +127,17 @@ type runDisplay struct {
 	// onWindow, if set, is called when the run starts waiting for a window
 	// (or the daily cap): once per window.
 	onWindow func(worker.Event)
+	// Without a terminal: the last progress milestone (this run's
+	// answered targets, in tenths of toSend) and when it was logged (zero:
+	// none yet; the first event starts the clock).
+	milestoneTenth int
+	milestoneAt    time.Time
 }
+
+// milestoneEvery is the least time between two progress milestones
+// without a terminal: a line per 10 % of the run or per minute, whichever
+// is rarer.
+const milestoneEvery = time.Minute
 
 // newRunDisplay shows progress on bar, or as log lines when bar is nil.
 func newRunDisplay(bar *progressBar, log zerolog.Logger, o runOptions, c queue.Counts, toSend int) *runDisplay {
@@ -179,16 +218,49 @@ func (d *runDisplay) event(ev worker.Event) {
 		d.bar.Update(p)
 		return
 	}
+	// Without a terminal: log lines only, never a redraw (JSON events, or
+	// plain text lines with --log-format text).
 	switch {
 	case ev.Kind == worker.EventWait && ev.Wait >= 5*time.Second:
-		d.log.Info().Str("why", string(ev.Why)).Time("until", ev.Until).Str("wait", ev.Wait.Round(time.Second).String()).
+		d.log.Info().Str("event", "wait").Str("why", string(ev.Why)).Time("until", ev.Until).Float64("wait_s", seconds(ev.Wait)).
 			Int("sent", ev.Sent).Int("done", ev.Done).Int("failed", ev.Failed).
 			Int("finished", p.Finished).Int("total", p.Total).Msg("waiting")
 	case ev.Kind == worker.EventResult && ev.Outcome == worker.OutcomeFailed:
-		d.log.Warn().Str("target", ev.Target.Key()).Str("reason", ev.Reason).Msg("failed")
+		d.log.Warn().Str("event", "failed").Str("target", ev.Target.Key()).Str("reason", ev.Reason).Msg("failed")
 	case ev.Kind == worker.EventResult:
-		d.log.Debug().Str("target", ev.Target.Key()).Str("outcome", string(ev.Outcome)).Str("reason", ev.Reason).Msg("answer")
+		d.log.Debug().Str("event", "answer").Str("target", ev.Target.Key()).Str("outcome", string(ev.Outcome)).Str("reason", ev.Reason).Msg("answer")
 	}
+	if ev.Kind == worker.EventResult {
+		d.milestone(ev, p)
+	}
+}
+
+// milestone logs a "progress" event when this run has answered another
+// tenth of its targets and a minute has passed since the last one.
+func (d *runDisplay) milestone(ev worker.Event, p progress) {
+	if d.milestoneAt.IsZero() {
+		d.milestoneAt = ev.At
+	}
+	if d.toSend <= 0 {
+		return
+	}
+	answered := ev.Done + ev.Failed
+	tenth := min(10, answered*10/d.toSend)
+	if tenth <= d.milestoneTenth || ev.At.Sub(d.milestoneAt) < milestoneEvery {
+		return
+	}
+	d.milestoneTenth, d.milestoneAt = tenth, ev.At
+	e := d.log.Info().Str("event", "progress").
+		Int("percent", answered*100/d.toSend).Int("answered", answered).Int("to_send", d.toSend).
+		Int("sent", ev.Sent).Int("done", ev.Done).Int("failed", ev.Failed).
+		Int("finished", p.Finished).Int("total", p.Total)
+	if p.WindowLeft >= 0 {
+		e = e.Int("window_remaining", p.WindowLeft).Int("window_limit", p.WindowLimit)
+	}
+	if !p.ETA.IsZero() {
+		e = e.Time("eta", p.ETA)
+	}
+	e.Msg("progress")
 }
 
 // eta estimates when the last request goes: what is left of the window now,

@@ -284,7 +284,7 @@ func TestRunPrefilter(t *testing.T) {
 	const n, followed = 100, 60
 	t.Run("on", func(t *testing.T) {
 		x := newE2E(t, xapisim.Config{}, n, followed, nil)
-		code, out := x.run(t, "--yes")
+		code, out := x.run(t, "--log-format", "text", "--yes") // checks the plan's text
 		if code != exitOK {
 			t.Fatalf("exit %d\n%s", code, out)
 		}
@@ -347,7 +347,7 @@ func TestRunKeepAndOwnAccount(t *testing.T) {
 	if err := os.WriteFile(keep, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, out := x.run(t, "--yes", "--keep", keep)
+	code, out := x.run(t, "--log-format", "text", "--yes", "--keep", keep)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -416,7 +416,7 @@ func TestRunHandles(t *testing.T) {
 	x.sim.SetFollowing(worldUser, follow)
 	x.importList(t, lines)
 
-	code, out := x.run(t, "--yes")
+	code, out := x.run(t, "--log-format", "text", "--yes")
 	if code != exitFailures {
 		t.Fatalf("exit %d, want %d\n%s", code, exitFailures, out)
 	}
@@ -454,7 +454,7 @@ func TestRunHandles(t *testing.T) {
 // done still pending.
 func stopCheck(t *testing.T, x *e2e, n int, words ...string) (done int) {
 	t.Helper()
-	code, out := x.run(t, "--yes")
+	code, out := x.run(t, "--log-format", "text", "--yes")
 	if code != exitPerson {
 		t.Fatalf("exit %d, want %d\n%s", code, exitPerson, out)
 	}
@@ -776,7 +776,7 @@ func TestRunStops(t *testing.T) {
 		const n = 120
 		x := newE2E(t, xapisim.Config{}, n, n, nil)
 		start := x.clock.Now()
-		code, out := x.run(t, "--yes", "--deadline", "20m")
+		code, out := x.run(t, "--log-format", "text", "--yes", "--deadline", "20m")
 		if code != exitTempFail || !strings.Contains(out, "Deadline reached") {
 			t.Fatalf("exit %d, want %d (deadline)\n%s", code, exitTempFail, out)
 		}
@@ -801,7 +801,7 @@ func TestRunStops(t *testing.T) {
 	t.Run("max", func(t *testing.T) {
 		const n = 30
 		x := newE2E(t, xapisim.Config{}, n, n, nil)
-		code, out := x.run(t, "--yes", "--max", "7")
+		code, out := x.run(t, "--log-format", "text", "--yes", "--max", "7")
 		if code != exitTempFail || !strings.Contains(out, "--max reached") || !strings.Contains(out, "7 in this run (--max)") {
 			t.Fatalf("exit %d, want %d (--max)\n%s", code, exitTempFail, out)
 		}
@@ -814,7 +814,7 @@ func TestRunStops(t *testing.T) {
 		const n = 450
 		x := newE2E(t, xapisim.Config{}, n, n, nil)
 		start := x.clock.Now()
-		code, out := x.run(t, "--yes")
+		code, out := x.run(t, "--log-format", "text", "--yes")
 		if code != exitTempFail || !strings.Contains(out, "Daily cap reached (400 in 24 hours)") || !strings.Contains(out, "400 in this run (daily cap)") ||
 			!strings.Contains(out, "Run again after ") {
 			t.Fatalf("exit %d, want %d (daily cap)\n%s", code, exitTempFail, out)
@@ -955,7 +955,7 @@ func TestRunConfirmation(t *testing.T) {
 		before := x.image(t)
 		calls := x.sim.Stats().UnfollowCalls
 
-		code, out := x.run(t, "--dry-run", "--keep", keep)
+		code, out := x.run(t, "--log-format", "text", "--dry-run", "--keep", keep)
 		if code != exitOK {
 			t.Fatalf("dry run: exit %d\n%s", code, out)
 		}
@@ -1304,7 +1304,8 @@ func TestRunConfirmationChangesNothingUntilYes(t *testing.T) {
 		// 20 followed ids, minus the kept one; @known_handle is kept too,
 		// @Same_As_Queued names no followed account, and the duplicate
 		// of targets[3] collapsed at import.
-		if !strings.Contains(out, "Plan:     unfollow 19 accounts") || !strings.Contains(out, "Unfollow 19 accounts") {
+		// (runAt's logs are JSON: the plan is an event, the prompt text.)
+		if !strings.Contains(out, `"event":"plan"`) || !strings.Contains(out, `"send":19,`) || !strings.Contains(out, "Unfollow 19 accounts") {
 			t.Errorf("plan and prompt should say 19:\n%s", out)
 		}
 		if st := x.sim.Stats(); st.UnfollowCalls != 19 {
@@ -1327,7 +1328,7 @@ func TestRunPlanCountsDuplicateHandles(t *testing.T) {
 	x := newE2E(t, xapisim.Config{}, 5, 5, nil)
 	x.sim.AddUser(x.targets[2], "dup_of_third")
 	x.importList(t, []string{"@dup_of_third"})
-	code, out := x.run(t, "--yes")
+	code, out := x.run(t, "--log-format", "text", "--yes")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
