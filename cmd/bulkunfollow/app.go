@@ -44,6 +44,9 @@ type cli struct {
 	// onFlagSet, when set, sees every flag set a command makes (tests that
 	// check --help against the flags really defined).
 	onFlagSet func(*flagSet)
+	// hints are the context flags every command a hint names repeats
+	// (hints.go); parse records them.
+	hints hintFlags
 }
 
 // command is one subcommand. run returns nil on success or an error that
@@ -125,7 +128,7 @@ func (c *cli) usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nFirst look:  bulkunfollow demo\n")
-	fmt.Fprintf(w, "Typical use: bulkunfollow auth login && bulkunfollow import list.csv && bulkunfollow run\n")
+	fmt.Fprintf(w, "Typical use: bulkunfollow auth login --client-id YOUR_CLIENT_ID && bulkunfollow import list.csv && bulkunfollow run\n")
 	fmt.Fprintf(w, "Details:     bulkunfollow <command> --help\n")
 }
 
@@ -158,11 +161,11 @@ func (c *cli) report(err error) int {
 	fmt.Fprintf(c.stderr, "Error: %v\n", err)
 	for _, h := range x.triesOrNil() {
 		if h != "" {
-			fmt.Fprintf(c.stderr, "Try:   %s\n", h)
+			fmt.Fprintf(c.stderr, "Try:   %s\n", c.hints.inHint(h))
 		}
 	}
 	if h := x.hintOrEmpty(); h != "" {
-		fmt.Fprintf(c.stderr, "Hint:  %s\n", h)
+		fmt.Fprintf(c.stderr, "Hint:  %s\n", c.hints.inHint(h))
 	}
 	return exitCode(err)
 }

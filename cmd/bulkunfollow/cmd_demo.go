@@ -82,6 +82,10 @@ queue's status. It takes about 10 seconds.`,
 	defer stop()
 
 	queuePath := filepath.Join(workDir, "demo.db")
+	// The demo's hints name its queue, and none names a temporary one,
+	// which is deleted at the end; its simulator goes away too, so no hint
+	// repeats its --api-base-url.
+	c.hints = hintFlags{queue: queuePath, scratch: *dir == ""}
 	keepPath := filepath.Join(workDir, "keep.txt")
 	if err := removeOldDemoQueue(queuePath); err != nil {
 		return err
@@ -127,13 +131,13 @@ queue's status. It takes about 10 seconds.`,
 	if err != nil {
 		return queueError(queuePath, err)
 	}
-	printQueueStatus(c.stdout, qs, time.Now(), false)
+	printQueueStatus(c.stdout, qs, time.Now(), nil)
 	st := sim.Stats()
 	fmt.Fprintf(c.stdout, "\nSimulator: %d unfollow requests received, %d rate-limited (429), %d accounts still followed.\n",
 		st.UnfollowCalls, st.RateLimited, st.FollowingCount)
 	fmt.Fprintf(c.stdout, "The failed target is the unknown @handle, as planned: retrying it would not help.\n")
 	if *dir != "" {
-		fmt.Fprintf(c.stdout, "Explore: bulkunfollow export --queue %s\n", queuePath)
+		fmt.Fprintf(c.stdout, "Explore: %s\n", c.hints.command("export"))
 	} else {
 		fmt.Fprintf(c.stdout, "The demo's queue was temporary and is deleted now; keep it with: bulkunfollow demo --dir ./demo-out\n")
 	}

@@ -395,7 +395,7 @@ func (c *cli) finishRun(rep runReport, sum worker.Summary) error {
 	if cerr != nil {
 		return withExit(exitPerson, cerr, "")
 	}
-	code, msg := runOutcome(sum, counts, rep.status, o.queuePath)
+	code, msg := runOutcome(sum, counts, rep.status, c.hints)
 	info := rep.job.Record(sum, code, msg)
 	if o.metricsFile != "" {
 		if err := writeMetrics(o.metricsFile, rep.metrics(counts, sum, info, rep.status)); err != nil {
@@ -427,13 +427,18 @@ func (c *cli) finishRun(rep runReport, sum worker.Summary) error {
 
 // runOutcome maps a run's summary and the queue's counts to the exit code
 // and one line for a person. st is the limiter when the run stopped: it
-// tells our daily cap from X's 24-hour limit, and when either frees up.
-func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status, queuePath string) (int, string) {
+// tells our daily cap from X's 24-hour limit, and when either frees up; h
+// the flags of the commands it names.
+func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status, h hintFlags) (int, string) {
 	left := fmt.Sprintf("%d done, %d skipped, %d failed, %d pending of %d", c.Done, c.Skipped, c.Failed, c.Pending, c.Total)
 	switch sum.Stop {
 	case worker.StopFinished:
 		if c.Failed > 0 {
-			return exitFailures, fmt.Sprintf("Finished with failures: %s. See them: bulkunfollow export%s --state failed", left, queueArg(queuePath))
+			msg := fmt.Sprintf("Finished with failures: %s.", left)
+			if see := h.command("export", "--state failed"); see != "" {
+				msg += " See them: " + see
+			}
+			return exitFailures, msg
 		}
 		if c.Pending > 0 {
 			return exitTempFail, fmt.Sprintf("Stopped with targets pending: %s. Run again to continue.", left)
@@ -466,15 +471,6 @@ func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status, queuePa
 	default:
 		return exitTempFail, fmt.Sprintf("Stopped (%s): %s. Run again to resume.", sum.Stop, left)
 	}
-}
-
-// queueArg is " --queue PATH" for commands a person is told to type, or ""
-// when path is the default queue.
-func queueArg(path string) string {
-	if path == "" || path == defaultQueuePath() {
-		return ""
-	}
-	return " --queue " + path
 }
 
 // interrupted is the error of a run stopped by a signal before it sent
