@@ -18,6 +18,7 @@ const (
 	exitPerson   = 1  // needs a person: auth, account, storage
 	exitUsage    = 2  // bad command line
 	exitFailures = 3  // finished, some targets failed
+	exitDeclined = 4  // the person said no at the confirmation prompt: nothing sent
 	exitBadInput = 65 // bad input file (EX_DATAERR)
 	exitTempFail = 75 // stopped early with work remaining: run again (EX_TEMPFAIL)
 )

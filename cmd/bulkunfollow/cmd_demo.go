@@ -133,8 +133,8 @@ queue's status. It takes about 10 seconds.`,
 	}
 	printQueueStatus(c.stdout, qs, time.Now(), nil)
 	st := sim.Stats()
-	fmt.Fprintf(c.stdout, "\nSimulator: %d unfollow requests received, %d rate-limited (429), %d accounts still followed.\n",
-		st.UnfollowCalls, st.RateLimited, st.FollowingCount)
+	fmt.Fprintf(c.stdout, "\nSimulator: %s received, %d rate-limited (429), %s still followed.\n",
+		countNoun(st.UnfollowCalls, "unfollow request", "unfollow requests"), st.RateLimited, countNoun(st.FollowingCount, "account", "accounts"))
 	fmt.Fprintf(c.stdout, "The failed target is the unknown @handle, as planned: retrying it would not help.\n")
 	if *dir != "" {
 		fmt.Fprintf(c.stdout, "Explore: %s\n", c.hints.command("export"))
@@ -208,8 +208,8 @@ func demoImport(ctx context.Context, c *cli, queuePath string, list []byte) erro
 	if err != nil {
 		return fmt.Errorf("demo import: %w", err)
 	}
-	fmt.Fprintf(c.stderr, "Imported unfollow.csv: %d entries, %d added (%d @handles), %d duplicate.\n",
-		sum.Read, sum.Added, sum.AddedHandles, sum.Duplicate)
+	fmt.Fprintf(c.stderr, "Imported unfollow.csv: %s, %d added (%s), %d duplicate.\n",
+		countNoun(sum.Read, "entry", "entries"), sum.Added, countNoun(sum.AddedHandles, "@handle", "@handles"), sum.Duplicate)
 	return nil
 }
 

@@ -67,7 +67,7 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 		MaxErrors: *maxErrors,
 		BeforeWrite: func(s queue.ImportSummary) {
 			if s.Added >= 10_000 {
-				fmt.Fprintf(c.stderr, "import: read %d entries; writing %d new targets...\n", s.Read, s.Added)
+				fmt.Fprintf(c.stderr, "import: read %s; writing %s...\n", countNoun(s.Read, "entry", "entries"), countNoun(s.Added, "new target", "new targets"))
 			}
 		},
 	}

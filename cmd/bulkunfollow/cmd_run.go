@@ -115,10 +115,13 @@ func parseRunFlags(c *cli, args []string) (runOptions, error) {
 	}
 	r, err := ratelimit.ParseRate(*rate)
 	if err != nil {
-		return o, usageErrorf("--rate %q: %v", *rate, err).withHint("--rate 50/15m")
+		// ParseRate's words are Go's ("time: missing unit"): say what
+		// --rate takes instead.
+		return o, usageErrorf("run: --rate %q: want COUNT/DURATION with a unit, such as 50/15m, 300/3h or 5/10s", *rate).
+			withHint(c.hints.command("run", "--rate 50/15m"))
 	}
-	if o.dailyCap < 0 || o.max < 0 || o.deadline < 0 || o.jitter < 0 || o.maxAttempts < 1 || o.timeout <= 0 {
-		return o, usageErrorf("--daily-cap, --max, --deadline and --jitter must not be negative; --max-attempts and --request-timeout must be positive")
+	if err := checkRunNumbers(o); err != nil {
+		return o, err
 	}
 	if _, err := apiclient.CheckBaseURL(*apiBase); err != nil {
 		return o, usageErrorf("--api-base-url %q: %v", *apiBase, err).withHint("--api-base-url https://api.x.com")
@@ -133,6 +136,28 @@ func parseRunFlags(c *cli, args []string) (runOptions, error) {
 	o.adoptServerLimit = !fs.isGiven("rate")
 	o.prefilter = !*noPrefilter
 	return o, nil
+}
+
+// checkRunNumbers refuses a numeric flag out of range, naming it and its
+// value (only the first bad one: fix it and the next is named).
+func checkRunNumbers(o runOptions) error {
+	for _, f := range []struct {
+		name, value string
+		bad         bool
+		want        string
+	}{
+		{"daily-cap", fmt.Sprint(o.dailyCap), o.dailyCap < 0, "0 or more (0 = no cap of ours)"},
+		{"max", fmt.Sprint(o.max), o.max < 0, "0 or more (0 = no limit)"},
+		{"deadline", o.deadline.String(), o.deadline < 0, "0 or a positive duration such as 50m (0 = none)"},
+		{"jitter", o.jitter.String(), o.jitter < 0, "0 or a positive duration such as 5s"},
+		{"max-attempts", fmt.Sprint(o.maxAttempts), o.maxAttempts < 1, "1 or more"},
+		{"request-timeout", o.timeout.String(), o.timeout <= 0, "a positive duration such as 30s"},
+	} {
+		if f.bad {
+			return usageErrorf("run: --%s %s: want %s", f.name, f.value, f.want).withHint("bulkunfollow run --help")
+		}
+	}
+	return nil
 }
 
 // runJob is the main job: prepare, plan, confirm, drain, report. run and
@@ -268,17 +293,20 @@ func (c *cli) confirmPlan(ctx context.Context, o runOptions, job *worker.Job) er
 	if (pl.Send == 0 && pl.HandlesLeft == 0) || o.yes {
 		return nil
 	}
-	question := fmt.Sprintf("Unfollow %d accounts as @%s now? [y/N] ", pl.Send, me.Username)
+	question := fmt.Sprintf("Unfollow %s as @%s now? [y/N] ", countNoun(pl.Send, "account", "accounts"), me.Username)
 	if pl.HandlesLeft > 0 {
-		question = fmt.Sprintf("Unfollow %d accounts, and those of %d more @handles once resolved, as @%s now? [y/N] ", pl.Send, pl.HandlesLeft, me.Username)
+		question = fmt.Sprintf("Unfollow %s, and those of %s once resolved, as @%s now? [y/N] ",
+			countNoun(pl.Send, "account", "accounts"), countNoun(pl.HandlesLeft, "more @handle", "more @handles"), me.Username)
 	}
 	ok, err := confirm(ctx, c, question)
 	if ctx.Err() != nil {
 		return interrupted()
 	}
 	if err != nil || !ok {
-		fmt.Fprintln(c.stderr, "Nothing sent and the queue is unchanged. Run again when ready (or --dry-run to see the plan).")
-		return quietExit(exitTempFail)
+		// Not 75: nothing stopped the run, the person chose; a wrapper
+		// that runs again on 75 would only ask again.
+		fmt.Fprintf(c.stderr, "Nothing sent and the queue is unchanged. Run again when ready (or see the plan: %s).\n", c.hints.command("run", "--dry-run"))
+		return quietExit(exitDeclined)
 	}
 	return nil
 }
@@ -336,10 +364,11 @@ func keepListError(err error) error {
 	}
 	bad := ke.InvalidEntries()
 	if bad == nil {
-		return withExit(exitBadInput, fmt.Errorf("read keep-list: %w", ke.Err), "")
+		return withExit(exitBadInput, fmt.Errorf("read keep-list: %w", ke.Err),
+			"--keep names a file of accounts never to unfollow, in any import format: check the path, or leave --keep out")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "keep-list %s has %d invalid entries:", ke.Path, bad.Total)
+	fmt.Fprintf(&b, "keep-list %s has %s:", ke.Path, countNoun(bad.Total, "invalid entry", "invalid entries"))
 	for _, le := range bad.Errors {
 		b.WriteString("\n  " + le.Error())
 	}

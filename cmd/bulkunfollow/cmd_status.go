@@ -127,13 +127,13 @@ func rateLimitLine(raw json.RawMessage, now time.Time) string {
 	s := lim.Status(now)
 	var parts []string
 	if s.Observed && s.Limit > 0 {
-		parts = append(parts, fmt.Sprintf("%d of %d requests left in X's window", s.Remaining, s.Limit))
+		parts = append(parts, fmt.Sprintf("%d of %s left in X's window", s.Remaining, countNoun(s.Limit, "request", "requests")))
 	}
 	if !s.Reset.IsZero() && s.Reset.After(now) {
 		parts = append(parts, fmt.Sprintf("next reset %s (in %s)", statusClock(s.Reset, now), s.Reset.Sub(now).Round(time.Second)))
 	}
 	if s.DailyUsed > 0 {
-		parts = append(parts, fmt.Sprintf("%d unfollow requests in the last 24 hours", s.DailyUsed))
+		parts = append(parts, countNoun(s.DailyUsed, "unfollow request", "unfollow requests")+" in the last 24 hours")
 	}
 	return strings.Join(parts, ", ")
 }
