@@ -448,7 +448,7 @@ func legacyClass(ls []LegacyError) (Class, bool) {
 func (e *Error) Hint() string {
 	switch e.Class() {
 	case ClassUnauthorized:
-		return "The access token was rejected (expired or revoked; a stored login is refreshed first). Run \"bulkunfollow auth login\" again, or set a new BULKUNFOLLOW_ACCESS_TOKEN; with OAuth 1.0a keys, regenerate the access token and secret on the app's \"Keys and tokens\" page."
+		return "The access token was rejected (expired or revoked; a stored login is refreshed first). Run \"bulkunfollow auth login --client-id YOUR_CLIENT_ID\" again, or set a new BULKUNFOLLOW_ACCESS_TOKEN; with OAuth 1.0a keys, regenerate the access token and secret on the app's \"Keys and tokens\" page."
 	case ClassQuota:
 		if e.Status == http.StatusPaymentRequired || e.Problem.Name() == "credits" || e.Problem.Name() == "credits-depleted" {
 			return "The app's X API credits are used up. Add credits in the X developer console, then run again; the queue resumes where it stopped."
@@ -461,7 +461,7 @@ func (e *Error) Hint() string {
 	case ClassForbidden:
 		switch e.Problem.Name() {
 		case "unsupported-authentication":
-			return "This endpoint needs a user token, not an app-only bearer token. Log in with \"bulkunfollow auth login\" (OAuth 2.0 user context) or use OAuth 1.0a user access token and secret."
+			return "This endpoint needs a user token, not an app-only bearer token. Log in with \"bulkunfollow auth login --client-id YOUR_CLIENT_ID\" (OAuth 2.0 user context) or use OAuth 1.0a user access token and secret."
 		case "client-forbidden":
 			return "The app is not attached to a Project or lacks the needed access level. In the X developer console, add the app to a Project with API v2 access, then regenerate its keys."
 		case "user-suspended":

@@ -169,13 +169,13 @@ func storedClient(store *Store, c Credential, opts Options, clientSecret string)
 	case MethodOAuth1:
 		k := apiclient.OAuth1Credentials{ConsumerKey: c.ConsumerKey, ConsumerSecret: c.ConsumerSecret, Token: c.Token, TokenSecret: c.TokenSecret}
 		if k.Validate() != nil {
-			return nil, &LoginRequiredError{Account: c.Label(), Reason: "the stored OAuth 1.0a keys are incomplete"}
+			return nil, &LoginRequiredError{Account: c.Label(), Login: loginFlags(c), Reason: "the stored OAuth 1.0a keys are incomplete"}
 		}
 		opts.Log.Debug().Str("account", c.Label()).Msg("using stored OAuth 1.0a keys")
 		return &http.Client{Transport: oauth1Transport(opts.Transport, k)}, nil
 	case MethodOAuth2:
 		if c.NeedsLogin != "" {
-			return nil, &LoginRequiredError{Account: c.Label(), Reason: c.NeedsLogin}
+			return nil, &LoginRequiredError{Account: c.Label(), Login: loginFlags(c), Reason: c.NeedsLogin}
 		}
 		// One set of secrets for the API and the token endpoint, grown by
 		// every refresh.
@@ -198,7 +198,7 @@ func (c Credential) check(path string) error {
 		{"consumer_key", c.ConsumerKey}, {"consumer_secret", c.ConsumerSecret}, {"token", c.Token}, {"token_secret", c.TokenSecret},
 	} {
 		if what, at := badByte(f.val); what != "" {
-			return &LoginRequiredError{Account: c.Label(), Reason: fmt.Sprintf(
+			return &LoginRequiredError{Account: c.Label(), Login: loginFlags(c), Reason: fmt.Sprintf(
 				"the stored %s in %s contains %s (byte %d of %d): the file was edited or damaged", f.name, path, what, at, len(f.val))}
 		}
 	}

@@ -26,6 +26,9 @@ type LoginRequiredError struct {
 	Account string // "@jack (12)" or "" when unknown
 	Reason  string // "the server rejected the refresh token"
 	Err     error  // the cause, already free of secrets
+	// Login is the flags of the "bulkunfollow auth login" that renews the
+	// credential ("--client-id ID", "--oauth1"); "" when not known.
+	Login string
 }
 
 func (e *LoginRequiredError) Error() string {
@@ -48,8 +51,27 @@ func (e *LoginRequiredError) Is(target error) bool { return target == ErrLoginRe
 // NeedsPerson reports that no retry helps: a person must log in again.
 func (e *LoginRequiredError) NeedsPerson() bool { return true }
 
-// Hint is the command that fixes it.
-func (e *LoginRequiredError) Hint() string { return "bulkunfollow auth login" }
+// Hint is the command that fixes it. The caller adds the flags of its
+// own context (--api-base-url, --config-dir): this package does not know
+// how the person named them.
+func (e *LoginRequiredError) Hint() string {
+	login := e.Login
+	if login == "" {
+		login = "--client-id YOUR_CLIENT_ID"
+	}
+	return "bulkunfollow auth login " + login
+}
+
+// loginFlags are the flags of the "bulkunfollow auth login" that renews c.
+func loginFlags(c Credential) string {
+	switch {
+	case c.Method == MethodOAuth1:
+		return "--oauth1"
+	case c.ClientID != "":
+		return "--client-id " + c.ClientID
+	}
+	return ""
+}
 
 // AccountError means the stored credential to use could not be chosen: none
 // stored, several and none chosen, or the chosen one is not there.
@@ -58,6 +80,8 @@ type AccountError struct {
 	Available []string // labels of the stored accounts ("@jack (12)")
 	Path      string   // the credential file
 	Other     []string // accounts stored for another API base URL
+	// OtherAPIs are the API base URLs of Other, each once, in order.
+	OtherAPIs []string
 }
 
 func (e *AccountError) Error() string {
@@ -96,7 +120,11 @@ func (e *AccountError) Hint() string {
 	if len(e.Available) > 0 {
 		return "bulkunfollow auth status"
 	}
-	return "bulkunfollow auth login"
+	if len(e.OtherAPIs) == 1 {
+		return "the stored login is for " + e.OtherAPIs[0] + ": give that API, e.g. bulkunfollow run --api-base-url " + e.OtherAPIs[0] +
+			", or log in for this one: bulkunfollow auth login --client-id YOUR_CLIENT_ID"
+	}
+	return "bulkunfollow auth login --client-id YOUR_CLIENT_ID (or --oauth1; docs/auth.md)"
 }
 
 // TokenError is a failed call to the token or revoke endpoint, with the
@@ -231,9 +259,9 @@ func Hint(err error) string {
 	case errors.As(err, &ce) && ce.Hint() != "":
 		return ce.Hint()
 	case errors.Is(err, ErrLoginRequired):
-		return "sign in again: bulkunfollow auth login"
+		return "sign in again: bulkunfollow auth login --client-id YOUR_CLIENT_ID"
 	case errors.Is(err, ErrNoCredentials):
-		return "sign in with bulkunfollow auth login, or set BULKUNFOLLOW_ACCESS_TOKEN or the BULKUNFOLLOW_OAUTH1_* variables (docs/auth.md)"
+		return "sign in with bulkunfollow auth login --client-id YOUR_CLIENT_ID, or set BULKUNFOLLOW_ACCESS_TOKEN or the BULKUNFOLLOW_OAUTH1_* variables (docs/auth.md)"
 	}
 	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func TestLoginRequiredError(t *testing.T) {
 		t.Fatal("errors.Is(ErrLoginRequired) is false")
 	}
 	var lr *LoginRequiredError
-	if !errors.As(err, &lr) || !lr.NeedsPerson() || lr.Hint() != "bulkunfollow auth login" {
+	if !errors.As(err, &lr) || !lr.NeedsPerson() || !strings.HasPrefix(lr.Hint(), "bulkunfollow auth login --client-id ") {
 		t.Errorf("policy methods: %v", lr)
 	}
 	if want := "credentials for @jack (12) need a new login: the server no longer accepts the refresh token"; !strings.Contains(err.Error(), want) {
@@ -181,7 +182,12 @@ func TestHint(t *testing.T) {
 		err  error
 		want string
 	}{
-		{fmt.Errorf("sign in: %w", &LoginRequiredError{Reason: "refresh token rejected"}), "bulkunfollow auth login"},
+		{fmt.Errorf("sign in: %w", &LoginRequiredError{Reason: "refresh token rejected"}), "bulkunfollow auth login --client-id YOUR_CLIENT_ID"},
+		// A hint that works when followed: the login that renews it.
+		{&LoginRequiredError{Login: loginFlags(Credential{Method: MethodOAuth2, ClientID: "my-app"})}, "bulkunfollow auth login --client-id my-app"},
+		{&LoginRequiredError{Login: loginFlags(Credential{Method: MethodOAuth1})}, "bulkunfollow auth login --oauth1"},
+		{&AccountError{Path: "c.json", OtherAPIs: []string{"http://127.0.0.1:8080"}}, "bulkunfollow run --api-base-url http://127.0.0.1:8080"},
+		{&AccountError{Path: "c.json"}, "bulkunfollow auth login --client-id YOUR_CLIENT_ID"},
 		{&AccountError{Available: []string{"@a (1)", "@b (2)"}}, "--account @USERNAME"},
 		{fmt.Errorf("load: %w", ErrNoCredentials), "BULKUNFOLLOW_ACCESS_TOKEN"},
 		{fmt.Errorf("x: %w", ErrLoginRequired), "bulkunfollow auth login"},
@@ -192,5 +198,19 @@ func TestHint(t *testing.T) {
 		if (tc.want == "" && got != "") || !strings.Contains(got, tc.want) {
 			t.Errorf("Hint(%v) = %q, want it to contain %q", tc.err, got, tc.want)
 		}
+	}
+}
+
+// TestSelectNamesOtherAPIs: a login stored for another API names that API
+// once, so the hint can say which --api-base-url finds it.
+func TestSelectNamesOtherAPIs(t *testing.T) {
+	all := []Credential{
+		{Method: MethodOAuth2, UserID: "1", Username: "a", APIBaseURL: "http://127.0.0.1:8080"},
+		{Method: MethodOAuth2, UserID: "2", Username: "b", APIBaseURL: "http://127.0.0.1:8080"},
+	}
+	_, err := selectCredential(all, "", "https://api.x.com", "c.json")
+	var ae *AccountError
+	if !errors.As(err, &ae) || !slices.Equal(ae.OtherAPIs, []string{"http://127.0.0.1:8080"}) {
+		t.Fatalf("err = %v, OtherAPIs = %v", err, ae)
 	}
 }

@@ -260,7 +260,7 @@ func (o LoginOptions) finish(ctx context.Context, cfg *oauth2.Config, cb callbac
 		err = sanitize("exchange code", err, secrets...)
 		var te *TokenError
 		if errors.As(err, &te) && te.Rejected() {
-			return Credential{}, &LoginRequiredError{Reason: "X did not accept the authorization code (codes expire after 30 seconds and work once)", Err: err}
+			return Credential{}, &LoginRequiredError{Login: "--client-id " + o.ClientID, Reason: "X did not accept the authorization code (codes expire after 30 seconds and work once)", Err: err}
 		}
 		if errors.As(err, &te) && te.ClientRejected() {
 			return Credential{}, &ConfigError{Msg: fmt.Sprintf("login: X refused the client credentials (%s): check --client-id, and the secret in BULKUNFOLLOW_CLIENT_SECRET or --client-secret-file (public clients have none)", te.Code)}

@@ -223,7 +223,7 @@ func TestRefreshOn401(t *testing.T) {
 		t.Fatalf("after revoking the grant: %v, want ErrLoginRequired", err)
 	}
 	var lr *LoginRequiredError
-	if !errors.As(err, &lr) || lr.Hint() != "bulkunfollow auth login" {
+	if !errors.As(err, &lr) || !strings.HasPrefix(lr.Hint(), "bulkunfollow auth login --client-id ") {
 		t.Errorf("error %v has no login hint", err)
 	}
 }

@@ -186,12 +186,15 @@ func (s *Store) Select(account, apiBase string) (Credential, error) {
 
 func selectCredential(all []Credential, account, apiBase, path string) (Credential, error) {
 	var cands []Credential
-	var other []string
+	var other, otherAPIs []string
 	for _, c := range all {
 		if apiBase == "" || normalizeBase(c.APIBaseURL) == normalizeBase(apiBase) {
 			cands = append(cands, c)
 		} else {
 			other = append(other, c.Label()+" at "+c.APIBaseURL)
+			if !slices.Contains(otherAPIs, c.APIBaseURL) {
+				otherAPIs = append(otherAPIs, c.APIBaseURL)
+			}
 		}
 	}
 	labels := make([]string, 0, len(cands))
@@ -204,12 +207,12 @@ func selectCredential(all []Credential, account, apiBase, path string) (Credenti
 				return c, nil
 			}
 		}
-		return Credential{}, &AccountError{Wanted: account, Available: labels, Path: path, Other: other}
+		return Credential{}, &AccountError{Wanted: account, Available: labels, Path: path, Other: other, OtherAPIs: otherAPIs}
 	}
 	if len(cands) == 1 {
 		return cands[0], nil
 	}
-	return Credential{}, &AccountError{Available: labels, Path: path, Other: other}
+	return Credential{}, &AccountError{Available: labels, Path: path, Other: other, OtherAPIs: otherAPIs}
 }
 
 // Put adds c, or replaces the credential for the same account and API.

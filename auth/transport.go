@@ -68,7 +68,7 @@ func (s *storeSource) token(ctx context.Context, stale string) (string, error) {
 		if stale != "" {
 			return "", errCannotRefresh
 		}
-		return "", &LoginRequiredError{Account: s.cred.Label(), Reason: "the access token expired and there is no refresh token (log in again; keep the offline.access scope)"}
+		return "", &LoginRequiredError{Account: s.cred.Label(), Login: loginFlags(s.cred), Reason: "the access token expired and there is no refresh token (log in again; keep the offline.access scope)"}
 	}
 
 	unlock, err := s.store.lock(ctx)
@@ -82,11 +82,11 @@ func (s *storeSource) token(ctx context.Context, stale string) (string, error) {
 	}
 	i := indexOf(f.Accounts, s.cred)
 	if i < 0 {
-		return "", &LoginRequiredError{Account: s.cred.Label(), Reason: "the credential is no longer stored (logged out?)"}
+		return "", &LoginRequiredError{Account: s.cred.Label(), Login: loginFlags(s.cred), Reason: "the credential is no longer stored (logged out?)"}
 	}
 	cur := f.Accounts[i]
 	if cur.NeedsLogin != "" {
-		return "", &LoginRequiredError{Account: cur.Label(), Reason: cur.NeedsLogin}
+		return "", &LoginRequiredError{Account: cur.Label(), Login: loginFlags(cur), Reason: cur.NeedsLogin}
 	}
 	if cur.AccessToken != s.cred.AccessToken && cur.AccessToken != stale && usable(cur, now) {
 		// Another process (or Store) refreshed while we waited for the lock.
@@ -116,7 +116,7 @@ func (s *storeSource) token(ctx context.Context, stale string) (string, error) {
 			if serr := s.store.save(f); serr != nil {
 				s.log.Warn().Err(serr).Msg("could not mark the credential as needing a new login")
 			}
-			return "", &LoginRequiredError{Account: cur.Label(), Reason: reason, Err: te}
+			return "", &LoginRequiredError{Account: cur.Label(), Login: loginFlags(cur), Reason: reason, Err: te}
 		}
 		if errors.As(err, &te) && te.ClientRejected() {
 			return "", &ConfigError{Msg: fmt.Sprintf("refresh token for %s: the server refused the client credentials (%s): check BULKUNFOLLOW_CLIENT_SECRET or log in again", cur.Label(), te.Code)}
@@ -136,7 +136,7 @@ func (s *storeSource) token(ctx context.Context, stale string) (string, error) {
 		if serr := s.store.save(f); serr != nil {
 			s.log.Warn().Err(serr).Msg("could not mark the credential as needing a new login")
 		}
-		return "", &LoginRequiredError{Account: cur.Label(), Reason: reason}
+		return "", &LoginRequiredError{Account: cur.Label(), Login: loginFlags(cur), Reason: reason}
 	}
 
 	// The old refresh token is spent from here on: the new pair must reach
@@ -152,7 +152,7 @@ func (s *storeSource) token(ctx context.Context, stale string) (string, error) {
 		// directory sync): what is on disk decides.
 		if !s.store.holds(next) {
 			s.log.Error().Err(err).Str("account", cur.Label()).Msg("refreshed token could not be saved")
-			return "", &LoginRequiredError{Account: cur.Label(), Reason: "the refreshed token could not be saved and the previous refresh token is spent", Err: err}
+			return "", &LoginRequiredError{Account: cur.Label(), Login: loginFlags(cur), Reason: "the refreshed token could not be saved and the previous refresh token is spent", Err: err}
 		}
 		s.log.Warn().Err(err).Str("account", cur.Label()).Msg("refreshed token saved, but not confirmed on disk")
 	}

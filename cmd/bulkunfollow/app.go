@@ -19,6 +19,7 @@ const (
 	exitPerson   = 1  // needs a person: auth, account, storage
 	exitUsage    = 2  // bad command line
 	exitFailures = 3  // finished, some targets failed
+	exitDeclined = 4  // the person said no at the confirmation prompt: nothing sent
 	exitBadInput = 65 // bad input file (EX_DATAERR)
 	exitTempFail = 75 // stopped early with work remaining: run again (EX_TEMPFAIL)
 )
@@ -49,6 +50,9 @@ type cli struct {
 	// goes, as one JSON object per line: JSON logs were chosen (see
 	// useLogFormat), so no human text line may reach stderr.
 	events *zerolog.Logger
+	// hints are the context flags every command a hint names repeats
+	// (hints.go); parse records them.
+	hints hintFlags
 }
 
 // command is one subcommand. run returns nil on success or an error that
@@ -131,7 +135,7 @@ func (c *cli) usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nFirst look:  bulkunfollow demo\n")
-	fmt.Fprintf(w, "Typical use: bulkunfollow auth login && bulkunfollow import list.csv && bulkunfollow run\n")
+	fmt.Fprintf(w, "Typical use: bulkunfollow auth login --client-id YOUR_CLIENT_ID && bulkunfollow import list.csv && bulkunfollow run\n")
 	fmt.Fprintf(w, "Details:     bulkunfollow <command> --help\n")
 }
 
@@ -168,11 +172,11 @@ func (c *cli) report(err error) int {
 	fmt.Fprintf(c.stderr, "Error: %v\n", err)
 	for _, h := range x.triesOrNil() {
 		if h != "" {
-			fmt.Fprintf(c.stderr, "Try:   %s\n", h)
+			fmt.Fprintf(c.stderr, "Try:   %s\n", c.hints.inHint(h))
 		}
 	}
 	if h := x.hintOrEmpty(); h != "" {
-		fmt.Fprintf(c.stderr, "Hint:  %s\n", h)
+		fmt.Fprintf(c.stderr, "Hint:  %s\n", c.hints.inHint(h))
 	}
 	return exitCode(err)
 }

@@ -199,7 +199,9 @@ _CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
 	if envOverrides(c) != "" {
 		fmt.Fprintf(c.stderr, "Note: %s is set and takes precedence over stored credentials.\n", envOverrides(c))
 	}
-	fmt.Fprintf(c.stderr, "Next: bulkunfollow import LIST.csv, then bulkunfollow run\n")
+	// Next names the API and the store of this login: without them, run
+	// would look for a login to X in the default store.
+	fmt.Fprintf(c.stderr, "Next: %s, then %s\n", c.hints.command("import", "LIST.csv"), c.hints.command("run"))
 	return nil
 }
 
@@ -321,18 +323,18 @@ never shown. Exits 1 when there is no credential to use.`,
 			return err
 		}
 	} else {
-		printStatus(c.stdout, doc, time.Now())
+		printStatus(c.stdout, doc, time.Now(), c.hints)
 	}
 	if doc.InUse == "" {
 		if *asJSON {
 			return quietExit(exitPerson)
 		}
-		return withExit(exitPerson, errors.New("no credentials: nothing stored and none in the environment"), "bulkunfollow auth login")
+		return withExit(exitPerson, errors.New("no credentials: nothing stored and none in the environment"), "bulkunfollow auth login --client-id YOUR_CLIENT_ID (or --oauth1; docs/auth.md)")
 	}
 	return nil
 }
 
-func printStatus(w io.Writer, doc statusDoc, now time.Time) {
+func printStatus(w io.Writer, doc statusDoc, now time.Time, h hintFlags) {
 	switch doc.InUse {
 	case "store", "":
 	default:
@@ -361,7 +363,12 @@ func printStatus(w io.Writer, doc statusDoc, now time.Time) {
 			fmt.Fprintf(w, "  scopes:  %s\n", strings.Join(id.Scopes, " "))
 		}
 		if id.NeedsLogin != "" {
-			fmt.Fprintf(w, "  status:  needs a new login: %s (bulkunfollow auth login)\n", id.NeedsLogin)
+			login := "--client-id YOUR_CLIENT_ID"
+			if id.Method == auth.MethodOAuth1 {
+				login = "--oauth1"
+			}
+			h.apiBaseURL = id.APIBaseURL
+			fmt.Fprintf(w, "  status:  needs a new login: %s (%s)\n", id.NeedsLogin, h.command("auth login", login))
 		}
 	}
 }

@@ -41,7 +41,11 @@ start the X API simulator on loopback with compressed rate-limit windows,
 import a sample list (ids, @handles, a duplicate, accounts you do not follow,
 an unknown handle, your own id), and run the real "run" pipeline with a
 keep-list — progress, pacing by the server's headers and all — then print the
-queue's status. It takes about 10 seconds.`,
+queue's status. It takes about 10 seconds.
+
+With --dir, the queue an earlier demo left there (DIR/demo.db) is replaced
+only after you say yes at the terminal; without a terminal demo refuses and
+leaves it alone. Nothing else in DIR is touched but keep.txt.`,
 		"bulkunfollow demo",
 		"bulkunfollow demo --window 5s --limit 20",
 		"bulkunfollow demo --dir ./demo-out   # keep the queue to explore with status/export",
@@ -85,8 +89,12 @@ queue's status. It takes about 10 seconds.`,
 	defer stop()
 
 	queuePath := filepath.Join(workDir, "demo.db")
+	// The demo's hints name its queue, and none names a temporary one,
+	// which is deleted at the end; its simulator goes away too, so no hint
+	// repeats its --api-base-url.
+	c.hints = hintFlags{queue: queuePath, scratch: *dir == ""}
 	keepPath := filepath.Join(workDir, "keep.txt")
-	if err := removeOldDemoQueue(queuePath); err != nil {
+	if err := c.removeOldDemoQueue(ctx, queuePath); err != nil {
 		return err
 	}
 	keep, _ := demodata.ReadFile("demodata/keep.txt")
@@ -132,13 +140,13 @@ queue's status. It takes about 10 seconds.`,
 	if err != nil {
 		return queueError(queuePath, err)
 	}
-	printQueueStatus(c.stdout, qs, time.Now(), false)
+	printQueueStatus(c.stdout, qs, time.Now(), nil)
 	st := sim.Stats()
-	fmt.Fprintf(c.stdout, "\nSimulator: %d unfollow requests received, %d rate-limited (429), %d accounts still followed.\n",
-		st.UnfollowCalls, st.RateLimited, st.FollowingCount)
+	fmt.Fprintf(c.stdout, "\nSimulator: %s received, %d rate-limited (429), %s still followed.\n",
+		countNoun(st.UnfollowCalls, "unfollow request", "unfollow requests"), st.RateLimited, countNoun(st.FollowingCount, "account", "accounts"))
 	fmt.Fprintf(c.stdout, "The failed target is the unknown @handle, as planned: retrying it would not help.\n")
 	if *dir != "" {
-		fmt.Fprintf(c.stdout, "Explore: bulkunfollow export --queue %s\n", queuePath)
+		fmt.Fprintf(c.stdout, "Explore: %s\n", c.hints.command("export"))
 	} else {
 		fmt.Fprintf(c.stdout, "The demo's queue was temporary and is deleted now; keep it with: bulkunfollow demo --dir ./demo-out\n")
 	}
@@ -171,10 +179,11 @@ func seedDemoWorld(sim *xapisim.Server) error {
 
 // demoImport imports the sample list, printing what import prints.
 // removeOldDemoQueue removes the queue an earlier demo left in --dir, so
-// the demo starts afresh. Anything else at that name is left alone: a queue
-// another process holds (exit 75), a file that is no queue, or a queue of
-// a real account.
-func removeOldDemoQueue(path string) error {
+// the demo starts afresh, once the person at the terminal has said yes
+// (without one, it refuses: a queue is never replaced unasked). Anything
+// else at that name is left alone: a queue another process holds (exit
+// 75), a file that is no queue, or a queue of a real account.
+func (c *cli) removeOldDemoQueue(ctx context.Context, path string) error {
 	if !queueExists(path) {
 		return nil
 	}
@@ -190,6 +199,15 @@ func removeOldDemoQueue(path string) error {
 	if id != "" && id != demoAccountID {
 		return withExit(exitPerson, fmt.Errorf("demo: %s is the queue of @%s (%s), not one a demo made; it was left alone", path, name, id),
 			"give demo another --dir")
+	}
+	if !c.interactive {
+		return withExit(exitPerson, fmt.Errorf("demo: %s holds the queue of an earlier demo; it was left alone", path),
+			"remove it (rm "+shellQuote(path)+"), or give demo another --dir")
+	}
+	ok, err := confirm(ctx, c, fmt.Sprintf("%s holds the queue of an earlier demo. Replace it? [y/N] ", path))
+	if err != nil || !ok {
+		fmt.Fprintf(c.stderr, "Left %s alone.\n", path)
+		return quietExit(exitDeclined)
 	}
 	for _, f := range queue.Files(path) {
 		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -211,7 +229,8 @@ func demoImport(ctx context.Context, c *cli, queuePath string, list []byte) erro
 	}
 	c.tell("import", func(e *zerolog.Event) {
 		e.Str("file", "unfollow.csv").Int("read", sum.Read).Int("added", sum.Added).Int("added_handles", sum.AddedHandles).Int("duplicate", sum.Duplicate)
-	}, "Imported unfollow.csv: %d entries, %d added (%d @handles), %d duplicate.", sum.Read, sum.Added, sum.AddedHandles, sum.Duplicate)
+	}, "Imported unfollow.csv: %s, %d added (%s), %d duplicate.",
+		countNoun(sum.Read, "entry", "entries"), sum.Added, countNoun(sum.AddedHandles, "@handle", "@handles"), sum.Duplicate)
 	return nil
 }
 

@@ -93,7 +93,8 @@ leaves no file and no temporary file behind. -o may not name the queue itself.`,
 	if *stateFlag != "all" && *stateFlag != "" {
 		state, err = queue.ParseState(*stateFlag)
 		if err != nil {
-			return usageErrorf("export: --state: %v", err).withHint("bulkunfollow export --state failed")
+			// queue's list of states lacks "all", which only export means.
+			return usageErrorf("export: --state %q: want all, pending, done, skipped or failed", *stateFlag).withHint(c.hints.command("export", "--state failed"))
 		}
 	}
 	f := strings.ToLower(*format)

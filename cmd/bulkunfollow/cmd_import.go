@@ -70,7 +70,7 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 		BeforeWrite: func(s queue.ImportSummary) {
 			if s.Added >= 10_000 {
 				c.tell("import_writing", func(e *zerolog.Event) { e.Int("read", s.Read).Int("added", s.Added) },
-					"import: read %d entries; writing %d new targets...", s.Read, s.Added)
+					"import: read %s; writing %s...", countNoun(s.Read, "entry", "entries"), countNoun(s.Added, "new target", "new targets"))
 			}
 		},
 	}

@@ -42,10 +42,6 @@ killed retry changes nothing). With nothing failed, the queue is not written.`,
 		fmt.Fprintln(c.stdout, "No failed targets: nothing to retry.")
 		return nil
 	}
-	next := "bulkunfollow run"
-	if fs.isGiven("queue") {
-		next += " --queue " + *queuePath
-	}
-	fmt.Fprintf(c.stdout, "Moved %s back to pending. Next: %s\n", countNoun(n, "failed target", "failed targets"), next)
+	fmt.Fprintf(c.stdout, "Moved %s back to pending. Next: %s\n", countNoun(n, "failed target", "failed targets"), c.hints.command("run"))
 	return nil
 }

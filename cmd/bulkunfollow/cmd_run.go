@@ -116,10 +116,13 @@ func parseRunFlags(c *cli, args []string) (runOptions, error) {
 	}
 	r, err := ratelimit.ParseRate(*rate)
 	if err != nil {
-		return o, usageErrorf("--rate %q: %v", *rate, err).withHint("--rate 50/15m")
+		// ParseRate's words are Go's ("time: missing unit"): say what
+		// --rate takes instead.
+		return o, usageErrorf("run: --rate %q: want COUNT/DURATION with a unit, such as 50/15m, 300/3h or 5/10s", *rate).
+			withHint(c.hints.command("run", "--rate 50/15m"))
 	}
-	if o.dailyCap < 0 || o.max < 0 || o.deadline < 0 || o.jitter < 0 || o.maxAttempts < 1 || o.timeout <= 0 {
-		return o, usageErrorf("--daily-cap, --max, --deadline and --jitter must not be negative; --max-attempts and --request-timeout must be positive")
+	if err := checkRunNumbers(o); err != nil {
+		return o, err
 	}
 	if _, err := apiclient.CheckBaseURL(*apiBase); err != nil {
 		return o, usageErrorf("--api-base-url %q: %v", *apiBase, err).withHint("--api-base-url https://api.x.com")
@@ -134,6 +137,28 @@ func parseRunFlags(c *cli, args []string) (runOptions, error) {
 	o.adoptServerLimit = !fs.isGiven("rate")
 	o.prefilter = !*noPrefilter
 	return o, nil
+}
+
+// checkRunNumbers refuses a numeric flag out of range, naming it and its
+// value (only the first bad one: fix it and the next is named).
+func checkRunNumbers(o runOptions) error {
+	for _, f := range []struct {
+		name, value string
+		bad         bool
+		want        string
+	}{
+		{"daily-cap", fmt.Sprint(o.dailyCap), o.dailyCap < 0, "0 or more (0 = no cap of ours)"},
+		{"max", fmt.Sprint(o.max), o.max < 0, "0 or more (0 = no limit)"},
+		{"deadline", o.deadline.String(), o.deadline < 0, "0 or a positive duration such as 50m (0 = none)"},
+		{"jitter", o.jitter.String(), o.jitter < 0, "0 or a positive duration such as 5s"},
+		{"max-attempts", fmt.Sprint(o.maxAttempts), o.maxAttempts < 1, "1 or more"},
+		{"request-timeout", o.timeout.String(), o.timeout <= 0, "a positive duration such as 30s"},
+	} {
+		if f.bad {
+			return usageErrorf("run: --%s %s: want %s", f.name, f.value, f.want).withHint("bulkunfollow run --help")
+		}
+	}
+	return nil
 }
 
 // runJob is the main job: prepare, plan, confirm, drain, report. run and
@@ -274,17 +299,20 @@ func (c *cli) confirmPlan(ctx context.Context, o runOptions, job *worker.Job) er
 	if (pl.Send == 0 && pl.HandlesLeft == 0) || o.yes {
 		return nil
 	}
-	question := fmt.Sprintf("Unfollow %d accounts as @%s now? [y/N] ", pl.Send, me.Username)
+	question := fmt.Sprintf("Unfollow %s as @%s now? [y/N] ", countNoun(pl.Send, "account", "accounts"), me.Username)
 	if pl.HandlesLeft > 0 {
-		question = fmt.Sprintf("Unfollow %d accounts, and those of %d more @handles once resolved, as @%s now? [y/N] ", pl.Send, pl.HandlesLeft, me.Username)
+		question = fmt.Sprintf("Unfollow %s, and those of %s once resolved, as @%s now? [y/N] ",
+			countNoun(pl.Send, "account", "accounts"), countNoun(pl.HandlesLeft, "more @handle", "more @handles"), me.Username)
 	}
 	ok, err := confirm(ctx, c, question)
 	if ctx.Err() != nil {
 		return interrupted()
 	}
 	if err != nil || !ok {
-		c.tell("declined", nil, "Nothing sent and the queue is unchanged. Run again when ready (or --dry-run to see the plan).")
-		return quietExit(exitTempFail)
+		// Not 75: nothing stopped the run, the person chose; a wrapper
+		// that runs again on 75 would only ask again.
+		c.tell("declined", nil, "Nothing sent and the queue is unchanged. Run again when ready (or see the plan: %s).", c.hints.command("run", "--dry-run"))
+		return quietExit(exitDeclined)
 	}
 	return nil
 }
@@ -342,10 +370,11 @@ func keepListError(err error) error {
 	}
 	bad := ke.InvalidEntries()
 	if bad == nil {
-		return withExit(exitBadInput, fmt.Errorf("read keep-list: %w", ke.Err), "")
+		return withExit(exitBadInput, fmt.Errorf("read keep-list: %w", ke.Err),
+			"--keep names a file of accounts never to unfollow, in any import format: check the path, or leave --keep out")
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "keep-list %s has %d invalid entries:", ke.Path, bad.Total)
+	fmt.Fprintf(&b, "keep-list %s has %s:", ke.Path, countNoun(bad.Total, "invalid entry", "invalid entries"))
 	for _, le := range bad.Errors {
 		b.WriteString("\n  " + le.Error())
 	}
@@ -401,7 +430,7 @@ func (c *cli) finishRun(rep runReport, sum worker.Summary) error {
 	if cerr != nil {
 		return withExit(exitPerson, cerr, "")
 	}
-	code, msg := runOutcome(sum, counts, rep.status, o.queuePath)
+	code, msg := runOutcome(sum, counts, rep.status, c.hints)
 	info := rep.job.Record(sum, code, msg)
 	if o.metricsFile != "" {
 		if err := writeMetrics(o.metricsFile, rep.metrics(counts, sum, info, rep.status)); err != nil {
@@ -441,13 +470,18 @@ func (c *cli) finishRun(rep runReport, sum worker.Summary) error {
 
 // runOutcome maps a run's summary and the queue's counts to the exit code
 // and one line for a person. st is the limiter when the run stopped: it
-// tells our daily cap from X's 24-hour limit, and when either frees up.
-func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status, queuePath string) (int, string) {
+// tells our daily cap from X's 24-hour limit, and when either frees up; h
+// the flags of the commands it names.
+func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status, h hintFlags) (int, string) {
 	left := fmt.Sprintf("%d done, %d skipped, %d failed, %d pending of %d", c.Done, c.Skipped, c.Failed, c.Pending, c.Total)
 	switch sum.Stop {
 	case worker.StopFinished:
 		if c.Failed > 0 {
-			return exitFailures, fmt.Sprintf("Finished with failures: %s. See them: bulkunfollow export%s --state failed", left, queueArg(queuePath))
+			msg := fmt.Sprintf("Finished with failures: %s.", left)
+			if see := h.command("export", "--state failed"); see != "" {
+				msg += " See them: " + see
+			}
+			return exitFailures, msg
 		}
 		if c.Pending > 0 {
 			return exitTempFail, fmt.Sprintf("Stopped with targets pending: %s. Run again to continue.", left)
@@ -480,15 +514,6 @@ func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status, queuePa
 	default:
 		return exitTempFail, fmt.Sprintf("Stopped (%s): %s. Run again to resume.", sum.Stop, left)
 	}
-}
-
-// queueArg is " --queue PATH" for commands a person is told to type, or ""
-// when path is the default queue.
-func queueArg(path string) string {
-	if path == "" || path == defaultQueuePath() {
-		return ""
-	}
-	return " --queue " + path
 }
 
 // interrupted is the error of a run stopped by a signal before it sent

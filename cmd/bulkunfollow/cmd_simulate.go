@@ -59,7 +59,7 @@ Details: docs/simulator.md.`,
 		"bulkunfollow simulate --auto-approve --client-id my-app --client-secret-file secret.txt --redirect-uri http://127.0.0.1:8976/callback",
 	)
 	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
-	followingFile := fs.String("following-file", "", "accounts the simulated user follows: ids one per line, id,username CSV, or JSON")
+	followingFile := fs.String("following-file", "", "accounts the simulated user follows, by id: ids one per line, id,username CSV, JSON, or any list import reads that gives ids (JSON Lines, CSV with an id column, following.js)")
 	unfollowLimit := fs.Int("unfollow-limit", xapisim.DefaultUnfollowLimit, "unfollow requests allowed per user per window")
 	window := fs.Duration("window", xapisim.DefaultWindow, "rate-limit window of every endpoint")
 	dailyLimit := fs.Int("daily-limit", 0, "unfollows per 24 hours, announced in x-user-limit-24hour-* headers (0: none)")

@@ -41,13 +41,13 @@ schema is stable (docs/queue.md).`,
 		_, err = fmt.Fprintf(c.stdout, "%s\n", b)
 		return err
 	}
-	printQueueStatus(c.stdout, st, time.Now(), true)
+	printQueueStatus(c.stdout, st, time.Now(), &c.hints)
 	return nil
 }
 
-// printQueueStatus writes st for a person; with next, also the command to
-// type next.
-func printQueueStatus(w io.Writer, st queue.Status, now time.Time, next bool) {
+// printQueueStatus writes st for a person; with next, also the commands to
+// type next, with its flags.
+func printQueueStatus(w io.Writer, st queue.Status, now time.Time, next *hintFlags) {
 	fmt.Fprintf(w, "Queue:     %s\n", absPath(st.Queue))
 	if st.Account != nil {
 		fmt.Fprintf(w, "Account:   %s\n", queueAccountLabel(st.Account.ID, st.Account.Username))
@@ -87,18 +87,13 @@ func printQueueStatus(w io.Writer, st queue.Status, now time.Time, next bool) {
 	if rl := rateLimitLine(st.RateLimit, now); rl != "" {
 		fmt.Fprintf(w, "Rate:      %s\n", rl)
 	}
-	// The commands to type next name the queue unless it is the default.
-	q := ""
-	if st.Queue != defaultQueuePath() {
-		q = " --queue " + st.Queue
-	}
 	switch {
-	case !next, st.ActiveRun != nil:
+	case next == nil, st.ActiveRun != nil:
 	case st.Pending > 0:
-		fmt.Fprintf(w, "Next:      bulkunfollow run%s\n", q)
+		fmt.Fprintf(w, "Next:      %s\n", next.command("run"))
 	case st.Failed > 0:
-		fmt.Fprintf(w, "Next:      bulkunfollow export --state failed%s   (why they failed)\n", q)
-		fmt.Fprintf(w, "           bulkunfollow retry%s && bulkunfollow run%s   (to try them again)\n", q, q)
+		fmt.Fprintf(w, "Next:      %s   (why they failed)\n", next.command("export", "--state failed"))
+		fmt.Fprintf(w, "           %s && %s   (to try them again)\n", next.command("retry"), next.command("run"))
 	}
 }
 
@@ -132,13 +127,13 @@ func rateLimitLine(raw json.RawMessage, now time.Time) string {
 	s := lim.Status(now)
 	var parts []string
 	if s.Observed && s.Limit > 0 {
-		parts = append(parts, fmt.Sprintf("%d of %d requests left in X's window", s.Remaining, s.Limit))
+		parts = append(parts, fmt.Sprintf("%d of %s left in X's window", s.Remaining, countNoun(s.Limit, "request", "requests")))
 	}
 	if !s.Reset.IsZero() && s.Reset.After(now) {
 		parts = append(parts, fmt.Sprintf("next reset %s (in %s)", statusClock(s.Reset, now), s.Reset.Sub(now).Round(time.Second)))
 	}
 	if s.DailyUsed > 0 {
-		parts = append(parts, fmt.Sprintf("%d unfollow requests in the last 24 hours", s.DailyUsed))
+		parts = append(parts, countNoun(s.DailyUsed, "unfollow request", "unfollow requests")+" in the last 24 hours")
 	}
 	return strings.Join(parts, ", ")
 }

@@ -106,7 +106,7 @@ func TestStatusWhileARunHoldsTheQueue(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{`"bulkunfollow run" is using the queue`, "its last checkpoint", "2 done", "0 of 50 requests left in X's window, next reset", "1 unfollow requests in the last 24 hours"} {
+	for _, want := range []string{`"bulkunfollow run" is using the queue`, "its last checkpoint", "2 done", "0 of 50 requests left in X's window, next reset", "1 unfollow request in the last 24 hours"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("status lacks %q:\n%s", want, stdout)
 		}

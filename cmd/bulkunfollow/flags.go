@@ -165,6 +165,7 @@ func (fs *flagSet) parse(args []string) error {
 	}
 	fs.positional = positional
 	fs.given = set
+	fs.e.hints = hintFlagsOf(fs)
 	return nil
 }
 

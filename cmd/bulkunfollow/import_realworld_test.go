@@ -363,7 +363,7 @@ func TestImportBadArguments(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"archive directory", []string{archiveDir}, exitBadInput, []string{"is a directory, not a list", "bulkunfollow import " + filepath.Join(archiveDir, "data", "following.js")}},
+		{"archive directory", []string{archiveDir}, exitBadInput, []string{"is a directory, not a list", "bulkunfollow import --queue ", " " + filepath.Join(archiveDir, "data", "following.js")}},
 		{"missing", []string{"no-such-file.csv"}, exitBadInput, []string{"cannot read input", "no-such-file.csv"}},
 		{"empty list as its own queue", []string{"--queue", empty, empty}, exitUsage, []string{"is also an input file"}},
 		{"list as its own queue", []string{"--queue", list, list}, exitUsage, []string{"is also an input file"}},

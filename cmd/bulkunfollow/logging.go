@@ -122,13 +122,13 @@ func (c *cli) errorEvent(err error, x *exitError) {
 	var tries []string
 	for _, t := range x.triesOrNil() {
 		if t != "" {
-			tries = append(tries, t)
+			tries = append(tries, c.hints.inHint(t))
 		}
 	}
 	if len(tries) > 0 {
 		e = e.Strs("try", tries)
 	}
-	if h := x.hintOrEmpty(); h != "" {
+	if h := c.hints.inHint(x.hintOrEmpty()); h != "" {
 		e = e.Str("hint", h)
 	}
 	e.Msg(err.Error())

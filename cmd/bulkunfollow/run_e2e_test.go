@@ -1268,8 +1268,13 @@ func TestRunConfirmationChangesNothingUntilYes(t *testing.T) {
 		x, keep := setup(t)
 		before := x.image(t)
 		code, out := x.runAt(t, strings.NewReader("n\n"), "--keep", keep)
-		if code != exitTempFail || !strings.Contains(out, "the queue is unchanged") {
-			t.Fatalf("exit %d, want %d\n%s", code, exitTempFail, out)
+		// Declining is not "stopped early, run again" (75): a wrapper
+		// must be able to tell them apart.
+		if code != exitDeclined || !strings.Contains(out, "the queue is unchanged") {
+			t.Fatalf("exit %d, want %d\n%s", code, exitDeclined, out)
+		}
+		if want := "bulkunfollow run --queue " + x.queue + " --api-base-url " + x.srv.URL; !strings.Contains(out, want) {
+			t.Errorf("the way to see the plan does not name this queue and API (%q):\n%s", want, out)
 		}
 		after := x.image(t)
 		if !bytes.Equal(before.bytes, after.bytes) {
@@ -1277,6 +1282,13 @@ func TestRunConfirmationChangesNothingUntilYes(t *testing.T) {
 		}
 		if st := x.sim.Stats(); st.UnfollowCalls != 0 {
 			t.Errorf("%d DELETEs after answering no", st.UnfollowCalls)
+		}
+	})
+	t.Run("no answer", func(t *testing.T) {
+		// stdin ends without an answer: no is the answer.
+		x, keep := setup(t)
+		if code, out := x.runAt(t, strings.NewReader(""), "--keep", keep); code != exitDeclined {
+			t.Fatalf("exit %d, want %d\n%s", code, exitDeclined, out)
 		}
 	})
 	t.Run("ctrl-c at the prompt", func(t *testing.T) {
