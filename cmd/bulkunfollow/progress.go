@@ -208,6 +208,11 @@ func (c *cli) animates() bool {
 // colorOK reports whether stderr may carry colour (SGR sequences): a
 // terminal, not TERM=dumb, no NO_COLOR (https://no-color.org: any
 // non-empty value) and no --no-color.
+// (Log lines that clear the progress line first still go to a terminal.)
 func (c *cli) colorOK(noColorFlag bool) bool {
-	return isTerminal(c.stderr) && c.env("TERM") != "dumb" && c.env("NO_COLOR") == "" && !noColorFlag
+	w := c.stderr
+	if bw, ok := w.(barClearingWriter); ok {
+		w = bw.w
+	}
+	return isTerminal(w) && c.env("TERM") != "dumb" && c.env("NO_COLOR") == "" && !noColorFlag
 }
