@@ -48,9 +48,6 @@ func (p *tmuxPane) scrollback() string {
 	return p.tmux("capture-pane", "-p", "-J", "-S", "-", "-E", "-", "-t", "t")
 }
 
-// screen is what the pane shows now.
-func (p *tmuxPane) screen() string { return p.tmux("capture-pane", "-p", "-t", "t") }
-
 // waitFor polls the pane until ok accepts what capture returns (or fails
 // the test after a generous deadline: a hung command).
 func (p *tmuxPane) waitFor(what string, capture func() string, ok func(string) bool) string {
