@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -37,8 +38,15 @@ func Prepare(ctx context.Context, q *queue.Store, api Client, o JobOptions) (*Jo
 	}
 	o.Windows.restore(q)
 	j.read = reader{api: api, clock: o.Clock, log: o.Log, attempts: o.MaxAttempts, windows: o.Windows, deadline: o.Deadline}
+	asked := o.Clock.Now()
 	if j.me, err = j.read.me(ctx); err != nil {
 		return nil, fmt.Errorf("ask X who is signed in: %w", err)
+	}
+	// The sign-in's round trip is the plan's measure of a request's (a
+	// retried one's backoff is no part of it: bounded by the timeout).
+	roundTrip := o.Clock.Now().Sub(asked)
+	if o.RequestTimeout > 0 {
+		roundTrip = min(roundTrip, o.RequestTimeout)
 	}
 	if err := checkAccount(q, j.me); err != nil {
 		return nil, err
@@ -47,6 +55,7 @@ func Prepare(ctx context.Context, q *queue.Store, api Client, o JobOptions) (*Jo
 	if j.prep, err = prepare(ctx, o.Log, q, j.read, j.me, o.Keep, o.Prefilter); err != nil {
 		return nil, err
 	}
+	j.prep.roundTrip = max(roundTrip, 0)
 	if k := o.Keep; k != nil {
 		o.Log.Info().Int("ids", len(k.ids)).Int("handles", len(k.handles)).Str("file", k.path).Msg("keep-list read")
 	}
@@ -89,6 +98,7 @@ type preparation struct {
 	usernames     map[uint64]string      // pending targets to send → username from the following list
 	following     int                    // size of the account's following list; -1 unread
 	prefilterNote string                 // why the prefilter did not run, if it did not
+	roundTrip     time.Duration          // a request's expected time, for the plan
 	// handlesLeft are pending @handles beyond planResolveMax, left for
 	// resolveRest once the run is confirmed.
 	handlesLeft int

@@ -112,29 +112,41 @@ func TestMakePlan(t *testing.T) {
 		name     string
 		toSend   int
 		o        JobOptions
-		used     int // requests already in the daily cap's 24 hours
+		used     int // requests already in the daily cap's 24 hours (an hour ago; negative: a second ago, the window spent)
 		sendable int
 		stop     StopReason
 		finish   time.Duration
+		rtt      time.Duration // a request's round trip
+		next     time.Duration // when the first request left over could go; 0: none left over
 	}{
-		{"one window", 50, JobOptions{Rate: rate}, 0, 50, "", 0},
-		{"two windows", 51, JobOptions{Rate: rate}, 0, 51, "", 15 * time.Minute}, // X's window resets whole
-		{"max", 100, JobOptions{Rate: rate, Max: 10}, 0, 10, StopMaxReached, 0},
-		{"deadline", 100, JobOptions{Rate: rate, Deadline: now.Add(time.Minute)}, 0, 50, StopDeadline, 0},
-		{"daily cap", 100, JobOptions{Rate: rate, DailyCap: 30}, 0, 30, StopDailyCap, 0},
-		{"daily cap partly used", 100, JobOptions{Rate: rate, DailyCap: 30}, 25, 5, StopDailyCap, 0},
-		{"jitter", 10, JobOptions{Rate: rate, Jitter: 4 * time.Second}, 0, 10, "", 20 * time.Second},
+		{"one window", 50, JobOptions{Rate: rate}, 0, 50, "", 0, 0, 0},
+		{"two windows", 51, JobOptions{Rate: rate}, 0, 51, "", 15 * time.Minute, 0, 0}, // X's window resets whole
+		{"max", 100, JobOptions{Rate: rate, Max: 10}, 0, 10, StopMaxReached, 0, 0, 0},
+		{"deadline", 100, JobOptions{Rate: rate, Deadline: now.Add(time.Minute)}, 0, 50, StopDeadline, 0, 0, 15 * time.Minute},
+		{"daily cap", 100, JobOptions{Rate: rate, DailyCap: 30}, 0, 30, StopDailyCap, 0, 0, 24 * time.Hour},
+		{"daily cap partly used", 100, JobOptions{Rate: rate, DailyCap: 30}, 25, 5, StopDailyCap, 0, 0, 23 * time.Hour},
+		{"jitter", 10, JobOptions{Rate: rate, Jitter: 4 * time.Second}, 0, 10, "", 20 * time.Second, 0, 0},
+		// Issue 11: "--max 40" planned "about 0s" for 15 s of requests.
+		{"round trips", 100, JobOptions{Rate: rate, Max: 40}, 0, 40, StopMaxReached, 12 * time.Second, 300 * time.Millisecond, 0},
+		{"round trips, two windows", 51, JobOptions{Rate: rate}, 0, 51, "", 15 * time.Minute, 300 * time.Millisecond, 0},
+		// A spent window the deadline comes before: none in this run, and
+		// the plan says when the window reopens.
+		{"spent window, deadline", 95, JobOptions{Rate: rate, Deadline: now.Add(time.Minute)}, -50, 0, StopDeadline, 0, 0, 14 * time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			lim, err := ratelimit.New(ratelimit.Config{Rate: tc.o.Rate, DailyCap: tc.o.DailyCap})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for range tc.used {
-				lim.Take(now.Add(-time.Hour))
+			used, at := tc.used, now.Add(-time.Hour)
+			if used < 0 {
+				used, at = -used, now.Add(-time.Second)
+			}
+			for range used {
+				lim.Take(at)
 			}
 			p := newPreparation(User{ID: "1", Username: "me"})
-			p.toSend = tc.toSend
+			p.toSend, p.roundTrip = tc.toSend, tc.rtt
 			pl := makePlan(p.me, "q.db", queue.Counts{}, p, lim, now, tc.o)
 			// (whole seconds: the limiter adds a margin of a fraction of one
 			// to X's reset)
@@ -142,8 +154,11 @@ func TestMakePlan(t *testing.T) {
 				t.Errorf("plan: send %d, %d in this run, stop %q, last after %v; want %d, %q, %v",
 					pl.Send, pl.Sendable, pl.StopBy, pl.Finish.Sub(now), tc.sendable, tc.stop, tc.finish)
 			}
-			if lim.Status(now).DailyUsed != tc.used {
-				t.Errorf("the plan spent the run's limiter: %d used, want %d", lim.Status(now).DailyUsed, tc.used)
+			if next := pl.NextAt.Sub(now).Truncate(time.Minute); (tc.next == 0) != pl.NextAt.IsZero() || (tc.next != 0 && next != tc.next) {
+				t.Errorf("plan: next request at +%v, want +%v", pl.NextAt.Sub(now), tc.next)
+			}
+			if lim.Status(now).DailyUsed != used {
+				t.Errorf("the plan spent the run's limiter: %d used, want %d", lim.Status(now).DailyUsed, used)
 			}
 		})
 	}

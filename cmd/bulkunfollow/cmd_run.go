@@ -172,7 +172,7 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 	c.useLogFormat(o.logFlags)
 	var bar *progressBar
 	le := c
-	if c.interactive && !o.logFlags.isJSON(c) {
+	if c.animates() && !o.logFlags.isJSON(c) {
 		bar = newProgressBar(c.stderr, o.clock.Now)
 		copied := *c
 		copied.stderr = barClearingWriter{bar: bar, w: c.stderr}
@@ -207,7 +207,8 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 	// nothing lost) and the second aborts the request in flight.
 	abort := make(chan struct{})
 	var abortOnce sync.Once
-	ctx, release := c.trapSignals(ctx, func() {
+	notice := &stopNotice{}
+	ctx, release := c.trapSignalsThen(ctx, notice.first, func() {
 		abortOnce.Do(func() {
 			log.Warn().Msg("second signal: aborting; a request in flight is sent again next run (a third signal kills the process)")
 			close(abort)
@@ -244,7 +245,7 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 	case job.ToSend() == 0: // (more, if Apply resolved some)
 		return c.finishRun(rep, worker.Summary{Stop: worker.StopFinished})
 	}
-	return c.drain(ctx, rep, bar)
+	return c.drain(ctx, rep, bar, notice)
 }
 
 // prepareJob signs in and prepares the run (worker.Prepare), mapping what
@@ -296,7 +297,8 @@ func (c *cli) confirmPlan(ctx context.Context, o runOptions, job *worker.Job) er
 		return interrupted()
 	}
 	pl, me := job.Plan(), job.Account()
-	if (pl.Send == 0 && pl.HandlesLeft == 0) || o.yes {
+	// (None can go in this run: nothing to ask; the drain stops at once.)
+	if (pl.Send == 0 && pl.HandlesLeft == 0) || noneThisRun(pl) || o.yes {
 		return nil
 	}
 	question := fmt.Sprintf("Unfollow %s as @%s now? [y/N] ", countNoun(pl.Send, "account", "accounts"), me.Username)
@@ -318,16 +320,14 @@ func (c *cli) confirmPlan(ctx context.Context, o runOptions, job *worker.Job) er
 }
 
 // drain sends the pending targets, showing progress on bar (or as log
-// lines) and, with --metrics-file, a snapshot per window.
-func (c *cli) drain(ctx context.Context, rep runReport, bar *progressBar) error {
+// lines) and, with --metrics-file, a snapshot per window; notice passes it
+// a first signal.
+func (c *cli) drain(ctx context.Context, rep runReport, bar *progressBar, notice *stopNotice) error {
 	q, o, log, job := rep.q, rep.o, rep.log, rep.job
-	// The display counts from the queue as the decisions left it.
-	counts, err := q.Counts()
-	if err != nil {
-		return withExit(exitPerson, err, "")
-	}
-	display := newRunDisplay(bar, log, o, counts, job.ToSend())
+	// The display counts this run's targets, as the plan does.
+	display := newRunDisplay(bar, log, o, runTargets(job, o), job.Plan().RoundTrip)
 	defer display.done()
+	notice.attach(display)
 	if o.metricsFile != "" {
 		// A snapshot per window: the textfile collector sees a long run move.
 		display.onWindow = func(ev worker.Event) {

@@ -11,14 +11,17 @@ import (
 
 // logFlags are the logging flags of commands that log (run, demo, simulate).
 type logFlags struct {
-	format *string
-	level  *string
+	format  *string
+	level   *string
+	noColor *bool
 }
 
 func (fs *flagSet) logFlags() logFlags {
 	return logFlags{
 		format: fs.String("log-format", "auto", "log format on stderr: auto (console on a terminal, JSON otherwise), console or json"),
 		level:  fs.String("log-level", "info", "log level: debug, info, warn or error"),
+		// (NO_COLOR=1 and TERM=dumb turn colour off too: colorOK.)
+		noColor: fs.Bool("no-color", false, "no colour on stderr (as NO_COLOR=1 does)"),
 	}
 }
 
@@ -32,12 +35,12 @@ func (lf logFlags) logger(c *cli) (zerolog.Logger, error) {
 	switch strings.ToLower(*lf.format) {
 	case "auto", "":
 		if c.interactive {
-			w = consoleWriter(c.stderr)
+			w = consoleWriter(c.stderr, c.colorOK(*lf.noColor))
 		} else {
 			w = c.stderr
 		}
 	case "console", "text":
-		w = consoleWriter(c.stderr)
+		w = consoleWriter(c.stderr, c.colorOK(*lf.noColor))
 	case "json":
 		w = c.stderr
 	default:
@@ -46,8 +49,8 @@ func (lf logFlags) logger(c *cli) (zerolog.Logger, error) {
 	return zerolog.New(w).Level(level).With().Timestamp().Logger(), nil
 }
 
-func consoleWriter(w io.Writer) io.Writer {
-	return zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !isTerminal(w)}
+func consoleWriter(w io.Writer, color bool) io.Writer {
+	return zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !color}
 }
 
 // isJSON reports whether lf selects JSON logs for c.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 	"github.com/bulkunfollow/bulkunfollow/worker"
 )
@@ -62,6 +61,11 @@ func printPlan(w io.Writer, pl worker.Plan) {
 	if pl.HandlesLeft > 0 {
 		fmt.Fprintf(w, " (and those of the %d @handles still to resolve)", pl.HandlesLeft)
 	}
+	if noneThisRun(pl) {
+		fmt.Fprintf(w, "; none in this run (%s): the next can go at %s (in %s)\n",
+			stopWords(pl.StopBy), pl.NextAt.Local().Format("Mon 15:04"), shortDuration(pl.NextAt.Sub(pl.Now)))
+		return
+	}
 	if pl.Sendable < pl.Send {
 		fmt.Fprintf(w, "; %d in this run (%s), the rest in later runs", pl.Sendable, stopWords(pl.StopBy))
 	}
@@ -91,10 +95,20 @@ func logPlan(l zerolog.Logger, pl worker.Plan) {
 	if pl.Sendable < pl.Send {
 		e = e.Str("stop_by", string(pl.StopBy))
 	}
-	if pl.Send > 0 || pl.HandlesLeft > 0 {
+	if !pl.NextAt.IsZero() {
+		e = e.Time("next_at", pl.NextAt)
+	}
+	if (pl.Send > 0 || pl.HandlesLeft > 0) && !noneThisRun(pl) {
 		e = e.Time("finish", pl.Finish).Float64("finish_in_s", seconds(pl.Finish.Sub(pl.Now)))
 	}
 	e.Msg("plan")
+}
+
+// noneThisRun reports whether the plan has targets to send but none can go
+// in this run (the deadline comes before the window reopens, the daily cap
+// is spent): the run then asks nothing, and stops before sending.
+func noneThisRun(pl worker.Plan) bool {
+	return pl.Send > 0 && pl.Sendable == 0 && pl.HandlesLeft == 0 && !pl.NextAt.IsZero()
 }
 
 func stopWords(s worker.StopReason) string {
@@ -110,17 +124,24 @@ func stopWords(s worker.StopReason) string {
 }
 
 // runDisplay shows a run's progress: a redrawn line on a terminal, a log
-// line per window otherwise.
+// line per window otherwise. Its counts are this run's, of the targets it
+// means to send (runTargets): the plan's figures.
 type runDisplay struct {
 	log        zerolog.Logger
 	bar        *progressBar // nil without a terminal
 	total      int
-	finished0  int           // finished targets when the run started
 	toSend     int           // targets this run means to send
 	per        time.Duration // the rate's window, for the ETA
+	roundTrip  time.Duration // a request's time so far (the plan's, then measured), for the ETA
 	mu         sync.Mutex
 	last       progress
 	status     ratelimit.Status
+	inFlight   bool          // a request is out
+	sentAt     time.Time     // when it went
+	answered   int           // requests answered, for roundTrip
+	spent      time.Duration // their time
+	stopping   bool          // a first signal arrived
+	over       bool          // done: the line is gone for good
 	stopTicker chan struct{}
 	tickerDone chan struct{}
 	stopOnce   sync.Once
@@ -139,16 +160,84 @@ type runDisplay struct {
 // is rarer.
 const milestoneEvery = time.Minute
 
-// newRunDisplay shows progress on bar, or as log lines when bar is nil.
-func newRunDisplay(bar *progressBar, log zerolog.Logger, o runOptions, c queue.Counts, toSend int) *runDisplay {
-	d := &runDisplay{log: log, total: c.Total, finished0: c.Done + c.Skipped + c.Failed, toSend: toSend, per: o.rate.Per}
-	d.last = progress{Finished: d.finished0, Total: d.total, WindowLeft: -1}
+// runTargets is how many targets this run means to send: the drain's
+// (with the @handles Apply resolved), no more than --max, no more than
+// the plan's figure for this run when the deadline or a 24-hour limit
+// stops it first.
+func runTargets(job *worker.Job, o runOptions) int {
+	n, pl := job.ToSend(), job.Plan()
+	if o.max > 0 {
+		n = min(n, o.max)
+	}
+	if pl.StopBy == worker.StopDeadline || pl.StopBy == worker.StopDailyCap {
+		n = min(n, pl.Sendable+n-pl.Send)
+	}
+	return max(n, 0)
+}
+
+// newRunDisplay shows the progress of a run that means to send toSend
+// targets (runTargets) on bar, or as log lines when bar is nil; roundTrip
+// is the plan's time per request.
+func newRunDisplay(bar *progressBar, log zerolog.Logger, o runOptions, toSend int, roundTrip time.Duration) *runDisplay {
+	d := &runDisplay{log: log, total: toSend, toSend: toSend, per: o.rate.Per, roundTrip: roundTrip}
+	d.last = progress{Total: d.total, WindowLeft: -1}
 	if bar != nil {
 		d.bar = bar
 		d.stopTicker, d.tickerDone = make(chan struct{}), make(chan struct{})
 		go d.tick()
 	}
 	return d
+}
+
+// stop is told of a first signal: the run ends once the request in
+// flight is answered. While one is out, it says so at once, and the bar
+// shows "stopping…" instead of countdowns.
+func (d *runDisplay) stop() {
+	d.mu.Lock()
+	d.stopping, d.last.Stopping = true, true
+	inFlight, p, over := d.inFlight, d.last, d.over
+	d.mu.Unlock()
+	if over {
+		return
+	}
+	if inFlight {
+		// (On a terminal the log line clears the bar first.)
+		d.log.Warn().Msg("stopping after the request in flight; Ctrl-C again aborts it")
+	}
+	if d.bar != nil {
+		d.bar.Update(p)
+	}
+}
+
+// stopNotice passes a first signal to the run's display once there is
+// one (the signal may come before the drain starts, or after it).
+type stopNotice struct {
+	mu        sync.Mutex
+	d         *runDisplay
+	signalled bool
+}
+
+// first is trapSignalsThen's first: the run stops after the request in
+// flight.
+func (n *stopNotice) first() {
+	n.mu.Lock()
+	n.signalled = true
+	d := n.d
+	n.mu.Unlock()
+	if d != nil {
+		d.stop()
+	}
+}
+
+// attach makes d the display a signal is shown on.
+func (n *stopNotice) attach(d *runDisplay) {
+	n.mu.Lock()
+	n.d = d
+	signalled := n.signalled
+	n.mu.Unlock()
+	if signalled {
+		d.stop()
+	}
 }
 
 // tick redraws every second so countdowns move during long waits.
@@ -171,6 +260,9 @@ func (d *runDisplay) tick() {
 
 // done stops redrawing and clears the line. It may be called again.
 func (d *runDisplay) done() {
+	d.mu.Lock()
+	d.over = true
+	d.mu.Unlock()
 	if d.bar == nil {
 		return
 	}
@@ -193,9 +285,10 @@ func (d *runDisplay) event(ev worker.Event) {
 	d.mu.Lock()
 	d.status = ev.Limiter
 	st := ev.Limiter
+	d.track(ev)
 	p := progress{
-		Finished: d.finished0 + ev.Done + ev.Failed, Total: d.total, Sent: ev.Sent, Failed: ev.Failed,
-		WindowLeft: -1,
+		Finished: ev.Done + ev.Failed, Total: d.total, Sent: ev.Sent, Failed: ev.Failed,
+		WindowLeft: -1, Stopping: d.stopping,
 	}
 	if st.Limit > 0 {
 		p.WindowLeft, p.WindowLimit, p.Reset = st.Remaining, st.Limit, st.Reset
@@ -203,7 +296,7 @@ func (d *runDisplay) event(ev worker.Event) {
 	if ev.Kind == worker.EventWait {
 		p.Waiting = string(ev.Why)
 	}
-	p.ETA = d.eta(ev.At, ev.Sent, st)
+	p.ETA = d.eta(ev, p.Finished)
 	d.last = p
 	d.mu.Unlock()
 
@@ -263,16 +356,54 @@ func (d *runDisplay) milestone(ev worker.Event, p progress) {
 	e.Msg("progress")
 }
 
-// eta estimates when the last request goes: what is left of the window now,
-// then whole windows.
-func (d *runDisplay) eta(now time.Time, sent int, st ratelimit.Status) time.Time {
-	left := d.toSend - sent
+// track follows the request in flight and measures the requests' time.
+// d.mu is held.
+func (d *runDisplay) track(ev worker.Event) {
+	switch ev.Kind {
+	case worker.EventSend:
+		d.inFlight, d.sentAt = true, ev.At
+	case worker.EventResult, worker.EventStop:
+		if d.inFlight && ev.Kind == worker.EventResult {
+			d.answered++
+			d.spent += max(ev.At.Sub(d.sentAt), 0)
+			d.roundTrip = d.spent / time.Duration(d.answered)
+		}
+		d.inFlight = false
+	}
+}
+
+// eta estimates when the last request of the run is answered: after what
+// the run waits for now (a window, a backoff, a pause), what is left of
+// the window, then whole windows, a round trip per request. finished
+// counts the targets of this run already finished (a retried target
+// counts once, when it finishes).
+func (d *runDisplay) eta(ev worker.Event, finished int) time.Time {
+	left := d.toSend - finished
 	if left <= 0 {
 		return time.Time{}
 	}
-	if st.Limit <= 0 || st.Reset.IsZero() || left <= st.Remaining {
-		return now
+	st, start := ev.Limiter, ev.At
+	if ev.Kind == worker.EventWait && ev.Until.After(start) {
+		start = ev.Until // a backoff or a pause: nothing goes before it
 	}
-	windows := (left - st.Remaining - 1) / st.Limit
-	return st.Reset.Add(time.Duration(windows) * d.per)
+	if st.Until.After(start) {
+		start = st.Until
+	}
+	if ev.Kind == worker.EventSend {
+		left-- // on its way: one round trip
+		start = start.Add(d.roundTrip)
+	}
+	if st.Limit <= 0 || st.Reset.IsZero() {
+		return start.Add(time.Duration(left) * d.roundTrip)
+	}
+	remaining, reset := st.Remaining, st.Reset
+	if !reset.After(start) { // a new window by then
+		remaining, reset = st.Limit, start.Add(d.per)
+	}
+	if left <= remaining {
+		return start.Add(time.Duration(left) * d.roundTrip)
+	}
+	windows := (left - remaining - 1) / st.Limit
+	last := left - remaining - windows*st.Limit // in the last window
+	return reset.Add(time.Duration(windows)*d.per + time.Duration(last)*d.roundTrip)
 }

@@ -12,6 +12,13 @@ import (
 // abort, which must make the work end at once; from then on signals are no
 // longer caught, so a third one kills the process. stop releases them.
 func (c *cli) trapSignals(ctx context.Context, abort func()) (context.Context, func()) {
+	return c.trapSignalsThen(ctx, nil, abort)
+}
+
+// trapSignalsThen is trapSignals that also calls first, if set, right after
+// the first signal cancelled the context: the moment to tell the person
+// what happens next.
+func (c *cli) trapSignalsThen(ctx context.Context, first, abort func()) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	ch := make(chan os.Signal, 2)
 	done := make(chan struct{})
@@ -24,6 +31,9 @@ func (c *cli) trapSignals(ctx context.Context, abort func()) (context.Context, f
 		select {
 		case <-ch:
 			cancel()
+			if first != nil {
+				first()
+			}
 			acted()
 		case <-done:
 			return

@@ -355,8 +355,8 @@ func TestProgressMilestones(t *testing.T) {
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	feed := func(every time.Duration) string {
 		var buf bytes.Buffer
-		log := zerolog.New(consoleWriter(&buf))
-		d := newRunDisplay(nil, log, runOptions{}, queue.Counts{Total: 100, Pending: 100}, 100)
+		log := zerolog.New(consoleWriter(&buf, false))
+		d := newRunDisplay(nil, log, runOptions{}, 100, 0)
 		for i := 1; i <= 100; i++ {
 			d.event(workerResult(start.Add(time.Duration(i)*every), i))
 		}
