@@ -66,7 +66,7 @@ type command struct {
 // commands lists every subcommand in the order help shows them.
 func commands() []command {
 	return []command{
-		{"demo", "run the whole job against a built-in simulator (no account, no network)", runDemo},
+		{"demo", "run the whole job against a built-in simulator (no account needed)", runDemo},
 		{"auth", "log in to X, show or remove stored credentials", runAuth},
 		{"import", "load ids or @handles from files into the queue", runImport},
 		{"run", "unfollow the queued targets, paced to X's rate limits", runRun},
@@ -129,13 +129,13 @@ func (c *cli) main(ctx context.Context, args []string) int {
 }
 
 func (c *cli) usage(w io.Writer) {
-	fmt.Fprintf(w, "bulkunfollow unfollows a reviewed list of X accounts, safely paced and resumable.\n\n")
+	fmt.Fprintf(w, "bulkunfollow unfollows a reviewed list of X accounts, paced and resumable.\n\n")
 	fmt.Fprintf(w, "Usage:\n  bulkunfollow <command> [flags]\n\nCommands:\n")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nFirst look:  bulkunfollow demo\n")
-	fmt.Fprintf(w, "Typical use: bulkunfollow auth login --client-id YOUR_CLIENT_ID && bulkunfollow import list.csv && bulkunfollow run\n")
+	fmt.Fprintf(w, "Typical use: bulkunfollow auth login --client-id YOUR_CLIENT_ID\n             bulkunfollow import list.csv\n             bulkunfollow run\n")
 	fmt.Fprintf(w, "Details:     bulkunfollow <command> --help\n")
 }
 

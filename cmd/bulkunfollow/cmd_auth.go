@@ -24,8 +24,8 @@ func runAuth(ctx context.Context, c *cli, args []string) error {
 		name, summary string
 		run           func(context.Context, *cli, []string) error
 	}{
-		{"login", "sign in to X in a browser (OAuth 2.0) or check OAuth 1.0a keys, and store the credential", runAuthLogin},
-		{"status", "show stored credentials: account, method, expiry, scopes (never a secret)", runAuthStatus},
+		{"login", "sign in to X (OAuth 2.0 in a browser, or OAuth 1.0a keys) and store it", runAuthLogin},
+		{"status", "show stored credentials: account, method, expiry, scopes", runAuthStatus},
 		{"logout", "revoke a stored credential at X and delete it locally", runAuthLogout},
 	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -40,10 +40,10 @@ func runAuth(ctx context.Context, c *cli, args []string) error {
 			fmt.Fprintf(w, "  %-7s %s\n", s.name, s.summary)
 		}
 		fmt.Fprintf(w, "\nCredentials, in order of precedence for every command:\n"+
-			"  1. BULKUNFOLLOW_ACCESS_TOKEN            a ready OAuth 2.0 user token (not refreshed)\n"+
+			"  1. BULKUNFOLLOW_ACCESS_TOKEN     a ready OAuth 2.0 user token (not refreshed)\n"+
 			"  2. BULKUNFOLLOW_OAUTH1_CONSUMER_KEY, _CONSUMER_SECRET, _TOKEN, _TOKEN_SECRET\n"+
-			"                                          OAuth 1.0a keys from your app (do not expire)\n"+
-			"  3. the credential store                 written by \"bulkunfollow auth login\"\n"+
+			"                                   OAuth 1.0a keys from your app (no expiry)\n"+
+			"  3. the credential store          written by \"bulkunfollow auth login\"\n"+
 			"\nExamples:\n"+
 			"  bulkunfollow auth login --client-id YOUR_CLIENT_ID\n"+
 			"  bulkunfollow auth status\n"+
@@ -99,11 +99,14 @@ confidential client's secret comes only from BULKUNFOLLOW_CLIENT_SECRET or
 --client-secret-file, never from the command line.
 
 With --oauth1, the OAuth 1.0a keys in BULKUNFOLLOW_OAUTH1_CONSUMER_KEY,
-_CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.`,
+_CONSUMER_SECRET, _TOKEN and _TOKEN_SECRET are checked and stored instead.
+
+Against the simulator ("bulkunfollow simulate --addr 127.0.0.1:8080"):
+  bulkunfollow auth login --client-id bulkunfollow-sim \
+    --api-base-url http://127.0.0.1:8080`,
 		"bulkunfollow auth login --client-id YOUR_CLIENT_ID",
-		"BULKUNFOLLOW_CLIENT_SECRET=... bulkunfollow auth login --client-id ID --no-browser",
+		"bulkunfollow auth login --client-id ID --client-secret-file s.txt --no-browser",
 		"bulkunfollow auth login --oauth1    # with the four BULKUNFOLLOW_OAUTH1_* set",
-		"bulkunfollow auth login --api-base-url http://127.0.0.1:8080 --client-id bulkunfollow-sim   # against \"bulkunfollow simulate --addr 127.0.0.1:8080\"",
 	)
 	clientID := fs.String("client-id", "", "OAuth 2.0 client id of your X app")
 	secretFile := fs.String("client-secret-file", "", "file holding the OAuth 2.0 client secret (confidential clients; or set BULKUNFOLLOW_CLIENT_SECRET)")

@@ -40,15 +40,15 @@ Run the whole job on a built-in example, with no account and no network:
 start the X API simulator on loopback with compressed rate-limit windows,
 import a sample list (ids, @handles, a duplicate, accounts you do not follow,
 an unknown handle, your own id), and run the real "run" pipeline with a
-keep-list — progress, pacing by the server's headers and all — then print the
-queue's status. It takes about 10 seconds.
+keep-list (progress, pacing by the server's headers and all), then print
+the queue's status. It takes about 10 seconds.
 
 With --dir, the queue an earlier demo left there (DIR/demo.db) is replaced
 only after you say yes at the terminal; without a terminal demo refuses and
 leaves it alone. Nothing else in DIR is touched but keep.txt.`,
 		"bulkunfollow demo",
 		"bulkunfollow demo --window 5s --limit 20",
-		"bulkunfollow demo --dir ./demo-out   # keep the queue to explore with status/export",
+		"bulkunfollow demo --dir ./demo-out   # keep the queue for status and export",
 	)
 	window := fs.Duration("window", 10*time.Second, "the simulator's rate-limit window (X's is 15m)")
 	limit := fs.Int("limit", 50, "unfollow requests per window (X's is 50)")

@@ -85,7 +85,7 @@ func runRun(ctx context.Context, c *cli, args []string) error {
 func parseRunFlags(c *cli, args []string) (runOptions, error) {
 	fs := c.newFlagSet("run", "", runDescription,
 		"bulkunfollow run",
-		"bulkunfollow run --yes --deadline 50m --queue /var/lib/bulkunfollow/queue.db   # cron",
+		"bulkunfollow run --yes --deadline 50m --queue /srv/unfollow.db   # cron",
 		"bulkunfollow run --keep friends.txt --max 100",
 		"bulkunfollow run --dry-run",
 	)

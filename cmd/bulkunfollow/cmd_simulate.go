@@ -54,9 +54,9 @@ user token for the simulated account), user_id, username, client_id and the
 OAuth URLs. Point --api-base-url (BULKUNFOLLOW_API_BASE_URL) at base_url to
 rehearse a run. GET <base_url>/sim/stats shows what the simulator received.
 Details: docs/simulator.md.`,
-		"bulkunfollow simulate --following-file following.csv --unfollow-limit 5 --window 1m",
-		"bulkunfollow simulate --addr 127.0.0.1:8080 --fail-rate 0.05 --reset-rate 0.02 --latency 150ms --seed 42",
-		"bulkunfollow simulate --auto-approve --client-id my-app --client-secret-file secret.txt --redirect-uri http://127.0.0.1:8976/callback",
+		"bulkunfollow simulate --following-file list.csv --unfollow-limit 5 --window 1m",
+		"bulkunfollow simulate --fail-rate 0.05 --reset-rate 0.02 --latency 150ms",
+		"bulkunfollow simulate --auto-approve --client-id app --client-secret-file sec",
 	)
 	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
 	followingFile := fs.String("following-file", "", "accounts the simulated user follows, by id: ids one per line, id,username CSV, JSON, or any list import reads that gives ids (JSON Lines, CSV with an id column, following.js)")

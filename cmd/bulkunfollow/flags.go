@@ -272,7 +272,7 @@ func (fs *flagSet) printHelp(w io.Writer) {
 			if kind != "" {
 				line += " " + kind
 			}
-			fmt.Fprintf(w, "%s\n      %s\n", line, usage)
+			fmt.Fprintf(w, "%s\n%s", line, wrapText(usage, "      ", helpWidth))
 			var extra []string
 			if !fs.noEnv[f.Name] {
 				extra = append(extra, "env "+fs.envOf(f.Name))
@@ -283,7 +283,7 @@ func (fs *flagSet) printHelp(w io.Writer) {
 				extra = append(extra, "default "+f.DefValue)
 			}
 			if len(extra) > 0 {
-				fmt.Fprintf(w, "      (%s)\n", strings.Join(extra, ", "))
+				fmt.Fprint(w, wrapText("("+strings.Join(extra, ", ")+")", "      ", helpWidth))
 			}
 		})
 	}
@@ -293,6 +293,28 @@ func (fs *flagSet) printHelp(w io.Writer) {
 			fmt.Fprintf(w, "  %s\n", ex)
 		}
 	}
+}
+
+// helpWidth is the width --help is written for: an 80-column terminal.
+const helpWidth = 80
+
+// wrapText breaks s into lines of at most width columns (a longer word
+// stands alone), each starting with indent and ending in a newline.
+func wrapText(s, indent string, width int) string {
+	var b strings.Builder
+	line := indent
+	for _, word := range strings.Fields(s) {
+		if line != indent && len(line)+1+len(word) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += word
+	}
+	b.WriteString(line + "\n")
+	return b.String()
 }
 
 // Args returns the positional arguments, wherever they appeared.

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/bulkunfollow/bulkunfollow/auth"
 )
@@ -124,6 +125,21 @@ func allHelp(t *testing.T) map[string]cmdHelp {
 		}
 	}
 	return all
+}
+
+// TestHelpFitsEightyColumns: every line of every --help (and of the
+// top-level usage) fits an 80-column terminal.
+func TestHelpFitsEightyColumns(t *testing.T) {
+	all := allHelp(t)
+	_, top, _ := runCLI(t, nil, "", "help")
+	all[""] = cmdHelp{text: top}
+	for name, h := range all {
+		for _, line := range strings.Split(h.text, "\n") {
+			if n := utf8.RuneCountInString(line); n > 80 {
+				t.Errorf("bulkunfollow %s --help: a line of %d columns:\n%s", name, n, line)
+			}
+		}
+	}
 }
 
 func TestEveryCommandHelp(t *testing.T) {
