@@ -142,15 +142,15 @@ leaves it alone. Nothing else in DIR is touched but keep.txt.`,
 	}
 	printQueueStatus(c.stdout, qs, time.Now(), nil)
 	st := sim.Stats()
-	fmt.Fprintf(c.stdout, "\nSimulator: %s received, %d rate-limited (429), %s still followed.\n",
+	fmt.Fprintf(c.stdout, "\nSimulator: %s received, %d rate-limited (429),\n           %s still followed.\n",
 		countNoun(st.UnfollowCalls, "unfollow request", "unfollow requests"), st.RateLimited, countNoun(st.FollowingCount, "account", "accounts"))
-	fmt.Fprintf(c.stdout, "The failed target is the unknown @handle, as planned: retrying it would not help.\n")
+	fmt.Fprintf(c.stdout, "The failed target is the unknown @handle, as planned: a retry would not help.\n")
 	if *dir != "" {
 		fmt.Fprintf(c.stdout, "Explore: %s\n", c.hints.command("export"))
 	} else {
-		fmt.Fprintf(c.stdout, "The demo's queue was temporary and is deleted now; keep it with: bulkunfollow demo --dir ./demo-out\n")
+		fmt.Fprintf(c.stdout, "The demo's queue was temporary and is deleted now; to keep it:\n  bulkunfollow demo --dir ./demo-out\n")
 	}
-	fmt.Fprintf(c.stdout, "Your own list: set up an X app and log in (bulkunfollow auth login --help, docs/auth.md), then bulkunfollow import LIST.csv\n")
+	fmt.Fprintf(c.stdout, "Your own list: set up an X app and log in (docs/auth.md,\n  bulkunfollow auth login --help), then: bulkunfollow import LIST.csv\n")
 	return nil
 }
 
