@@ -77,15 +77,15 @@ func printQueueStatus(w io.Writer, st queue.Status, now time.Time, next *hintFla
 			}
 		}
 		line += fmt.Sprintf(": %d sent, %d done, %d skipped, %d failed", r.Attempted, r.Done, r.Skipped, r.Failed)
-		fmt.Fprint(w, statusField("Last run:  ", line))
+		fmt.Fprintf(w, "Last run:  %s\n", line)
 		if r.Message != "" {
-			fmt.Fprint(w, statusField("           ", r.Message))
+			fmt.Fprintf(w, "           %s\n", r.Message)
 		}
 	} else {
 		fmt.Fprintf(w, "Last run:  none yet\n")
 	}
 	if rl := rateLimitLine(st.RateLimit, now); rl != "" {
-		fmt.Fprint(w, statusField("Rate:      ", rl))
+		fmt.Fprintf(w, "Rate:      %s\n", rl)
 	}
 	switch {
 	case next == nil, st.ActiveRun != nil:
@@ -136,11 +136,4 @@ func rateLimitLine(raw json.RawMessage, now time.Time) string {
 		parts = append(parts, countNoun(s.DailyUsed, "unfollow request", "unfollow requests")+" in the last 24 hours")
 	}
 	return strings.Join(parts, ", ")
-}
-
-// statusField is one field of the status, its text wrapped to 80 columns
-// under the values' column.
-func statusField(label, text string) string {
-	w := wrapText(text, strings.Repeat(" ", len(label)), helpWidth)
-	return label + w[len(label):]
 }
