@@ -25,6 +25,32 @@ func TestVocabularyAndBoundary(t *testing.T) {
 		reasons[r] = true
 	}
 	lookups := map[string]bool{"Me": true, "UsersByUsernames": true, "Following": true}
+	eachProductionFile(t, func(rel string) bool { return rel == "queue" || rel == "xapisim" }, // the queue owns the words; the simulator is X, not us
+		func(rel string, f *ast.File) {
+			inCmd := strings.HasPrefix(rel, "cmd/")
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.BasicLit:
+					if n.Kind == token.STRING {
+						if s, err := strconv.Unquote(n.Value); err == nil && reasons[s] {
+							t.Errorf("%s spells the reason %q: use its queue.Reason constant", rel, s)
+						}
+					}
+				case *ast.CallExpr:
+					if sel, ok := n.Fun.(*ast.SelectorExpr); ok && inCmd && lookups[sel.Sel.Name] {
+						t.Errorf("%s calls %s: X's lookups belong to the run library (worker)", rel, sel.Sel.Name)
+					}
+				}
+				return true
+			})
+		})
+}
+
+// eachProductionFile parses every non-test Go file of the module (not
+// under a hidden directory, testdata, or a directory skip names by its
+// path from the module root) and calls fn with its path and syntax.
+func eachProductionFile(t *testing.T, skip func(rel string) bool, fn func(rel string, f *ast.File)) {
+	t.Helper()
 	root := "../.."
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -33,8 +59,8 @@ func TestVocabularyAndBoundary(t *testing.T) {
 		rel, _ := filepath.Rel(root, path)
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if base := d.Name(); path != root && (strings.HasPrefix(base, ".") || base == "testdata" || rel == "queue" || rel == "xapisim") {
-				return filepath.SkipDir // the queue owns the words; the simulator is X, not us
+			if base := d.Name(); path != root && (strings.HasPrefix(base, ".") || base == "testdata" || skip(rel)) {
+				return filepath.SkipDir
 			}
 			return nil
 		}
@@ -45,22 +71,7 @@ func TestVocabularyAndBoundary(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		inCmd := strings.HasPrefix(rel, "cmd/")
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.BasicLit:
-				if n.Kind == token.STRING {
-					if s, err := strconv.Unquote(n.Value); err == nil && reasons[s] {
-						t.Errorf("%s spells the reason %q: use its queue.Reason constant", rel, s)
-					}
-				}
-			case *ast.CallExpr:
-				if sel, ok := n.Fun.(*ast.SelectorExpr); ok && inCmd && lookups[sel.Sel.Name] {
-					t.Errorf("%s calls %s: X's lookups belong to the run library (worker)", rel, sel.Sel.Name)
-				}
-			}
-			return true
-		})
+		fn(rel, f)
 		return nil
 	})
 	if err != nil {

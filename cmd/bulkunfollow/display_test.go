@@ -5,38 +5,19 @@ import (
 	"context"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 	"github.com/bulkunfollow/bulkunfollow/worker"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
-// syncBuffer is a bytes.Buffer safe for the run's goroutines and a test
-// reading it mid-run.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // runTerminal runs "bulkunfollow run ARGS" as on a person's terminal with
 // console logs (the progress bar draws into stderr), env added to the
 // world's environment.
-func (x *e2e) runTerminal(t *testing.T, stderr *syncBuffer, env map[string]string, args ...string) int {
+func (x *e2e) runTerminal(t *testing.T, stderr *testkit.SyncBuffer, env map[string]string, args ...string) int {
 	t.Helper()
 	var out bytes.Buffer
 	e := &cli{
@@ -75,7 +56,7 @@ func lastRedraw(s string) string {
 func TestFirstSignalSaysWhatHappens(t *testing.T) {
 	const n, at = 20, 5
 	var x *e2e
-	stderr := &syncBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	var mid string
 	wrap := onDelete(func(int) {
 		x.signals.send(os.Interrupt) // returns once the run has acted on it
@@ -126,7 +107,7 @@ func TestNoAnimationWithoutATerminal(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			x := newE2E(t, xapisim.Config{UnfollowLimit: 5, Window: time.Minute}, 12, 12, nil)
-			stderr := &syncBuffer{}
+			stderr := &testkit.SyncBuffer{}
 			var code int
 			if tc.interactive {
 				code = x.runTerminal(t, stderr, tc.env, "--yes")
@@ -165,7 +146,7 @@ func TestNoAnimationWithoutATerminal(t *testing.T) {
 func TestPlanBarAndSummaryAgree(t *testing.T) {
 	t.Run("max", func(t *testing.T) {
 		x := newE2E(t, xapisim.Config{Latency: 300 * time.Millisecond}, 120, 100, nil)
-		stderr := &syncBuffer{}
+		stderr := &testkit.SyncBuffer{}
 		start := x.clock.Now()
 		code := x.runTerminal(t, stderr, nil, "--yes", "--max", "40")
 		out := stderr.String()

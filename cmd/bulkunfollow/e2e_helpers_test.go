@@ -127,3 +127,20 @@ func (w *world) env() []string {
 		"BULKUNFOLLOW_CONFIG_DIR="+filepath.Join(filepath.Dir(w.queue), "config"),
 	)
 }
+
+// bindToAnotherAccount binds the queue at path to an account that is not
+// the simulator's signed-in one.
+func bindToAnotherAccount(t *testing.T, path string) {
+	t.Helper()
+	q, err := queue.Open(path, queue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = q.BindAccount("42", "someone_else")
+	if cerr := q.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}

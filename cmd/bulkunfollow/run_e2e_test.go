@@ -987,15 +987,7 @@ func TestRunConfirmation(t *testing.T) {
 			t.Errorf("the dry run changed the queue (account %v → %v)", before.account, after.account)
 		}
 		// Bound to another account: the dry run refuses as a run would.
-		q, err := queue.Open(x.queue, queue.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = q.BindAccount("42", "someone_else")
-		q.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		bindToAnotherAccount(t, x.queue)
 		if code, out := x.run(t, "--dry-run"); code != exitPerson || !strings.Contains(out, "someone_else") {
 			t.Errorf("dry run on another account's queue: exit %d\n%s", code, out)
 		}

@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"go/ast"
-	"go/parser"
-	"go/token"
-	"io/fs"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -18,7 +15,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/worker"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
@@ -156,15 +152,7 @@ func TestRunStderrIsJSON(t *testing.T) {
 	})
 	t.Run("queue of another account", func(t *testing.T) {
 		x := newX(t, 5)
-		q, err := queue.Open(x.queue, queue.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = q.BindAccount("42", "someone_else")
-		q.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		bindToAnotherAccount(t, x.queue)
 		code, stdout, stderr := x.runStreams(t, "--yes")
 		if code != exitPerson || stdout != "" {
 			t.Fatalf("exit %d, stdout %q\n%s", code, stdout, stderr)
@@ -313,40 +301,19 @@ func TestDurationFieldsHaveOneType(t *testing.T) {
 // (milliseconds by a global setting) or as a string: durations are
 // Float64 seconds in *_s fields (see seconds in logging.go).
 func TestNoZerologDur(t *testing.T) {
-	root := "../.."
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if strings.HasPrefix(d.Name(), ".") && path != root {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-		if err != nil {
-			return err
-		}
+	eachProductionFile(t, func(string) bool { return false }, func(rel string, f *ast.File) {
 		ast.Inspect(f, func(n ast.Node) bool {
 			if call, ok := n.(*ast.CallExpr); ok {
 				if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
 					switch sel.Sel.Name {
 					case "Dur", "Durs", "TimeDiff":
-						t.Errorf("%s calls %s: log durations as Float64 seconds in a *_s field", path, sel.Sel.Name)
+						t.Errorf("%s calls %s: log durations as Float64 seconds in a *_s field", rel, sel.Sel.Name)
 					}
 				}
 			}
 			return true
 		})
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestProgressMilestones: without a terminal, progress is a line per 10 %
