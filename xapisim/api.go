@@ -111,6 +111,8 @@ func (s *Server) decide(ep string, hdr http.Header, r *http.Request, body []byte
 			s.stats.Unauthorized++
 		case resp.status == http.StatusForbidden:
 			s.stats.Forbidden++
+		case resp.status == http.StatusPaymentRequired:
+			s.stats.PaymentRequired++
 		}
 		if drop != noDrop {
 			s.stats.Dropped++
@@ -161,7 +163,7 @@ func (s *Server) decide(ep string, hdr http.Header, r *http.Request, body []byte
 	case ModeClientNotEnrolled:
 		return problem(http.StatusForbidden, problemClientForbidden(p.clientID)), drop
 	case ModeCredits:
-		return problem(http.StatusPaymentRequired, problemCredits()), drop
+		return creditsProblem(), drop
 	case ModeUsageCap:
 		w := s.window(p.rateKey(), ep, s.limit(ep), s.cfg.Window)
 		w.setHeaders(hdr, "x-rate-limit-")
@@ -273,6 +275,9 @@ func (s *Server) handleUnfollow(r *http.Request, p principal) response {
 	if _, known := s.users[target]; !known {
 		return success(map[string]any{"errors": []any{notFoundError("id", target, "id")}})
 	}
+	if !s.charge(PriceUnfollow, target) {
+		return creditsProblem() // before any effect: the follow stays
+	}
 	list := s.following[source]
 	if i := slices.Index(list, target); i >= 0 {
 		if s.sticky[target] {
@@ -286,6 +291,9 @@ func (s *Server) handleUnfollow(r *http.Request, p principal) response {
 
 // handleMe is GET /2/users/me.
 func (s *Server) handleMe(_ *http.Request, p principal) response {
+	if !s.charge(PriceUserRead, p.userID) {
+		return creditsProblem()
+	}
 	return success(map[string]any{"data": *s.users[p.userID]})
 }
 
@@ -315,6 +323,9 @@ func (s *Server) handleUsersBy(r *http.Request, _ principal) response {
 		} else {
 			errs = append(errs, notFoundError("usernames", n, "usernames"))
 		}
+	}
+	if !s.charge(PriceUserRead, userIDs(data)...) {
+		return creditsProblem()
 	}
 	body := map[string]any{}
 	if len(data) > 0 {
@@ -357,7 +368,7 @@ func decodePageToken(tok string) (offset int, ok bool) {
 }
 
 // handleFollowing is GET /2/users/{id}/following.
-func (s *Server) handleFollowing(r *http.Request, _ principal) response {
+func (s *Server) handleFollowing(r *http.Request, p principal) response {
 	id := r.PathValue("id")
 	q := r.URL.Query()
 	if !idPattern.MatchString(id) {
@@ -392,6 +403,13 @@ func (s *Server) handleFollowing(r *http.Request, _ principal) response {
 	for _, fid := range list[offset:end] {
 		data = append(data, *s.users[fid])
 	}
+	kind := PriceFollowingRead
+	if id == p.userID && s.cfg.AppOwner == AppOwnerSelf {
+		kind = PriceOwnedRead
+	}
+	if !s.charge(kind, userIDs(data)...) {
+		return creditsProblem()
+	}
 	meta := map[string]any{"result_count": len(data)}
 	if end < len(list) {
 		meta["next_token"] = encodePageToken(end)
@@ -404,4 +422,12 @@ func (s *Server) handleFollowing(r *http.Request, _ principal) response {
 		body["data"] = data
 	}
 	return success(body)
+}
+
+func userIDs(users []User) []string {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return ids
 }

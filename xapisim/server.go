@@ -96,6 +96,21 @@ type Config struct {
 	FailRate, ResetRate float64
 	Latency             time.Duration
 	Seed                int64
+
+	// AppOwner says whose developer app the requests come through:
+	// AppOwnerSelf ("" too) when the signed-in user owns it, so that
+	// reading that user's own following list is billed as Owned Reads;
+	// AppOwnerOther bills every read at the standard price. Any other
+	// value makes New panic.
+	AppOwner string
+	// Credits is the starting balance in USD; 0 means unlimited. A
+	// request whose bill the balance cannot pay answers 402 (credits)
+	// and takes no effect. A negative, infinite or NaN amount makes New
+	// panic.
+	Credits float64
+	// Prices overrides DefaultPrices per kind; kinds it lacks keep the
+	// default.
+	Prices map[PriceKind]Price
 }
 
 // Mode is an account- or app-wide state that makes every API request fail
@@ -148,6 +163,7 @@ type Server struct {
 	oauth1    map[string]OAuth1Credentials // by consumer key + "&" + token
 	nonces    map[string]time.Time
 	stats     Stats
+	bill      billing
 }
 
 // New returns a simulator that knows the default user, following nobody.
@@ -167,6 +183,11 @@ func New(cfg Config) *Server {
 	setDefault(&cfg.TokenLifetime, DefaultTokenLifetime)
 	setDefault(&cfg.CodeLifetime, DefaultCodeLifetime)
 	setDefault(&cfg.OAuth1Window, DefaultOAuth1Window)
+	owner, err := ParseAppOwner(cfg.AppOwner)
+	if err != nil {
+		panic("xapisim: Config.AppOwner: " + err.Error())
+	}
+	cfg.AppOwner = owner
 	seed := uint64(cfg.Seed)
 	s := &Server{
 		cfg:       cfg,
@@ -182,6 +203,7 @@ func New(cfg Config) *Server {
 		oauth1:    map[string]OAuth1Credentials{},
 		nonces:    map[string]time.Time{},
 		stats:     newStats(),
+		bill:      newBilling(cfg),
 	}
 	s.addUser(cfg.UserID, DefaultUsername, defaultName)
 	s.routes()
