@@ -57,6 +57,12 @@
 //   - OAuth 1.0a HMAC-SHA1 signatures are verified per RFC 5849 (query and
 //     form parameters signed, timestamps within Config.OAuth1Window, nonces
 //     single use).
+//   - Requests are billed as X's pay-per-use API bills them (DefaultPrices,
+//     Config.Prices): only successful responses that return data, reads
+//     once per resource per UTC day of the server clock, own following
+//     lists as Owned Reads when Config.AppOwner is "self". With
+//     Config.Credits, a request the balance cannot pay answers 402 credits
+//     and takes no effect. Stats.BilledUSD and Stats.Billed show the bill.
 //   - A Server is safe for concurrent use; its state lives behind one mutex
 //     and latency is slept outside it.
 package xapisim

@@ -47,12 +47,14 @@ func runSimulate(ctx context.Context, c *cli, args []string) error {
 Serve the X API simulator on a loopback address until interrupted (Ctrl-C or
 SIGTERM). It answers unfollow, users/me, users/by, the following list and the
 OAuth 2.0 authorize/token/revoke endpoints the way X does: same headers,
-error bodies and per-user 15-minute windows, with optional faults.
+error bodies and per-user 15-minute windows, with optional faults. It bills
+like X's pay-per-use API (see --app-owner and --credits).
 
 The first line on stdout is one JSON object with base_url, access_token (a
 user token for the simulated account), user_id, username, client_id and the
 OAuth URLs. Point --api-base-url (BULKUNFOLLOW_API_BASE_URL) at base_url to
-rehearse a run. GET <base_url>/sim/stats shows what the simulator received.
+rehearse a run. GET <base_url>/sim/stats shows what the simulator received
+and billed (billed_usd, billed).
 Details: docs/simulator.md.`,
 		"bulkunfollow simulate --following-file list.csv --unfollow-limit 5 --window 1m",
 		"bulkunfollow simulate --fail-rate 0.05 --reset-rate 0.02 --latency 150ms",
@@ -71,6 +73,8 @@ Details: docs/simulator.md.`,
 	skew := fs.Duration("skew", 0, "shift the server clock (Date header, reset times) by this much, e.g. -90s")
 	dateOffset := fs.Duration("date-offset", 0, "shift the Date header only (reset times stay on the --skew clock), e.g. 650000h")
 	mode := fs.String("mode", "", "fail every API request as X does when: usage-cap (429), credits (402), suspended (403), client-not-enrolled (403)")
+	appOwner := fs.String("app-owner", xapisim.AppOwnerSelf, "whose X app the requests come through: self (reading the signed-in user's own following list is billed as Owned Reads, $0.001 per user) or other ($0.010 per user)")
+	credits := fs.Float64("credits", 0, "starting credit balance in USD (0: unlimited); a request the balance cannot pay answers 402 and takes no effect")
 	autoApprove := fs.Bool("auto-approve", false, "authorize endpoint redirects at once instead of showing the consent page")
 	clientID := fs.String("client-id", simDefaultClientID, "OAuth 2.0 client id to accept")
 	clientSecretFile := fs.String("client-secret-file", "", "file holding the client secret: makes the client confidential (HTTP Basic)")
@@ -81,6 +85,10 @@ Details: docs/simulator.md.`,
 	o1TokenSecretFile := fs.String("oauth1-token-secret-file", "", "file holding the OAuth 1.0a access token secret")
 	// BULKUNFOLLOW_OAUTH1_* are the client's credentials: the simulator's
 	// flags get variables of their own so exporting those never changes it.
+	// The simulator's billing flags get variables of their own too, so
+	// that no client-side spending variable ever changes them.
+	fs.envAs("app-owner", "BULKUNFOLLOW_SIM_APP_OWNER")
+	fs.envAs("credits", "BULKUNFOLLOW_SIM_CREDITS")
 	for _, f := range []string{"oauth1-consumer-key", "oauth1-consumer-secret-file", "oauth1-token", "oauth1-token-secret-file"} {
 		fs.envAs(f, "BULKUNFOLLOW_SIM_"+strings.ToUpper(strings.ReplaceAll(f, "-", "_")))
 	}
@@ -97,6 +105,13 @@ Details: docs/simulator.md.`,
 	m, err := xapisim.ParseMode(*mode)
 	if err != nil {
 		return usageErrorf("simulate: --mode: %v", err).withHint(hint)
+	}
+	owner, err := xapisim.ParseAppOwner(*appOwner)
+	if err != nil {
+		return usageErrorf("simulate: --app-owner: %v", err).withHint(hint)
+	}
+	if _, ok := xapisim.MicroUSD(*credits); !ok {
+		return usageErrorf("simulate: --credits must be an amount in USD, 0 or more (0: unlimited), got %v", *credits).withHint("bulkunfollow simulate --credits 5")
 	}
 	switch {
 	case *unfollowLimit < 1:
@@ -146,6 +161,7 @@ Details: docs/simulator.md.`,
 		Skew: *skew, DateOffset: *dateOffset, Window: *window, UnfollowLimit: *unfollowLimit, DailyUnfollowLimit: *dailyLimit,
 		TokenLifetime: *tokenLifetime, AutoApprove: *autoApprove,
 		FailRate: *failRate, ResetRate: *resetRate, Latency: *latency, Seed: *seed,
+		AppOwner: owner, Credits: *credits,
 	})
 	sim.SetMode(m)
 	sim.AddClient(client)
