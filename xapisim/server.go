@@ -243,6 +243,7 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /2/users/{source}/following/{target}", s.api(epUnfollow, s.handleUnfollow))
 	m.HandleFunc("GET /2/users/me", s.api(epMe, s.handleMe))
 	m.HandleFunc("GET /2/users/by", s.api(epUsersBy, s.handleUsersBy))
+	m.HandleFunc("GET /2/users", s.api(epUsers, s.handleUsers))
 	m.HandleFunc("GET /2/users/{id}/following", s.api(epFollowing, s.handleFollowing))
 	m.HandleFunc("GET /i/oauth2/authorize", s.handleAuthorize)
 	m.HandleFunc("POST /i/oauth2/authorize", s.handleAuthorize)

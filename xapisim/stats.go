@@ -19,7 +19,7 @@ type Stats struct {
 	// FollowingCount is how many accounts the default user follows now.
 	FollowingCount int `json:"following_count"`
 	// Calls counts requests per endpoint: unfollow, users_me, users_by,
-	// following, token, revoke, authorize.
+	// users (by ids), following, token, revoke, authorize.
 	Calls map[string]int `json:"calls"`
 	// Served5xx counts injected 500/503s; Dropped counts connections
 	// dropped mid-response.

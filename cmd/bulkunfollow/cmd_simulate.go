@@ -45,10 +45,11 @@ type simInfo struct {
 func runSimulate(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlagSet("simulate", "", `
 Serve the X API simulator on a loopback address until interrupted (Ctrl-C or
-SIGTERM). It answers unfollow, users/me, users/by, the following list and the
-OAuth 2.0 authorize/token/revoke endpoints the way X does: same headers,
-error bodies and per-user 15-minute windows, with optional faults. It bills
-like X's pay-per-use API (see --app-owner and --credits).
+SIGTERM). It answers unfollow, users/me, users/by, users by ids, the
+following list and the OAuth 2.0 authorize/token/revoke endpoints the way X
+does: same headers, error bodies and per-user 15-minute windows, with
+optional faults. It bills like X's pay-per-use API (see --app-owner and
+--credits).
 
 The first line on stdout is one JSON object with base_url, access_token (a
 user token for the simulated account), user_id, username, client_id and the
