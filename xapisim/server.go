@@ -142,6 +142,9 @@ type User struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	Username string `json:"username"`
+	// NotFollowed, in a list given to SeedFollowing, makes the account
+	// exist without being followed.
+	NotFollowed bool `json:"-"`
 }
 
 // Server is the simulator. It is an http.Handler, safe for concurrent use.

@@ -62,7 +62,7 @@ Details: docs/simulator.md.`,
 		"bulkunfollow simulate --auto-approve --client-id app --client-secret-file sec",
 	)
 	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
-	followingFile := fs.String("following-file", "", "accounts the simulated user follows, by id: ids one per line, id,username CSV, JSON, or any list import reads that gives ids (JSON Lines, CSV with an id column, following.js)")
+	followingFile := fs.String("following-file", "", "accounts the simulated user follows, by id: ids one per line, id,username CSV, JSON, or any list import reads that gives ids (JSON Lines, CSV with an id column, following.js); an id,username,followed CSV (yes/no) also adds accounts not followed")
 	unfollowLimit := fs.Int("unfollow-limit", xapisim.DefaultUnfollowLimit, "unfollow requests allowed per user per window")
 	window := fs.Duration("window", xapisim.DefaultWindow, "rate-limit window of every endpoint")
 	dailyLimit := fs.Int("daily-limit", 0, "unfollows per 24 hours, announced in x-user-limit-24hour-* headers (0: none)")
@@ -181,7 +181,7 @@ Details: docs/simulator.md.`,
 		UserID: xapisim.DefaultUserID, Username: xapisim.DefaultUsername,
 		ClientID: client.ID, RedirectURIs: client.RedirectURIs,
 		AuthorizeURL: base + "/i/oauth2/authorize", TokenURL: base + "/2/oauth2/token",
-		StatsURL: base + "/sim/stats", Following: len(following),
+		StatsURL: base + "/sim/stats", Following: xapisim.Followed(following),
 	}
 	line, err := json.Marshal(info)
 	if err != nil {
@@ -193,10 +193,10 @@ Details: docs/simulator.md.`,
 		return fmt.Errorf("simulate: write info: %w", err)
 	}
 	c.tell("simulator", func(e *zerolog.Event) {
-		e.Str("api_base_url", base).Str("user", "@"+xapisim.DefaultUsername).Int("following", len(following)).
+		e.Str("api_base_url", base).Str("user", "@"+xapisim.DefaultUsername).Int("following", info.Following).
 			Int("limit", *unfollowLimit).Float64("window_s", seconds(*window))
 	}, "X API simulator serving %s (user @%s, %d followed, unfollow limit %d per %s). Ctrl-C stops it.",
-		base, xapisim.DefaultUsername, len(following), *unfollowLimit, *window)
+		base, xapisim.DefaultUsername, info.Following, *unfollowLimit, *window)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -112,21 +112,30 @@ func TestSimulateServesAndStops(t *testing.T) {
 
 // --app-owner and --credits reach the simulator (here --credits from its
 // own variable): someone else's app pays $0.010 per user of the own list,
-// and what the balance cannot pay answers 402.
+// and what the balance cannot pay answers 402. The following file's
+// followed column adds an account that is not followed.
 func TestSimulateBilling(t *testing.T) {
 	dir := t.TempDir()
-	list := filepath.Join(dir, "following.txt")
-	if err := os.WriteFile(list, []byte("1600000000000000001\n1600000000000000002\n"), 0o600); err != nil {
+	list := filepath.Join(dir, "following.csv")
+	// The third account exists without being followed.
+	if err := os.WriteFile(list, []byte("id,username,followed\n1600000000000000001,a,yes\n1600000000000000002,b,yes\n1600000000000000003,c,no\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"BULKUNFOLLOW_SIM_CREDITS": "0.025"}
 	info, _ := startSimulate(t, func(k string) string { return env[k] }, "--following-file", list, "--app-owner", "other")
+	if info.Following != 2 {
+		t.Fatalf("following_count %d, want 2", info.Following)
+	}
 	if status, body := simGet(t, "GET", info.BaseURL+"/2/users/"+info.UserID+"/following", info.AccessToken); status != 200 {
 		t.Fatalf("following: %d %v", status, body)
 	}
 	status, body := simGet(t, "DELETE", info.BaseURL+"/2/users/"+info.UserID+"/following/1600000000000000001", info.AccessToken)
 	if status != 402 || !strings.HasSuffix(body["type"].(string), "/2/problems/credits") {
 		t.Fatalf("unpaid unfollow: %d %v", status, body)
+	}
+	status, body = simGet(t, "GET", info.BaseURL+"/2/users?ids=1600000000000000003&user.fields=connection_status", info.AccessToken)
+	if status != 402 { // $0.005 left, a user read is $0.010
+		t.Fatalf("lookup: %d %v", status, body)
 	}
 	_, stats := simGet(t, "GET", info.StatsURL, "")
 	billed, _ := stats["billed"].(map[string]any)
