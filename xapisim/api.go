@@ -18,6 +18,7 @@ const (
 	epMe        = "users_me"
 	epUsersBy   = "users_by"
 	epFollowing = "following"
+	epUsers     = "users" // users by ids
 )
 
 // scopesFor are the OAuth 2.0 scopes each endpoint requires (from the
@@ -26,11 +27,12 @@ var scopesFor = map[string][]string{
 	epUnfollow:  {"follows.write", "users.read", "tweet.read"},
 	epMe:        {"tweet.read", "users.read"},
 	epUsersBy:   {"users.read", "tweet.read"},
+	epUsers:     {"tweet.read", "users.read"},
 	epFollowing: {"follows.read", "users.read", "tweet.read"},
 }
 
 // appOnlyAllowed lists the endpoints that accept an app-only bearer token.
-var appOnlyAllowed = map[string]bool{epUsersBy: true, epFollowing: true}
+var appOnlyAllowed = map[string]bool{epUsersBy: true, epUsers: true, epFollowing: true}
 
 var (
 	idPattern       = regexp.MustCompile(`^[0-9]{1,19}$`)
@@ -111,6 +113,8 @@ func (s *Server) decide(ep string, hdr http.Header, r *http.Request, body []byte
 			s.stats.Unauthorized++
 		case resp.status == http.StatusForbidden:
 			s.stats.Forbidden++
+		case resp.status == http.StatusPaymentRequired:
+			s.stats.PaymentRequired++
 		}
 		if drop != noDrop {
 			s.stats.Dropped++
@@ -161,7 +165,7 @@ func (s *Server) decide(ep string, hdr http.Header, r *http.Request, body []byte
 	case ModeClientNotEnrolled:
 		return problem(http.StatusForbidden, problemClientForbidden(p.clientID)), drop
 	case ModeCredits:
-		return problem(http.StatusPaymentRequired, problemCredits()), drop
+		return creditsProblem(), drop
 	case ModeUsageCap:
 		w := s.window(p.rateKey(), ep, s.limit(ep), s.cfg.Window)
 		w.setHeaders(hdr, "x-rate-limit-")
@@ -273,6 +277,9 @@ func (s *Server) handleUnfollow(r *http.Request, p principal) response {
 	if _, known := s.users[target]; !known {
 		return success(map[string]any{"errors": []any{notFoundError("id", target, "id")}})
 	}
+	if !s.charge(PriceUnfollow, target) {
+		return creditsProblem() // before any effect: the follow stays
+	}
 	list := s.following[source]
 	if i := slices.Index(list, target); i >= 0 {
 		if s.sticky[target] {
@@ -285,40 +292,72 @@ func (s *Server) handleUnfollow(r *http.Request, p principal) response {
 }
 
 // handleMe is GET /2/users/me.
-func (s *Server) handleMe(_ *http.Request, p principal) response {
-	return success(map[string]any{"data": *s.users[p.userID]})
+func (s *Server) handleMe(r *http.Request, p principal) response {
+	f, bad := parseUserFields(r)
+	if bad != nil {
+		return *bad
+	}
+	if !s.charge(PriceUserRead, p.userID) {
+		return creditsProblem()
+	}
+	return success(map[string]any{"data": s.render([]User{*s.users[p.userID]}, p, f)[0]})
 }
 
 // handleUsersBy is GET /2/users/by?usernames=a,b.
-func (s *Server) handleUsersBy(r *http.Request, _ principal) response {
-	raw := r.URL.Query().Get("usernames")
+func (s *Server) handleUsersBy(r *http.Request, p principal) response {
+	return s.lookup(r, p, "usernames", usernamePattern, `^[A-Za-z0-9_]{1,15}$`, func(n string) (*User, bool) {
+		u, ok := s.byName[strings.ToLower(n)]
+		return u, ok
+	})
+}
+
+// handleUsers is GET /2/users?ids=1,2.
+func (s *Server) handleUsers(r *http.Request, p principal) response {
+	return s.lookup(r, p, "ids", idPattern, `^[0-9]{1,19}$`, func(id string) (*User, bool) {
+		u, ok := s.users[id]
+		return u, ok
+	})
+}
+
+// lookup answers a users lookup by the list parameter param (1 to 100
+// values matching pattern): the users found in data, in the order asked,
+// the others as resource-not-found entries in errors.
+func (s *Server) lookup(r *http.Request, p principal, param string, pattern *regexp.Regexp, patternText string, find func(string) (*User, bool)) response {
+	raw := r.URL.Query().Get(param)
 	if raw == "" {
-		return invalidRequest("usernames",
-			"The `usernames` query parameter can not be empty")
+		return invalidRequest(param,
+			fmt.Sprintf("The `%s` query parameter can not be empty", param))
 	}
-	names := strings.Split(raw, ",")
-	if len(names) > 100 {
-		return invalidRequest("usernames",
-			fmt.Sprintf("The number of values in the `usernames` query parameter list [%d] is not between 1 and 100", len(names)), raw)
+	values := strings.Split(raw, ",")
+	if len(values) > 100 {
+		return invalidRequest(param,
+			fmt.Sprintf("The number of values in the `%s` query parameter list [%d] is not between 1 and 100", param, len(values)), raw)
 	}
-	for _, n := range names {
-		if !usernamePattern.MatchString(n) {
-			return invalidRequest("usernames",
-				fmt.Sprintf("The `usernames` query parameter value [%s] does not match ^[A-Za-z0-9_]{1,15}$", n), n)
+	for _, v := range values {
+		if !pattern.MatchString(v) {
+			return invalidRequest(param,
+				fmt.Sprintf("The `%s` query parameter value [%s] does not match %s", param, v, patternText), v)
 		}
+	}
+	f, bad := parseUserFields(r)
+	if bad != nil {
+		return *bad
 	}
 	var data []User
 	var errs []any
-	for _, n := range names {
-		if u, ok := s.byName[strings.ToLower(n)]; ok {
+	for _, v := range values {
+		if u, ok := find(v); ok {
 			data = append(data, *u)
 		} else {
-			errs = append(errs, notFoundError("usernames", n, "usernames"))
+			errs = append(errs, notFoundError(param, v, param))
 		}
+	}
+	if !s.charge(PriceUserRead, userIDs(data)...) {
+		return creditsProblem()
 	}
 	body := map[string]any{}
 	if len(data) > 0 {
-		body["data"] = data
+		body["data"] = s.render(data, p, f)
 	}
 	if len(errs) > 0 {
 		body["errors"] = errs
@@ -357,7 +396,7 @@ func decodePageToken(tok string) (offset int, ok bool) {
 }
 
 // handleFollowing is GET /2/users/{id}/following.
-func (s *Server) handleFollowing(r *http.Request, _ principal) response {
+func (s *Server) handleFollowing(r *http.Request, p principal) response {
 	id := r.PathValue("id")
 	q := r.URL.Query()
 	if !idPattern.MatchString(id) {
@@ -382,6 +421,10 @@ func (s *Server) handleFollowing(r *http.Request, _ principal) response {
 		}
 		offset = n
 	}
+	f, bad := parseUserFields(r)
+	if bad != nil {
+		return *bad
+	}
 	if _, known := s.users[id]; !known {
 		return success(map[string]any{"errors": []any{notFoundError("id", id, "id")}})
 	}
@@ -392,6 +435,13 @@ func (s *Server) handleFollowing(r *http.Request, _ principal) response {
 	for _, fid := range list[offset:end] {
 		data = append(data, *s.users[fid])
 	}
+	kind := PriceFollowingRead
+	if id == p.userID && s.cfg.AppOwner == AppOwnerSelf {
+		kind = PriceOwnedRead
+	}
+	if !s.charge(kind, userIDs(data)...) {
+		return creditsProblem()
+	}
 	meta := map[string]any{"result_count": len(data)}
 	if end < len(list) {
 		meta["next_token"] = encodePageToken(end)
@@ -401,7 +451,15 @@ func (s *Server) handleFollowing(r *http.Request, _ principal) response {
 	}
 	body := map[string]any{"meta": meta}
 	if len(data) > 0 {
-		body["data"] = data
+		body["data"] = s.render(data, p, f)
 	}
 	return success(body)
+}
+
+func userIDs(users []User) []string {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return ids
 }

@@ -158,6 +158,7 @@ var operations = []struct {
 	{"GET", regexp.MustCompile(`^/2/users/me$`), "/2/users/me"},
 	{"GET", regexp.MustCompile(`^/2/users/by$`), "/2/users/by"},
 	{"GET", regexp.MustCompile(`^/2/users/[^/]+/following$`), "/2/users/{id}/following"},
+	{"GET", regexp.MustCompile(`^/2/users$`), "/2/users"},
 }
 
 // TestConformance drives the simulator through successes, errors, limits,
@@ -188,6 +189,15 @@ func TestConformance(t *testing.T) {
 	call("GET", "/2/users/by?usernames=nobody", tok)
 	call("GET", "/2/users/by?usernames=bad-name", tok)
 	call("GET", "/2/users/by?usernames=", tok)
+	call("GET", "/2/users/me?user.fields=connection_status,public_metrics", tok)
+	call("GET", "/2/users/by?usernames=XDevelopers&user.fields=connection_status", tok)
+	call("GET", "/2/users?ids=11,2244994945,404&user.fields=connection_status,public_metrics", tok)
+	call("GET", "/2/users?ids=404", app)
+	call("GET", "/2/users?ids=", tok)
+	call("GET", "/2/users?ids=x1", tok)
+	call("GET", "/2/users?ids="+strings.Repeat("1,", 100)+"1", tok)
+	call("GET", "/2/users?ids=11&user.fields=nope", tok)
+	call("GET", "/2/users/"+DefaultUserID+"/following?user.fields=connection_status", tok)
 	call("GET", "/2/users/"+DefaultUserID+"/following?max_results=2", tok)
 	call("GET", "/2/users/"+DefaultUserID+"/following?max_results=2&pagination_token="+encodePageToken(2), tok)
 	call("GET", "/2/users/"+DefaultUserID+"/following?max_results=2&pagination_token="+encodePageToken(4), tok)

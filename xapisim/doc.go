@@ -9,6 +9,7 @@
 //	DELETE /2/users/{source_user_id}/following/{target_user_id}
 //	GET    /2/users/me
 //	GET    /2/users/by?usernames=a,b
+//	GET    /2/users?ids=1,2
 //	GET    /2/users/{id}/following?max_results=&pagination_token=
 //	GET    /i/oauth2/authorize       (consent page; POST is its form)
 //	POST   /2/oauth2/token           (authorization_code + PKCE S256, refresh_token)
@@ -28,7 +29,7 @@
 //     With Config.DailyUnfollowLimit, unfollows also carry
 //     x-user-limit-24hour-* headers from a 24-hour window of the same kind.
 //   - Bodies validate against the official OpenAPI spec (v2.167) for the
-//     four API operations; problem types the spec does not list (about:blank,
+//     five API operations; problem types the spec does not list (about:blank,
 //     usage-capped, credits, unsupported-authentication, client-forbidden,
 //     user-suspended) carry the fields every spec Problem has. Types the
 //     spec lists use https://api.x.com/2/problems/..., the others
@@ -57,6 +58,12 @@
 //   - OAuth 1.0a HMAC-SHA1 signatures are verified per RFC 5849 (query and
 //     form parameters signed, timestamps within Config.OAuth1Window, nonces
 //     single use).
+//   - Requests are billed as X's pay-per-use API bills them (DefaultPrices,
+//     Config.Prices): only successful responses that return data, reads
+//     once per resource per UTC day of the server clock, own following
+//     lists as Owned Reads when Config.AppOwner is "self". With
+//     Config.Credits, a request the balance cannot pay answers 402 credits
+//     and takes no effect. Stats.BilledUSD and Stats.Billed show the bill.
 //   - A Server is safe for concurrent use; its state lives behind one mutex
 //     and latency is slept outside it.
 package xapisim

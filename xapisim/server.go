@@ -96,6 +96,21 @@ type Config struct {
 	FailRate, ResetRate float64
 	Latency             time.Duration
 	Seed                int64
+
+	// AppOwner says whose developer app the requests come through:
+	// AppOwnerSelf ("" too) when the signed-in user owns it, so that
+	// reading that user's own following list is billed as Owned Reads;
+	// AppOwnerOther bills every read at the standard price. Any other
+	// value makes New panic.
+	AppOwner string
+	// Credits is the starting balance in USD; 0 means unlimited. A
+	// request whose bill the balance cannot pay answers 402 (credits)
+	// and takes no effect. A negative, infinite or NaN amount makes New
+	// panic.
+	Credits float64
+	// Prices overrides DefaultPrices per kind; kinds it lacks keep the
+	// default.
+	Prices map[PriceKind]Price
 }
 
 // Mode is an account- or app-wide state that makes every API request fail
@@ -127,6 +142,9 @@ type User struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	Username string `json:"username"`
+	// NotFollowed, in a list given to SeedFollowing, makes the account
+	// exist without being followed.
+	NotFollowed bool `json:"-"`
 }
 
 // Server is the simulator. It is an http.Handler, safe for concurrent use.
@@ -148,6 +166,7 @@ type Server struct {
 	oauth1    map[string]OAuth1Credentials // by consumer key + "&" + token
 	nonces    map[string]time.Time
 	stats     Stats
+	bill      billing
 }
 
 // New returns a simulator that knows the default user, following nobody.
@@ -167,6 +186,11 @@ func New(cfg Config) *Server {
 	setDefault(&cfg.TokenLifetime, DefaultTokenLifetime)
 	setDefault(&cfg.CodeLifetime, DefaultCodeLifetime)
 	setDefault(&cfg.OAuth1Window, DefaultOAuth1Window)
+	owner, err := ParseAppOwner(cfg.AppOwner)
+	if err != nil {
+		panic("xapisim: Config.AppOwner: " + err.Error())
+	}
+	cfg.AppOwner = owner
 	seed := uint64(cfg.Seed)
 	s := &Server{
 		cfg:       cfg,
@@ -182,6 +206,7 @@ func New(cfg Config) *Server {
 		oauth1:    map[string]OAuth1Credentials{},
 		nonces:    map[string]time.Time{},
 		stats:     newStats(),
+		bill:      newBilling(cfg),
 	}
 	s.addUser(cfg.UserID, DefaultUsername, defaultName)
 	s.routes()
@@ -221,6 +246,7 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /2/users/{source}/following/{target}", s.api(epUnfollow, s.handleUnfollow))
 	m.HandleFunc("GET /2/users/me", s.api(epMe, s.handleMe))
 	m.HandleFunc("GET /2/users/by", s.api(epUsersBy, s.handleUsersBy))
+	m.HandleFunc("GET /2/users", s.api(epUsers, s.handleUsers))
 	m.HandleFunc("GET /2/users/{id}/following", s.api(epFollowing, s.handleFollowing))
 	m.HandleFunc("GET /i/oauth2/authorize", s.handleAuthorize)
 	m.HandleFunc("POST /i/oauth2/authorize", s.handleAuthorize)

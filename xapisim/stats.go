@@ -19,7 +19,7 @@ type Stats struct {
 	// FollowingCount is how many accounts the default user follows now.
 	FollowingCount int `json:"following_count"`
 	// Calls counts requests per endpoint: unfollow, users_me, users_by,
-	// following, token, revoke, authorize.
+	// users (by ids), following, token, revoke, authorize.
 	Calls map[string]int `json:"calls"`
 	// Served5xx counts injected 500/503s; Dropped counts connections
 	// dropped mid-response.
@@ -28,6 +28,16 @@ type Stats struct {
 	// Unauthorized and Forbidden count 401s and 403s of API endpoints.
 	Unauthorized int `json:"unauthorized"`
 	Forbidden    int `json:"forbidden"`
+	// PaymentRequired counts 402s (credits) of API endpoints.
+	PaymentRequired int `json:"payment_required"`
+	// BilledUSD is the total charged, in USD (exact to the micro-dollar);
+	// Billed counts the billed resources per price kind (unfollow,
+	// user_read, following_read, owned_read; every kind present).
+	BilledUSD float64        `json:"billed_usd"`
+	Billed    map[string]int `json:"billed"`
+	// BilledMicroUSD is BilledUSD in millionths of a dollar, for exact
+	// comparisons.
+	BilledMicroUSD int64 `json:"billed_micro_usd"`
 	// WindowResets counts rate-limit windows that ended and were replaced.
 	WindowResets int `json:"window_resets"`
 	// OAuth: codes issued, tokens issued by code exchange, refreshes, revocations.
@@ -49,6 +59,12 @@ func (s *Server) Stats() Stats {
 	st.UnfollowCallsByTarget = maps.Clone(s.stats.UnfollowCallsByTarget)
 	st.Calls = maps.Clone(s.stats.Calls)
 	st.FollowingCount = len(s.following[s.cfg.UserID])
+	st.BilledMicroUSD = s.bill.spent
+	st.BilledUSD = USD(s.bill.spent)
+	st.Billed = make(map[string]int, len(PriceKinds))
+	for _, k := range PriceKinds {
+		st.Billed[string(k)] = s.bill.count[k]
+	}
 	return st
 }
 

@@ -12,10 +12,13 @@ import (
 
 // ReadUsers reads a list of accounts for seeding a following list: JSON (an
 // array of ids as strings or numbers, or of objects with "id" and optional
-// "username" and "name"; or an X API response {"data":[...]}), or lines of
-// "id", "id,username" or "id,username,name" (a CSV header line, blank lines
-// and # comments are skipped). Ids keep every digit. Unnamed accounts get
-// generated usernames when added.
+// "username", "name" and "followed" (false: the account exists, not
+// followed); or an X API response {"data":[...]}), or lines of "id",
+// "id,username" or "id,username,name" (blank lines and # comments are
+// skipped). A CSV header line naming the columns id, username, name and
+// followed (yes/no) sets their order; a header naming none of them is
+// skipped. Ids keep every digit. Unnamed accounts get generated usernames
+// when added.
 func ReadUsers(r io.Reader) ([]User, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -29,6 +32,8 @@ func ReadUsers(r io.Reader) ([]User, error) {
 	var users []User
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	cols := map[string]int{"id": 0, "username": 1, "name": 2} // without a header
+	header := false
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -38,15 +43,36 @@ func ReadUsers(r io.Reader) ([]User, error) {
 		for i := range f {
 			f[i] = strings.Trim(strings.TrimSpace(f[i]), `"`)
 		}
-		if len(users) == 0 && !strings.ContainsAny(f[0], "0123456789") {
-			continue // a header such as "id,username"
+		if len(users) == 0 && !header && !strings.ContainsAny(f[0], "0123456789") {
+			header = true // a header such as "id,username"
+			named := map[string]int{}
+			for i, name := range f {
+				switch name = strings.ToLower(name); name {
+				case "id", "username", "name", "followed":
+					named[name] = i
+				}
+			}
+			if len(named) > 0 {
+				if _, ok := named["id"]; !ok {
+					return nil, fmt.Errorf("read users: line %d: the header names no id column", n)
+				}
+				cols = named
+			}
+			continue
 		}
-		u := User{ID: f[0]}
-		if len(f) > 1 {
-			u.Username = strings.TrimPrefix(f[1], "@")
+		field := func(name string) string {
+			if i, ok := cols[name]; ok && i < len(f) {
+				return f[i]
+			}
+			return ""
 		}
-		if len(f) > 2 {
-			u.Name = f[2]
+		u := User{ID: field("id"), Username: strings.TrimPrefix(field("username"), "@"), Name: field("name")}
+		switch strings.ToLower(field("followed")) {
+		case "", "yes", "true":
+		case "no", "false":
+			u.NotFollowed = true
+		default:
+			return nil, fmt.Errorf("read users: line %d: followed %q is not yes or no", n, field("followed"))
 		}
 		if err := u.check(); err != nil {
 			return nil, fmt.Errorf("read users: line %d: %w", n, err)
@@ -90,6 +116,9 @@ func readUsersJSON(data []byte) ([]User, error) {
 			}
 			u.Username, _ = x["username"].(string)
 			u.Name, _ = x["name"].(string)
+			if followed, ok := x["followed"].(bool); ok {
+				u.NotFollowed = !followed
+			}
 		}
 		if err := u.check(); err != nil {
 			return nil, fmt.Errorf("read users: item %d: %w", i+1, err)
@@ -124,14 +153,29 @@ func SampleUsers(n int) []User {
 }
 
 // SeedFollowing adds users (with their usernames and names) and makes
-// userID follow exactly them, in order, without repeats.
+// userID follow exactly those not marked NotFollowed, in order, without
+// repeats.
 func (s *Server) SeedFollowing(userID string, users []User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ids := make([]string, len(users))
-	for i, u := range users {
+	ids := make([]string, 0, len(users))
+	for _, u := range users {
 		s.addUser(u.ID, u.Username, u.Name)
-		ids[i] = u.ID
+		if !u.NotFollowed {
+			ids = append(ids, u.ID)
+		}
 	}
 	s.setFollowing(userID, ids)
+}
+
+// Followed counts the users of a list SeedFollowing would follow (repeats
+// included).
+func Followed(users []User) int {
+	n := 0
+	for _, u := range users {
+		if !u.NotFollowed {
+			n++
+		}
+	}
+	return n
 }

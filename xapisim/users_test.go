@@ -18,6 +18,12 @@ func TestReadUsers(t *testing.T) {
 		{"json strings and numbers", `["11", ` + big + `]`, []User{{ID: "11"}, {ID: big}}, false},
 		{"json objects", `[{"id":"11","username":"jack"},{"id":12}]`, []User{{ID: "11", Username: "jack"}, {ID: "12"}}, false},
 		{"api response", `{"data":[{"id":"11","name":"J","username":"jack"}],"meta":{"result_count":1}}`, []User{{ID: "11", Name: "J", Username: "jack"}}, false},
+		{"followed column", "id,username,followed\n11,jack,yes\n12,,no\n13,bob,NO\n14,amy,\n", []User{{ID: "11", Username: "jack"}, {ID: "12", NotFollowed: true}, {ID: "13", Username: "bob", NotFollowed: true}, {ID: "14", Username: "amy"}}, false},
+		{"columns in any order", "followed,id\nno,11\n", []User{{ID: "11", NotFollowed: true}}, false},
+		{"unknown header", "user_id,note\n11,a\n", []User{{ID: "11", Username: "a"}}, false},
+		{"json followed", `[{"id":"11","followed":false},{"id":"12","followed":true}]`, []User{{ID: "11", NotFollowed: true}, {ID: "12"}}, false},
+		{"bad followed", "id,followed\n11,maybe\n", nil, true},
+		{"header without id", "username,followed\njack,no\n", nil, true},
 		{"bad id", "11\n12x\n", nil, true},
 		{"bad first id", "12x\n11\n", nil, true},
 		{"bad username", "11,no-dash\n", nil, true},
@@ -50,5 +56,26 @@ func TestSeedFollowing(t *testing.T) {
 	}
 	if st := sim.Stats(); st.FollowingCount != 4 {
 		t.Fatalf("following_count %d", st.FollowingCount)
+	}
+}
+
+func TestSeedFollowingNotFollowed(t *testing.T) {
+	sim, ts, _ := start(t, Config{})
+	users := []User{{ID: "11", Username: "jack"}, {ID: "12", Username: "amy", NotFollowed: true}, {ID: "13"}}
+	sim.SeedFollowing(DefaultUserID, users)
+	if got := sim.Following(DefaultUserID); !slices.Equal(got, []string{"11", "13"}) || Followed(users) != 2 {
+		t.Fatalf("following %v", got)
+	}
+	// The account exists: it is found, and unfollowing it is the
+	// not-followed answer, not unknown-user.
+	tok := sim.IssueToken(DefaultUserID)
+	if r := do(t, ts, "GET", "/2/users/by?usernames=amy", tok); r.status != 200 || !strings.Contains(string(r.body), `"id":"12"`) {
+		t.Fatalf("lookup: %d %s", r.status, r.body)
+	}
+	if r := do(t, ts, "DELETE", unfollowPath("12"), tok); string(r.body) != `{"data":{"following":false}}` {
+		t.Fatalf("unfollow: %d %s", r.status, r.body)
+	}
+	if st := sim.Stats(); st.Unfollowed != 0 {
+		t.Fatalf("unfollowed %d", st.Unfollowed)
 	}
 }

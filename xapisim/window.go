@@ -62,7 +62,7 @@ func (s *Server) limit(endpoint string) int {
 		return s.cfg.UnfollowLimit
 	case epMe:
 		return s.cfg.MeLimit
-	case epUsersBy:
+	case epUsersBy, epUsers:
 		return s.cfg.UsersByLimit
 	default:
 		return s.cfg.FollowingLimit

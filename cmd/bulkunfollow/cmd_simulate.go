@@ -45,21 +45,24 @@ type simInfo struct {
 func runSimulate(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlagSet("simulate", "", `
 Serve the X API simulator on a loopback address until interrupted (Ctrl-C or
-SIGTERM). It answers unfollow, users/me, users/by, the following list and the
-OAuth 2.0 authorize/token/revoke endpoints the way X does: same headers,
-error bodies and per-user 15-minute windows, with optional faults.
+SIGTERM). It answers unfollow, users/me, users/by, users by ids, the
+following list and the OAuth 2.0 authorize/token/revoke endpoints the way X
+does: same headers, error bodies and per-user 15-minute windows, with
+optional faults. It bills like X's pay-per-use API (see --app-owner and
+--credits).
 
 The first line on stdout is one JSON object with base_url, access_token (a
 user token for the simulated account), user_id, username, client_id and the
 OAuth URLs. Point --api-base-url (BULKUNFOLLOW_API_BASE_URL) at base_url to
-rehearse a run. GET <base_url>/sim/stats shows what the simulator received.
+rehearse a run. GET <base_url>/sim/stats shows what the simulator received
+and billed (billed_usd, billed).
 Details: docs/simulator.md.`,
 		"bulkunfollow simulate --following-file list.csv --unfollow-limit 5 --window 1m",
 		"bulkunfollow simulate --fail-rate 0.05 --reset-rate 0.02 --latency 150ms",
 		"bulkunfollow simulate --auto-approve --client-id app --client-secret-file sec",
 	)
 	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
-	followingFile := fs.String("following-file", "", "accounts the simulated user follows, by id: ids one per line, id,username CSV, JSON, or any list import reads that gives ids (JSON Lines, CSV with an id column, following.js)")
+	followingFile := fs.String("following-file", "", "accounts the simulated user follows, by id: ids one per line, id,username CSV, JSON, or any list import reads that gives ids (JSON Lines, CSV with an id column, following.js); an id,username,followed CSV (yes/no) also adds accounts not followed")
 	unfollowLimit := fs.Int("unfollow-limit", xapisim.DefaultUnfollowLimit, "unfollow requests allowed per user per window")
 	window := fs.Duration("window", xapisim.DefaultWindow, "rate-limit window of every endpoint")
 	dailyLimit := fs.Int("daily-limit", 0, "unfollows per 24 hours, announced in x-user-limit-24hour-* headers (0: none)")
@@ -71,6 +74,8 @@ Details: docs/simulator.md.`,
 	skew := fs.Duration("skew", 0, "shift the server clock (Date header, reset times) by this much, e.g. -90s")
 	dateOffset := fs.Duration("date-offset", 0, "shift the Date header only (reset times stay on the --skew clock), e.g. 650000h")
 	mode := fs.String("mode", "", "fail every API request as X does when: usage-cap (429), credits (402), suspended (403), client-not-enrolled (403)")
+	appOwner := fs.String("app-owner", xapisim.AppOwnerSelf, "whose X app the requests come through: self (reading the signed-in user's own following list is billed as Owned Reads, $0.001 per user) or other ($0.010 per user)")
+	credits := fs.Float64("credits", 0, "starting credit balance in USD (0: unlimited); a request the balance cannot pay answers 402 and takes no effect")
 	autoApprove := fs.Bool("auto-approve", false, "authorize endpoint redirects at once instead of showing the consent page")
 	clientID := fs.String("client-id", simDefaultClientID, "OAuth 2.0 client id to accept")
 	clientSecretFile := fs.String("client-secret-file", "", "file holding the client secret: makes the client confidential (HTTP Basic)")
@@ -81,6 +86,10 @@ Details: docs/simulator.md.`,
 	o1TokenSecretFile := fs.String("oauth1-token-secret-file", "", "file holding the OAuth 1.0a access token secret")
 	// BULKUNFOLLOW_OAUTH1_* are the client's credentials: the simulator's
 	// flags get variables of their own so exporting those never changes it.
+	// The simulator's billing flags get variables of their own too, so
+	// that no client-side spending variable ever changes them.
+	fs.envAs("app-owner", "BULKUNFOLLOW_SIM_APP_OWNER")
+	fs.envAs("credits", "BULKUNFOLLOW_SIM_CREDITS")
 	for _, f := range []string{"oauth1-consumer-key", "oauth1-consumer-secret-file", "oauth1-token", "oauth1-token-secret-file"} {
 		fs.envAs(f, "BULKUNFOLLOW_SIM_"+strings.ToUpper(strings.ReplaceAll(f, "-", "_")))
 	}
@@ -97,6 +106,13 @@ Details: docs/simulator.md.`,
 	m, err := xapisim.ParseMode(*mode)
 	if err != nil {
 		return usageErrorf("simulate: --mode: %v", err).withHint(hint)
+	}
+	owner, err := xapisim.ParseAppOwner(*appOwner)
+	if err != nil {
+		return usageErrorf("simulate: --app-owner: %v", err).withHint(hint)
+	}
+	if _, ok := xapisim.MicroUSD(*credits); !ok {
+		return usageErrorf("simulate: --credits must be an amount in USD, 0 or more (0: unlimited), got %v", *credits).withHint("bulkunfollow simulate --credits 5")
 	}
 	switch {
 	case *unfollowLimit < 1:
@@ -146,6 +162,7 @@ Details: docs/simulator.md.`,
 		Skew: *skew, DateOffset: *dateOffset, Window: *window, UnfollowLimit: *unfollowLimit, DailyUnfollowLimit: *dailyLimit,
 		TokenLifetime: *tokenLifetime, AutoApprove: *autoApprove,
 		FailRate: *failRate, ResetRate: *resetRate, Latency: *latency, Seed: *seed,
+		AppOwner: owner, Credits: *credits,
 	})
 	sim.SetMode(m)
 	sim.AddClient(client)
@@ -164,7 +181,7 @@ Details: docs/simulator.md.`,
 		UserID: xapisim.DefaultUserID, Username: xapisim.DefaultUsername,
 		ClientID: client.ID, RedirectURIs: client.RedirectURIs,
 		AuthorizeURL: base + "/i/oauth2/authorize", TokenURL: base + "/2/oauth2/token",
-		StatsURL: base + "/sim/stats", Following: len(following),
+		StatsURL: base + "/sim/stats", Following: xapisim.Followed(following),
 	}
 	line, err := json.Marshal(info)
 	if err != nil {
@@ -176,10 +193,10 @@ Details: docs/simulator.md.`,
 		return fmt.Errorf("simulate: write info: %w", err)
 	}
 	c.tell("simulator", func(e *zerolog.Event) {
-		e.Str("api_base_url", base).Str("user", "@"+xapisim.DefaultUsername).Int("following", len(following)).
+		e.Str("api_base_url", base).Str("user", "@"+xapisim.DefaultUsername).Int("following", info.Following).
 			Int("limit", *unfollowLimit).Float64("window_s", seconds(*window))
 	}, "X API simulator serving %s (user @%s, %d followed, unfollow limit %d per %s). Ctrl-C stops it.",
-		base, xapisim.DefaultUsername, len(following), *unfollowLimit, *window)
+		base, xapisim.DefaultUsername, info.Following, *unfollowLimit, *window)
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -110,6 +110,41 @@ func TestSimulateServesAndStops(t *testing.T) {
 	}
 }
 
+// --app-owner and --credits reach the simulator (here --credits from its
+// own variable): someone else's app pays $0.010 per user of the own list,
+// and what the balance cannot pay answers 402. The following file's
+// followed column adds an account that is not followed.
+func TestSimulateBilling(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "following.csv")
+	// The third account exists without being followed.
+	if err := os.WriteFile(list, []byte("id,username,followed\n1600000000000000001,a,yes\n1600000000000000002,b,yes\n1600000000000000003,c,no\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"BULKUNFOLLOW_SIM_CREDITS": "0.025"}
+	info, _ := startSimulate(t, func(k string) string { return env[k] }, "--following-file", list, "--app-owner", "other")
+	if info.Following != 2 {
+		t.Fatalf("following_count %d, want 2", info.Following)
+	}
+	if status, body := simGet(t, "GET", info.BaseURL+"/2/users/"+info.UserID+"/following", info.AccessToken); status != 200 {
+		t.Fatalf("following: %d %v", status, body)
+	}
+	status, body := simGet(t, "DELETE", info.BaseURL+"/2/users/"+info.UserID+"/following/1600000000000000001", info.AccessToken)
+	if status != 402 || !strings.HasSuffix(body["type"].(string), "/2/problems/credits") {
+		t.Fatalf("unpaid unfollow: %d %v", status, body)
+	}
+	status, body = simGet(t, "GET", info.BaseURL+"/2/users?ids=1600000000000000003&user.fields=connection_status", info.AccessToken)
+	if status != 402 { // $0.005 left, a user read is $0.010
+		t.Fatalf("lookup: %d %v", status, body)
+	}
+	_, stats := simGet(t, "GET", info.StatsURL, "")
+	billed, _ := stats["billed"].(map[string]any)
+	if stats["billed_usd"] != 0.02 || billed["following_read"] != 2.0 || billed["owned_read"] != 0.0 ||
+		billed["unfollow"] != 0.0 || stats["following_count"] != 2.0 {
+		t.Fatalf("stats %v", stats)
+	}
+}
+
 // The following file may be any list import reads: the same following.js
 // (or CSV, JSON, ...) can seed the simulator and be imported.
 func TestSimulateFollowingFileFormats(t *testing.T) {
@@ -149,6 +184,11 @@ func TestSimulateRefuses(t *testing.T) {
 		{"unknown mode", []string{"--mode", "broke"}, exitUsage, "--mode"},
 		{"rates above 1", []string{"--fail-rate", "0.7", "--reset-rate", "0.5"}, exitUsage, "--fail-rate"},
 		{"half of oauth1", []string{"--oauth1-consumer-key", "ck"}, exitUsage, "OAuth 1.0a"},
+		{"unknown app owner", []string{"--app-owner", "mine"}, exitUsage, "--app-owner"},
+		{"negative credits", []string{"--credits", "-1"}, exitUsage, "--credits"},
+		{"credits not a number", []string{"--credits", "five"}, exitUsage, "--credits"},
+		{"credits NaN", []string{"--credits", "NaN"}, exitUsage, "--credits"},
+		{"credits infinite", []string{"--credits", "+Inf"}, exitUsage, "--credits"},
 		{"bad following file", []string{"--following-file", bad}, exitBadInput, "bad.txt:2: "},
 		{"missing following file", []string{"--following-file", filepath.Join(dir, "none")}, exitBadInput, "read following file"},
 	}
@@ -174,6 +214,7 @@ func TestSimulateHelp(t *testing.T) {
 	for _, want := range []string{"--addr", "--following-file", "--unfollow-limit", "--window", "--fail-rate", "--reset-rate",
 		"--latency", "--seed", "--token-lifetime", "--daily-limit", "--skew", "--mode", "--auto-approve", "--client-id",
 		"--client-secret-file", "--redirect-uri", "--oauth1-consumer-key", "--oauth1-token-secret-file",
+		"--app-owner", "--credits", "BULKUNFOLLOW_SIM_CREDITS",
 		"BULKUNFOLLOW_FAIL_RATE", "Examples:", "bulkunfollow simulate --following-file"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("help lacks %q", want)
