@@ -97,16 +97,20 @@ func moveTo(t *testing.T, file, dir string) string {
 	return to
 }
 
+// newCLI is the program as the e2e runs see it: the job's environment
+// and the test's signals, on the streams given.
+func (x *e2e) newCLI(stdin io.Reader, stdout, stderr io.Writer) *cli {
+	e := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: func(k string) string { return x.environ[k] }}
+	x.signals.install(e)
+	return e
+}
+
 // run runs "bulkunfollow run ARGS" (args without "run") in-process on the fake clock and returns
 // the exit code and stderr.
 func (x *e2e) run(t *testing.T, args ...string) (int, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	e := &cli{
-		stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: func(k string) string { return x.environ[k] },
-	}
-	x.signals.install(e)
+	e := x.newCLI(strings.NewReader(""), &out, &errOut)
 	o, err := parseRunFlags(e, args)
 	if err == nil {
 		o.clock = x.clock
@@ -1222,11 +1226,8 @@ func TestRunFollowsHigherServerLimit(t *testing.T) {
 func (x *e2e) runAt(t *testing.T, stdin io.Reader, args ...string) (int, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	e := &cli{
-		stdin: stdin, stdout: &out, stderr: &errOut, interactive: true,
-		getenv: func(k string) string { return x.environ[k] },
-	}
-	x.signals.install(e)
+	e := x.newCLI(stdin, &out, &errOut)
+	e.interactive = true
 	o, err := parseRunFlags(e, append([]string{"--log-format", "json"}, args...))
 	if err == nil {
 		o.clock = x.clock

@@ -25,11 +25,7 @@ import (
 func (x *e2e) runStreams(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	e := &cli{
-		stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-		getenv: func(k string) string { return x.environ[k] },
-	}
-	x.signals.install(e)
+	e := x.newCLI(strings.NewReader(""), &out, &errOut)
 	e.useEnvLogFormat()
 	o, err := parseRunFlags(e, args)
 	if err != nil {
