@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/spend"
 )
 
 // Endpoint names: keys of rate-limit windows and of Stats.Calls.
@@ -277,7 +279,7 @@ func (s *Server) handleUnfollow(r *http.Request, p principal) response {
 	if _, known := s.users[target]; !known {
 		return success(map[string]any{"errors": []any{notFoundError("id", target, "id")}})
 	}
-	if !s.charge(PriceUnfollow, target) {
+	if !s.charge(spend.Unfollow, target) {
 		return creditsProblem() // before any effect: the follow stays
 	}
 	list := s.following[source]
@@ -297,7 +299,7 @@ func (s *Server) handleMe(r *http.Request, p principal) response {
 	if bad != nil {
 		return *bad
 	}
-	if !s.charge(PriceUserRead, p.userID) {
+	if !s.charge(spend.UserRead, p.userID) {
 		return creditsProblem()
 	}
 	return success(map[string]any{"data": s.render([]User{*s.users[p.userID]}, p, f)[0]})
@@ -352,7 +354,7 @@ func (s *Server) lookup(r *http.Request, p principal, param string, pattern *reg
 			errs = append(errs, notFoundError(param, v, param))
 		}
 	}
-	if !s.charge(PriceUserRead, userIDs(data)...) {
+	if !s.charge(spend.UserRead, userIDs(data)...) {
 		return creditsProblem()
 	}
 	body := map[string]any{}
@@ -435,9 +437,9 @@ func (s *Server) handleFollowing(r *http.Request, p principal) response {
 	for _, fid := range list[offset:end] {
 		data = append(data, *s.users[fid])
 	}
-	kind := PriceFollowingRead
+	kind := spend.FollowingRead
 	if id == p.userID && s.cfg.AppOwner == AppOwnerSelf {
-		kind = PriceOwnedRead
+		kind = spend.OwnedRead
 	}
 	if !s.charge(kind, userIDs(data)...) {
 		return creditsProblem()

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/spend"
 )
 
 // wantBill checks the total charged (micro-USD) and the count per kind.
@@ -15,7 +17,7 @@ func wantBill(t *testing.T, sim *Server, step string, micro int64, counts map[st
 	st := sim.Stats()
 	full := map[string]int{"unfollow": 0, "user_read": 0, "following_read": 0, "owned_read": 0}
 	maps.Copy(full, counts)
-	if st.BilledMicroUSD != micro || st.BilledUSD != USD(micro) || !maps.Equal(st.Billed, full) {
+	if st.BilledMicroUSD != micro || st.BilledUSD != spend.Amount(micro).USD() || !maps.Equal(st.Billed, full) {
 		t.Fatalf("%s: billed %d µ$ (%v USD) %v, want %d µ$ %v", step, st.BilledMicroUSD, st.BilledUSD, st.Billed, micro, full)
 	}
 }
@@ -176,7 +178,7 @@ func TestBillingCreditsRunOut(t *testing.T) {
 }
 
 func TestBillingCustomPrices(t *testing.T) {
-	sim, ts, _ := start(t, Config{Prices: map[PriceKind]Price{PriceUnfollow: {MicroUSD: 15_000, OncePerDay: true}}})
+	sim, ts, _ := start(t, Config{Prices: spend.Prices{spend.Unfollow: {Amount: 15_000, OncePerDay: true}}})
 	sim.SetFollowing(DefaultUserID, []string{"11"})
 	tok := sim.IssueToken(DefaultUserID)
 	do(t, ts, "DELETE", unfollowPath("11"), tok)
@@ -200,16 +202,7 @@ func TestStatsBillingJSON(t *testing.T) {
 	}
 }
 
-func TestMicroUSD(t *testing.T) {
-	for _, tc := range []struct {
-		usd  float64
-		want int64
-		ok   bool
-	}{{0, 0, true}, {0.01, 10_000, true}, {21.37, 21_370_000, true}, {0.0000004, 0, true}, {-1, 0, false}} {
-		if got, ok := MicroUSD(tc.usd); got != tc.want || ok != tc.ok {
-			t.Errorf("MicroUSD(%v) = %d %v, want %d %v", tc.usd, got, ok, tc.want, tc.ok)
-		}
-	}
+func TestParseAppOwner(t *testing.T) {
 	if _, err := ParseAppOwner("mine"); err == nil {
 		t.Error("ParseAppOwner accepted mine")
 	}

@@ -58,7 +58,7 @@
 //   - OAuth 1.0a HMAC-SHA1 signatures are verified per RFC 5849 (query and
 //     form parameters signed, timestamps within Config.OAuth1Window, nonces
 //     single use).
-//   - Requests are billed as X's pay-per-use API bills them (DefaultPrices,
+//   - Requests are billed as X's pay-per-use API bills them (spend.Default,
 //     Config.Prices): only successful responses that return data, reads
 //     once per resource per UTC day of the server clock, own following
 //     lists as Owned Reads when Config.AppOwner is "self". With

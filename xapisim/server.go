@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/spend"
 )
 
 // The default account: the user that IssueToken is usually called for, that
@@ -108,9 +110,9 @@ type Config struct {
 	// and takes no effect. A negative, infinite or NaN amount makes New
 	// panic.
 	Credits float64
-	// Prices overrides DefaultPrices per kind; kinds it lacks keep the
+	// Prices overrides spend.Default per kind; kinds it lacks keep the
 	// default.
-	Prices map[PriceKind]Price
+	Prices spend.Prices
 }
 
 // Mode is an account- or app-wide state that makes every API request fail

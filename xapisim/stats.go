@@ -3,6 +3,8 @@ package xapisim
 import (
 	"maps"
 	"net/http"
+
+	"github.com/bulkunfollow/bulkunfollow/spend"
 )
 
 // Stats counts what the simulator received and answered since New. It is
@@ -59,10 +61,10 @@ func (s *Server) Stats() Stats {
 	st.UnfollowCallsByTarget = maps.Clone(s.stats.UnfollowCallsByTarget)
 	st.Calls = maps.Clone(s.stats.Calls)
 	st.FollowingCount = len(s.following[s.cfg.UserID])
-	st.BilledMicroUSD = s.bill.spent
-	st.BilledUSD = USD(s.bill.spent)
-	st.Billed = make(map[string]int, len(PriceKinds))
-	for _, k := range PriceKinds {
+	st.BilledMicroUSD = int64(s.bill.spent)
+	st.BilledUSD = s.bill.spent.USD()
+	st.Billed = make(map[string]int, len(spend.Kinds))
+	for _, k := range spend.Kinds {
 		st.Billed[string(k)] = s.bill.count[k]
 	}
 	return st

@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/bulkunfollow/bulkunfollow/queue/input"
+	"github.com/bulkunfollow/bulkunfollow/spend"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
@@ -111,7 +112,7 @@ Details: docs/simulator.md.`,
 	if err != nil {
 		return usageErrorf("simulate: --app-owner: %v", err).withHint(hint)
 	}
-	if _, ok := xapisim.MicroUSD(*credits); !ok {
+	if _, err := spend.FromUSD(*credits); err != nil {
 		return usageErrorf("simulate: --credits must be an amount in USD, 0 or more (0: unlimited), got %v", *credits).withHint("bulkunfollow simulate --credits 5")
 	}
 	switch {
