@@ -294,6 +294,11 @@ func (s *Store) Record(seq uint64, r Result) error {
 		if err := put(tx, seq, &old, &nw); err != nil {
 			return err
 		}
+		if nw.state == Done && nw.hasID {
+			if err := unfollowed(tx, nw.id); err != nil {
+				return err
+			}
+		}
 		if r.Run != nil {
 			return r.Run.put(tx)
 		}

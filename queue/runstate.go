@@ -21,6 +21,8 @@ type RunState struct {
 	// GaveUp is how many targets in a row were given up on transient
 	// errors with no answer from X since (the outage streak); 0: none.
 	GaveUp int
+	// Charge, if set, is recorded with the result (spend.go).
+	Charge *Charge
 }
 
 // put writes r in tx.
@@ -35,7 +37,14 @@ func (r *RunState) put(tx *bbolt.Tx) error {
 	if r.GaveUp != 0 {
 		m[metaGaveUp] = strconv.AppendInt(nil, int64(r.GaveUp), 10)
 	}
-	return putMeta(tx, m)
+	if err := putMeta(tx, m); err != nil {
+		return err
+	}
+	if r.Charge != nil {
+		_, err := r.Charge.put(tx)
+		return err
+	}
+	return nil
 }
 
 // LimiterState returns the unfollow limiter's saved state (JSON; nil when

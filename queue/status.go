@@ -46,6 +46,13 @@ type Status struct {
 	// RateLimit is the worker's persisted rate-limit state (meta key
 	// "ratelimit"), copied verbatim; null if none.
 	RateLimit json.RawMessage `json:"ratelimit"`
+	// SpentUSD is what the job has been charged by X over every run, in
+	// USD (counted from the price table as the answers arrived); Spend
+	// breaks it down per price kind.
+	SpentUSD float64              `json:"spent_usd"`
+	Spend    map[string]KindSpend `json:"spend"`
+	// Following is the following snapshot the job read; null if none.
+	Following *FollowingSnapshot `json:"following_snapshot"`
 
 	AsOf time.Time `json:"as_of"` // when the queue last changed: the figures are current as of then
 	// FromSnapshot is true when a run held the queue and these figures come
@@ -134,6 +141,16 @@ func (s *Store) statusTx(tx *bbolt.Tx) Status {
 	}
 	if v := tx.Bucket(bMeta).Get([]byte(metaRateLimit)); v != nil && json.Valid(v) {
 		st.RateLimit = json.RawMessage(append([]byte(nil), v...))
+	}
+	// A damaged record reads as nothing spent yet, as a damaged last run
+	// reads as none: status still shows the rest (check reports it).
+	sp, _ := readSpend(tx)
+	st.SpentUSD, st.Spend = float64(sp.MicroUSD)/1e6, sp.Kinds
+	if st.Spend == nil {
+		st.Spend = map[string]KindSpend{}
+	}
+	if snap, ok, err := readFollowingMeta(tx); ok && err == nil {
+		st.Following = &snap
 	}
 	return st
 }

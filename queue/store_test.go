@@ -768,7 +768,7 @@ func TestStatusJSONSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"queue":"q.db","schema_version":1,"total":3,"pending":1,"done":1,"skipped":1,"failed":0,"unresolved":0,` +
-		`"account":null,"active_run":null,"last_run":null,"ratelimit":null,"as_of":"2026-01-02T03:04:05Z","from_snapshot":false}`
+		`"account":null,"active_run":null,"last_run":null,"ratelimit":null,"spent_usd":0,"spend":null,"following_snapshot":null,"as_of":"2026-01-02T03:04:05Z","from_snapshot":false}`
 	if string(b) != want {
 		t.Errorf("status JSON\n got %s\nwant %s", b, want)
 	}

@@ -45,4 +45,15 @@ const (
 	// metaReadWindows holds the read endpoints' limiter states (JSON:
 	// endpoint → ratelimit.State), saved when a run ends.
 	metaReadWindows = "read_windows"
+	// metaSpend holds what the job has been charged (JSON of spendJSON).
+	metaSpend = "spend"
+	// metaBilledDay holds the UTC day (YYYY-MM-DD) of the resources in the
+	// once-per-day ledger (bucket bBilled).
+	metaBilledDay = "billed_day"
+	// metaFollowing describes the following snapshot (JSON of
+	// FollowingSnapshot); its accounts are in bucket bFollowing.
+	metaFollowing = "following"
+	// metaSample holds the prefilter's sample of pending targets (JSON of
+	// Sample).
+	metaSample = "prefilter_sample"
 )
