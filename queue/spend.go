@@ -12,9 +12,9 @@ import (
 // Charge is the price of an answer that X bills, recorded as it arrives
 // (in the result's transaction for an unfollow: Result.Run.Charge).
 type Charge struct {
-	Kind     string   // the price kind (package spend's names)
-	Price    int64    // micro-USD per resource
-	IDs      []string // the resources billed: user ids (for an unfollow, the target)
+	Kind  string   // the price kind (package spend's names)
+	Price int64    // micro-USD per resource
+	IDs   []string // the resources billed: user ids (for an unfollow, the target)
 	// OncePerDay bills each resource at most once per Kind and UTC Day,
 	// as X does for reads: one already charged that day is free.
 	OncePerDay bool
