@@ -12,19 +12,24 @@ import (
 	"github.com/bulkunfollow/bulkunfollow/queue"
 )
 
-// Apply binds the queue to the account, writes the decisions, then
-// resolves the @handles Prepare left, writing each batch. A signal or the
-// deadline during that resolution is a stop (StopCanceled, StopDeadline)
-// with what was resolved kept; an error is a Client failure (KindOf) or a
-// storage error.
+// Apply binds the queue to the account, reads the following list when the
+// plan said so (kept in the queue as the job's snapshot, and the decisions
+// made again with it), writes the decisions, then resolves the @handles
+// left, writing each batch. A signal, the deadline or the budget during
+// those reads is a stop (StopCanceled, StopDeadline, StopBudget: Err
+// says why) with what was read kept; an error is a Client failure
+// (KindOf) or a storage error.
 func (j *Job) Apply(ctx context.Context) (StopReason, error) {
 	if err := j.q.BindAccount(j.me.ID, j.me.Username); err != nil {
 		return "", err
 	}
-	if err := j.prep.apply(j.q); err != nil {
-		return "", err
+	err := j.readList(ctx)
+	if err == nil {
+		if err = j.prep.apply(j.q); err != nil {
+			return "", err
+		}
+		err = j.prep.resolveRest(ctx, j.opts.Log, j.q, j.read)
 	}
-	err := j.prep.resolveRest(ctx, j.opts.Log, j.q, j.read)
 	switch {
 	case err == nil:
 		return "", nil
@@ -32,8 +37,43 @@ func (j *Job) Apply(ctx context.Context) (StopReason, error) {
 		return StopCanceled, nil
 	case errors.Is(err, ErrWindowPastDeadline):
 		return StopDeadline, nil
+	case isBudget(err):
+		j.stopErr = err
+		return StopBudget, nil
 	}
 	return "", err
+}
+
+// StopErr is why Apply stopped with StopBudget.
+func (j *Job) StopErr() error { return j.stopErr }
+
+// readList reads the following list when the plan chose to, saves it as
+// the job's snapshot, and makes the decisions again with it (the list
+// knows more than the sample did). A read that fails for a reason that
+// does not stop the run leaves the decisions as they were: unfollowing is
+// idempotent, so sending more is still correct, only dearer.
+func (j *Job) readList(ctx context.Context) error {
+	if !j.list.read {
+		return nil
+	}
+	p := newPreparation(j.me)
+	followed, err := p.readFollowing(ctx, j.opts.Log, j.read, j.me.ID, j.opts.Spending.listKind())
+	if err != nil {
+		return err
+	}
+	if followed == nil {
+		j.prep.prefilterNote = p.prefilterNote
+		return nil
+	}
+	if err := j.q.SetFollowing(j.me.ID, j.opts.Clock.Now(), followed); err != nil {
+		return err
+	}
+	p.followed, p.following, p.roundTrip = followed, len(followed), j.prep.roundTrip
+	if err := p.prepare(ctx, j.opts.Log, j.q, j.read, j.opts.Keep); err != nil {
+		return err
+	}
+	j.prep = p
+	return nil
 }
 
 // apply writes the decisions: resolved @handles get their ids, unknown ones

@@ -289,6 +289,8 @@ func (q *memQueue) SetLimiterState(v []byte) error {
 	return nil
 }
 
+func (q *memQueue) AddCharge(c queue.Charge) (int64, error) { return 0, nil }
+
 func (q *memQueue) GaveUp() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -31,6 +31,10 @@ type Job struct {
 	lim   *ratelimit.Limiter
 	plan  Plan
 	start time.Time
+	led   *ledger
+	list  listChoice
+	// stopErr is why Apply stopped, when a *BudgetError did.
+	stopErr error
 }
 
 // JobOptions tune a Job. Deadline, Max, Jitter, MaxAttempts,
@@ -47,7 +51,13 @@ type JobOptions struct {
 	MaxAttempts      int // also the tries of each read
 	RequestTimeout   time.Duration
 	Keep             *KeepList // accounts never to unfollow; nil: none
-	Prefilter        bool      // read the following list and skip what it lacks
+	// Prefilter says whether to decide with the following list (skip the
+	// targets it lacks); "" is PrefilterAuto. The list is read at most
+	// once per job (a snapshot in the queue) unless RefreshFollowing.
+	Prefilter        PrefilterMode
+	RefreshFollowing bool
+	// Spending is the price table, whose app it is, and the budget.
+	Spending Spending
 	// Windows are the read endpoints' windows, which the Client's responses
 	// feed (ReadWindows.Observe); nil: windows no response feeds.
 	Windows *ReadWindows
@@ -77,6 +87,8 @@ func (j *Job) Drain(ctx context.Context, onEvent func(Event)) (Summary, error) {
 	o := j.opts
 	w, err := New(j.q, j.api, j.lim, Options{
 		Source:         j.me.ID,
+		Spending:       o.Spending,
+		Spent:          j.led.spent,
 		MaxAttempts:    o.MaxAttempts,
 		Max:            o.Max,
 		Deadline:       o.Deadline,

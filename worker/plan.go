@@ -1,10 +1,12 @@
 package worker
 
 import (
+	"math"
 	"time"
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/spend"
 )
 
 // Plan is what a prepared run is about to do, for a person to confirm:
@@ -24,7 +26,14 @@ type Plan struct {
 	// Following is the size of the account's following list (-1: not
 	// read); NotFollowing the targets it lacks, skipped without a request.
 	Following, NotFollowing int
-	PrefilterNote           string // why the following list was not read, if it was not
+	// Prefilter is the prefilter's decision and why, in money: the job's
+	// snapshot, reading the list after the confirmation, or not.
+	Prefilter string
+	// ReadsList says the run reads the following list once confirmed: the
+	// counts above are then decided without it, and Cost expects what it
+	// will skip.
+	ReadsList     bool
+	PrefilterNote string // why the following list could not be read, if it could not
 
 	Send     int        // targets to send
 	Sendable int        // of those, how many this run can send (max, deadline, daily cap)
@@ -42,20 +51,78 @@ type Plan struct {
 	Rate      ratelimit.Rate   // the pace before X's headers are known
 	Status    ratelimit.Status // the limiter now (restored window, daily use)
 	Now       time.Time
+	Cost      Cost
 }
 
-// makePlan estimates the run: how many requests, and when the last one
-// goes, by stepping a copy of the limiter through them.
-func makePlan(me User, path string, c queue.Counts, p *preparation, lim *ratelimit.Limiter, now time.Time, o JobOptions) Plan {
+// Cost is what the job has spent and is expected to spend, at the run's
+// prices (zero when spend is not counted).
+type Cost struct {
+	// Spent is the job's spend so far, over every run, Preparing included:
+	// what preparing this plan cost (the sign-in, a sample of the targets).
+	Spent, Preparing spend.Amount
+	// What this run is expected to spend once confirmed: reading the
+	// following list, looking up the @handles left (at most: X bills only
+	// the accounts it finds), and the unfollows it can send.
+	List, Lookups, Unfollows spend.Amount
+	// Later is the unfollows left for later runs (the daily cap, --max,
+	// the deadline or the budget stop this one first).
+	Later  spend.Amount
+	Budget spend.Amount // 0: none
+	// Unfollowed is how many unfollows Unfollows counts (an estimate
+	// when the list is read after the confirmation).
+	Unfollowed int
+}
+
+// Run is what this run is expected to spend.
+func (c Cost) Run() spend.Amount { return c.List + c.Lookups + c.Unfollows }
+
+// Job is what the whole job is expected to have spent when it is done.
+func (c Cost) Job() spend.Amount { return c.Spent + c.Run() + c.Later }
+
+// planSpend is what the plan's cost is made from.
+type planSpend struct {
+	list             listChoice
+	spent, preparing spend.Amount // the job's spend; of it, what preparing this plan cost
+	// notFollowed is the share of id targets the sample found not
+	// followed (-1: no sample).
+	notFollowed float64
+}
+
+// makePlan estimates the run: how many requests, when the last one goes
+// (stepping a copy of the limiter through them), and what it costs.
+func makePlan(me User, path string, c queue.Counts, p *preparation, lim *ratelimit.Limiter, now time.Time, o JobOptions, sp planSpend) Plan {
 	pl := Plan{
 		Account: me, Queue: path, Counts: c,
 		Resolved: len(p.resolved), NotFound: len(p.unknown), HandlesLeft: p.handlesLeft,
 		Duplicates: len(p.duplicates), Confirmed: len(p.confirmed),
 		Kept: len(p.skips[queue.ReasonKept]), OwnAccount: len(p.skips[queue.ReasonOwnAccount]),
 		Following: p.following, NotFollowing: p.saved(), PrefilterNote: p.prefilterNote,
+		Prefilter: sp.list.note, ReadsList: sp.list.read,
 		Send: p.toSend, Rate: o.Rate, Status: lim.Status(now), Now: now,
 		RoundTrip: p.roundTrip,
 	}
+	if sp.list.read && pl.Following < 0 && me.FollowingCount >= 0 {
+		pl.Following = me.FollowingCount
+	}
+	cost := Cost{Spent: sp.spent, Preparing: sp.preparing, Budget: o.Spending.Budget}
+	if sp.list.read {
+		cost.List = sp.list.cost
+	} else {
+		cost.Lookups = o.Spending.Prices.Of(spend.UserRead).Times(p.handlesLeft)
+	}
+	// The unfollows: every target to send, and every @handle left (at
+	// most: some are not followed, or unknown); with the list still to
+	// read, less the share the sample found not followed.
+	sends := p.toSend + p.handlesLeft
+	if sp.list.read && sp.notFollowed > 0 {
+		sends -= int(math.Round(float64(p.toSend) * sp.notFollowed))
+	}
+	price := o.Spending.unfollowPrice()
+	affordable := -1 // no budget
+	if b := o.Spending.Budget; b > 0 && o.Spending.on() && price > 0 {
+		affordable = int(max(b-cost.Spent-cost.List-cost.Lookups, 0) / price)
+	}
+
 	n := p.toSend
 	if o.Max > 0 && o.Max < n {
 		n, pl.StopBy = o.Max, StopMaxReached
@@ -65,6 +132,21 @@ func makePlan(me User, path string, c queue.Counts, p *preparation, lim *ratelim
 	if est.stop != "" {
 		pl.StopBy, pl.NextAt = est.stop, est.next
 	}
+	if affordable >= 0 && pl.Sendable > affordable {
+		pl.Sendable, pl.StopBy = affordable, StopBudget
+	}
+
+	runN := min(sends, max(pl.Sendable, 0)+p.handlesLeft)
+	if o.Max > 0 {
+		runN = min(runN, o.Max)
+	}
+	if affordable >= 0 {
+		runN = min(runN, affordable)
+	}
+	cost.Unfollowed = runN
+	cost.Unfollows = price.Times(runN)
+	cost.Later = price.Times(sends - runN)
+	pl.Cost = cost
 	return pl
 }
 

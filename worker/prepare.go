@@ -11,15 +11,19 @@ import (
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/spend"
 )
 
 // Prepare asks X who is signed in, checks that the queue belongs to that
-// account, and makes every decision a run makes before sending (the
-// following list, the keep-list, @handles, the targets an interrupted run
-// already unfollowed), then estimates the drain. It writes nothing.
+// account, decides whether to decide with the following list (the job's
+// snapshot, or a read after the confirmation when it is worth its price;
+// see chooseList), makes the decisions it can before sending (the
+// keep-list, @handles the list names, the targets an interrupted run
+// already unfollowed), then estimates the drain and its cost. It writes no
+// decision: only what it spent (and the prefilter's sample) is recorded.
 //
 // Errors: *queue.AccountMismatchError when the queue belongs to another
-// account; ErrWindowPastDeadline when a read's window reopens only after
+// account; *BudgetError when a read could pass the budget; ErrWindowPastDeadline when a read's window reopens only after
 // the deadline; a Client failure (KindOf); a storage error.
 func Prepare(ctx context.Context, q *queue.Store, api Client, o JobOptions) (*Job, error) {
 	if o.Clock == nil {
@@ -31,13 +35,20 @@ func Prepare(ctx context.Context, q *queue.Store, api Client, o JobOptions) (*Jo
 	if o.Start.IsZero() {
 		o.Start = o.Clock.Now()
 	}
+	if o.Prefilter == "" {
+		o.Prefilter = PrefilterAuto
+	}
 	j := &Job{q: q, api: api, opts: o, start: o.Start}
 	lim, err := ratelimit.New(ratelimit.Config{Rate: o.Rate, DailyCap: o.DailyCap, AdoptServerLimit: o.AdoptServerLimit})
 	if err != nil {
 		return nil, err
 	}
+	if j.led, err = newLedger(q, o.Spending, o.Clock.Now); err != nil {
+		return nil, err
+	}
+	spentBefore := j.led.spent
 	o.Windows.restore(q)
-	j.read = reader{api: api, clock: o.Clock, log: o.Log, attempts: o.MaxAttempts, windows: o.Windows, deadline: o.Deadline}
+	j.read = reader{api: api, clock: o.Clock, log: o.Log, attempts: o.MaxAttempts, windows: o.Windows, deadline: o.Deadline, led: j.led}
 	asked := o.Clock.Now()
 	if j.me, err = j.read.me(ctx); err != nil {
 		return nil, fmt.Errorf("ask X who is signed in: %w", err)
@@ -52,9 +63,18 @@ func Prepare(ctx context.Context, q *queue.Store, api Client, o JobOptions) (*Jo
 		return nil, err
 	}
 	o.Log.Info().Str("account", "@"+j.me.Username).Str("id", j.me.ID).Str("auth", o.Credential).Msg("signed in")
-	if j.prep, err = prepare(ctx, o.Log, q, j.read, j.me, o.Keep, o.Prefilter); err != nil {
+	counts, err := q.Counts()
+	if err != nil {
 		return nil, err
 	}
+	p := newPreparation(j.me)
+	if j.list, err = j.chooseList(ctx, p, counts); err != nil {
+		return nil, err
+	}
+	if err := p.prepare(ctx, o.Log, q, j.read, o.Keep); err != nil {
+		return nil, err
+	}
+	j.prep = p
 	j.prep.roundTrip = max(roundTrip, 0)
 	if k := o.Keep; k != nil {
 		o.Log.Info().Int("ids", len(k.ids)).Int("handles", len(k.handles)).Str("file", k.path).Msg("keep-list read")
@@ -62,12 +82,12 @@ func Prepare(ctx context.Context, q *queue.Store, api Client, o JobOptions) (*Jo
 	if raw, err := q.LimiterState(); err == nil {
 		_ = lim.RestoreJSON(raw) // a stale or foreign state only costs a slower start (Drain warns)
 	}
-	counts, err := q.Counts()
-	if err != nil {
-		return nil, err
-	}
 	j.lim = lim
-	j.plan = makePlan(j.me, q.Path(), counts, j.prep, lim, o.Clock.Now(), o)
+	sp := planSpend{list: j.list, spent: j.led.spent, preparing: j.led.spent - spentBefore, notFollowed: -1}
+	if sm, ok, err := q.Sample(); err == nil && ok && sm.IDs > 0 {
+		sp.notFollowed = rate(sm.IDsNotFollowed, sm.IDs)
+	}
+	j.plan = makePlan(j.me, q.Path(), counts, j.prep, lim, o.Clock.Now(), o, sp)
 	return j, nil
 }
 
@@ -90,6 +110,7 @@ func checkAccount(q *queue.Store, me User) error {
 // without writing; apply writes it.
 type preparation struct {
 	resolved      map[uint64]User        // seq of an @handle target → its account
+	looked        map[uint64]User        // seq of an id target looked up (the prefilter's sample) → its account
 	duplicates    map[uint64]bool        // resolved @handle targets naming an account already queued
 	unknown       map[uint64]UnknownUser // seq of an @handle target that did not resolve
 	skips         map[string][]uint64    // reason → pending targets to skip
@@ -97,10 +118,10 @@ type preparation struct {
 	confirmed     []uint64               // pending targets found already unfollowed (queue.ReasonConfirmed)
 	usernames     map[uint64]string      // pending targets to send → username from the following list
 	following     int                    // size of the account's following list; -1 unread
-	prefilterNote string                 // why the prefilter did not run, if it did not
+	prefilterNote string                 // why the list read failed, if it did
 	roundTrip     time.Duration          // a request's expected time, for the plan
-	// handlesLeft are pending @handles beyond planResolveMax, left for
-	// resolveRest once the run is confirmed.
+	// handlesLeft are the pending @handles left for resolveRest once the
+	// run is confirmed (lookups cost money: none is made for the plan).
 	handlesLeft int
 
 	// What the decisions are made from, kept for resolveRest.
@@ -111,18 +132,11 @@ type preparation struct {
 	claimed  map[string]bool   // ids resolved for a handle of this run (not yet written)
 }
 
-// planResolveMax is how many @handles prepare resolves before the plan is
-// shown, in memory (nothing is written before the person says yes): 100
-// requests, well inside one users/by window, and more than the 5,000
-// accounts most people can follow, so the plan is exact. A bigger queue's
-// other handles are resolved by resolveRest after the yes, written as they
-// arrive.
-const planResolveMax = 100 * MaxUsernamesPerRequest
-
 // newPreparation returns an empty preparation deciding for me.
 func newPreparation(me User) *preparation {
 	return &preparation{
 		resolved:   map[uint64]User{},
+		looked:     map[uint64]User{},
 		duplicates: map[uint64]bool{},
 		usernames:  map[uint64]string{},
 		unknown:    map[uint64]UnknownUser{},
@@ -136,55 +150,41 @@ func newPreparation(me User) *preparation {
 // saved is how many requests the prefilter saved.
 func (p *preparation) saved() int { return len(p.skips[queue.ReasonNotFollowing]) }
 
-// prepare decides, without writing anything: it reads the following list
-// (when prefilter is on: targets the account does not follow are
-// skipped), resolves the keep-list's @handles when it must, resolves
-// pending @handles (up to planResolveMax) and never sends the account's
-// own id. apply writes the decisions, once the person has confirmed the
-// plan; resolveRest then resolves the handles left.
-func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader, me User, keep *KeepList, prefilter bool) (*preparation, error) {
-	p := newPreparation(me)
-	var err error
-	if prefilter {
-		p.followed, err = p.readFollowing(ctx, log, api, me.ID)
-		if err != nil {
-			return nil, err
-		}
-	} else {
-		p.prefilterNote = "turned off (--no-prefilter)"
-	}
+// prepare decides, without writing anything: with the following list
+// (p.followed: targets the account does not follow are skipped, @handles
+// are resolved by the usernames it gives), or without it (the keep-list's
+// @handles are looked up; pending @handles are left for resolveRest, after
+// the confirmation); and never sends the account's own id. apply writes
+// the decisions, once the person has confirmed the plan.
+func (p *preparation) prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader, keep *KeepList) error {
 	// With the following list, a kept @handle is recognised by the
 	// username the list gives each account: no lookup needed.
 	if p.followed == nil {
 		if err := keep.resolve(ctx, log, api); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	p.keep = keep
 	handles, err := q.Unresolved()
 	if err != nil {
-		return nil, fmt.Errorf("read unresolved handles: %w", err)
+		return fmt.Errorf("read unresolved handles: %w", err)
 	}
-	// Before the plan, resolve only what the users/by window allows now:
-	// a wait here would be lost work if the run is stopped before the yes.
-	n := 0
-	for n < len(handles) && n < planResolveMax && !api.windowSpent(EndpointUsersBy) {
-		m := min(len(handles)-n, MaxUsernamesPerRequest)
-		if err := p.resolveHandles(ctx, q, api, handles[n:n+m]); err != nil {
-			return nil, err
+	if p.followed != nil {
+		p.resolveFromList(q, handles)
+	} else {
+		for _, t := range handles {
+			_, resolved := p.resolved[t.Seq]
+			if _, unknown := p.unknown[t.Seq]; !resolved && !unknown {
+				p.handlesLeft++
+			}
 		}
-		n += m
-	}
-	p.handlesLeft = len(handles) - n
-	if n > 0 {
-		log.Info().Int("resolved", len(p.resolved)).Int("not_found", len(p.unknown)).Int("left", p.handlesLeft).Msg("resolved @handles")
 	}
 	p.sending = q.Sending()
 	var after uint64
 	for {
 		page, err := q.Pending(after, 1000)
 		if err != nil {
-			return nil, fmt.Errorf("read pending targets: %w", err)
+			return fmt.Errorf("read pending targets: %w", err)
 		}
 		if len(page) == 0 {
 			break
@@ -194,7 +194,22 @@ func prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader
 			p.consider(t)
 		}
 	}
-	return p, nil
+	return nil
+}
+
+// resolveFromList resolves @handle targets by the usernames of the
+// following list, without a request: a handle the list lacks names an
+// account the signed-in one does not follow (decide skips it).
+func (p *preparation) resolveFromList(q *queue.Store, handles []queue.Target) {
+	byName := make(map[string]User, len(p.followed))
+	for id, name := range p.followed {
+		byName[strings.ToLower(name)] = User{ID: id, Username: name, Followed: FollowedYes}
+	}
+	for _, t := range handles {
+		if u, ok := byName[strings.ToLower(t.Handle)]; ok {
+			p.found(q, t, u)
+		}
+	}
 }
 
 // consider makes the decision for pending target t.
@@ -225,11 +240,20 @@ func (p *preparation) decide(t queue.Target) (reason string, send bool) {
 		return "", false // skipped as a duplicate when its handle is resolved
 	}
 	id, username := t.ID, t.Username
-	if u, ok := p.resolved[t.Seq]; ok {
+	u, looked := p.resolved[t.Seq]
+	if looked {
 		id, username = u.ID, u.Username
+	} else {
+		u, looked = p.looked[t.Seq]
+	}
+	if _, unknown := p.unknown[t.Seq]; unknown {
+		return "", false // X knows no such account: failed as not found
 	}
 	if id == "" {
-		return "", false // an @handle that did not resolve (yet): failed, dry-run or left for later
+		if p.followed != nil {
+			return queue.ReasonNotFollowing, false // the list has no account of that name
+		}
+		return "", false // an @handle left for later (or a dry run)
 	}
 	if username == "" {
 		username = p.followed[id] // the following list names it
@@ -243,6 +267,8 @@ func (p *preparation) decide(t queue.Target) (reason string, send bool) {
 		if _, ok := p.followed[id]; !ok {
 			return queue.ReasonNotFollowing, false
 		}
+	case looked && u.Followed == FollowedNo:
+		return queue.ReasonNotFollowing, false // X's connection_status
 	}
 	return "", true
 }
@@ -292,15 +318,7 @@ func (p *preparation) resolveHandles(ctx context.Context, q *queue.Store, api re
 	for _, t := range targets {
 		name := strings.ToLower(t.Handle)
 		if u, ok := byName[name]; ok {
-			p.resolved[t.Seq] = u
-			// An id already queued (or claimed by an earlier handle) makes
-			// this target a duplicate: Resolve will skip it, so it is no
-			// request to count in the plan.
-			other, found, err := q.Lookup(u.ID)
-			if (err == nil && found && other.Seq != t.Seq) || p.claimed[u.ID] {
-				p.duplicates[t.Seq] = true
-			}
-			p.claimed[u.ID] = true
+			p.found(q, t, u)
 			continue
 		}
 		nf, ok := missing[name]
@@ -312,18 +330,31 @@ func (p *preparation) resolveHandles(ctx context.Context, q *queue.Store, api re
 	return nil
 }
 
+// found records that @handle target t names account u.
+func (p *preparation) found(q *queue.Store, t queue.Target, u User) {
+	p.resolved[t.Seq] = u
+	// An id already queued (or claimed by an earlier handle) makes this
+	// target a duplicate: Resolve will skip it, so it is no request to
+	// count in the plan.
+	other, found, err := q.Lookup(u.ID)
+	if (err == nil && found && other.Seq != t.Seq) || p.claimed[u.ID] {
+		p.duplicates[t.Seq] = true
+	}
+	p.claimed[u.ID] = true
+}
+
 // readFollowing reads the account's following list. A failure that is not
 // about the account only turns the prefilter off: unfollowing is
 // idempotent, so sending everything is still correct, just slower.
-func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api reader, userID string) (map[string]string, error) {
+func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api reader, userID string, kind spend.Kind) (map[string]string, error) {
 	followed := map[string]string{}
-	err := api.walkFollowing(ctx, userID, func(pg Page) {
+	err := api.walkFollowing(ctx, userID, kind, func(pg Page) {
 		for _, u := range pg.Users {
 			followed[u.ID] = u.Username
 		}
 	})
 	if err != nil {
-		if KindOf(err).StopsRun() {
+		if KindOf(err).StopsRun() || isBudget(err) {
 			return nil, fmt.Errorf("read the following list: %w", err)
 		}
 		p.prefilterNote = "could not read the following list: " + err.Error()
@@ -337,6 +368,7 @@ func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api
 // add counts b's decisions (already applied) in p.
 func (p *preparation) add(b *preparation) {
 	maps.Copy(p.resolved, b.resolved)
+	maps.Copy(p.looked, b.looked)
 	maps.Copy(p.duplicates, b.duplicates)
 	maps.Copy(p.unknown, b.unknown)
 	for r, seqs := range b.skips {

@@ -19,6 +19,10 @@ func TestDecide(t *testing.T) {
 		p.resolved[7] = User{ID: "20", Username: "followed"}
 		p.resolved[8] = User{ID: "1", Username: "me"}
 		p.duplicates[9] = true
+		p.looked[11] = User{ID: "60", Followed: FollowedNo}
+		p.looked[12] = User{ID: "61", Followed: FollowedYes}
+		p.resolved[13] = User{ID: "62", Username: "gone", Followed: FollowedNo}
+		p.unknown[14] = UnknownUser{Username: "63"}
 		return p
 	}
 	for _, tc := range []struct {
@@ -40,7 +44,13 @@ func TestDecide(t *testing.T) {
 		{"resolved handle, followed", queue.Target{Seq: 7, Handle: "followed"}, false, "", true},
 		{"resolved handle is the account", queue.Target{Seq: 8, Handle: "me"}, false, queue.ReasonOwnAccount, false},
 		{"duplicate handle", queue.Target{Seq: 9, Handle: "dup"}, false, "", false},
-		{"unresolved handle", queue.Target{Seq: 10, Handle: "later"}, false, "", false},
+		{"handle the list lacks", queue.Target{Seq: 10, Handle: "later"}, false, queue.ReasonNotFollowing, false},
+		{"unresolved handle, no list", queue.Target{Seq: 10, Handle: "later"}, true, "", false},
+		{"sampled id, not followed", queue.Target{Seq: 11, ID: "60"}, true, queue.ReasonNotFollowing, false},
+		{"sampled id, followed", queue.Target{Seq: 12, ID: "61"}, true, "", true},
+		{"the list beats the sample", queue.Target{Seq: 12, ID: "61"}, false, queue.ReasonNotFollowing, false},
+		{"handle resolved, not followed", queue.Target{Seq: 13, Handle: "gone"}, true, queue.ReasonNotFollowing, false},
+		{"id X does not know", queue.Target{Seq: 14, ID: "63"}, true, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := base()
@@ -147,7 +157,7 @@ func TestMakePlan(t *testing.T) {
 			}
 			p := newPreparation(User{ID: "1", Username: "me"})
 			p.toSend, p.roundTrip = tc.toSend, tc.rtt
-			pl := makePlan(p.me, "q.db", queue.Counts{}, p, lim, now, tc.o)
+			pl := makePlan(p.me, "q.db", queue.Counts{}, p, lim, now, tc.o, planSpend{})
 			// (whole seconds: the limiter adds a margin of a fraction of one
 			// to X's reset)
 			if pl.Send != tc.toSend || pl.Sendable != tc.sendable || pl.StopBy != tc.stop || pl.Finish.Sub(now).Truncate(time.Second) != tc.finish {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/spend"
 )
 
 // reader makes preparation's read requests (who am I, handles, the
@@ -31,6 +32,7 @@ type reader struct {
 	attempts int          // tries per request; < 1 means 1
 	windows  *ReadWindows // nil: no window waits (a 429 is returned)
 	deadline time.Time    // zero: none
+	led      *ledger      // nil: spend is not counted
 }
 
 // readBackoffBase and readBackoffCap bound the wait between tries.
@@ -115,12 +117,18 @@ func (r reader) windowSpent(ep Endpoint) bool {
 
 // me asks who is signed in.
 func (r reader) me(ctx context.Context) (User, error) {
+	if err := r.led.afford(r.led.readBound(spend.UserRead, 1, r.led.account()...), "signing in (users/me)"); err != nil {
+		return User{}, err
+	}
 	var u User
 	err := r.do(ctx, EndpointMe, "users/me", func() (err error) {
 		u, err = r.api.Me(ctx)
 		return err
 	})
-	return u, err
+	if err != nil {
+		return u, err
+	}
+	return u, r.led.charge(spend.UserRead, []string{u.ID})
 }
 
 // usersBy resolves any number of usernames, one request per
@@ -134,6 +142,9 @@ func (r reader) usersBy(ctx context.Context, names []string) ([]User, []UnknownU
 		n := min(len(names), MaxUsernamesPerRequest)
 		var u []User
 		var f []UnknownUser
+		if err := r.led.afford(r.led.readBound(spend.UserRead, n), fmt.Sprintf("looking up %s", plural(n, "@handle"))); err != nil {
+			return nil, nil, err
+		}
 		err := r.do(ctx, EndpointUsersBy, "users/by", func() (err error) {
 			u, f, err = r.api.UsersByUsernames(ctx, names[:n])
 			return err
@@ -141,23 +152,69 @@ func (r reader) usersBy(ctx context.Context, names []string) ([]User, []UnknownU
 		if err != nil {
 			return nil, nil, err
 		}
+		if err := r.led.charge(spend.UserRead, userIDs(u)); err != nil {
+			return nil, nil, err
+		}
 		users, nf, names = append(users, u...), append(nf, f...), names[n:]
 	}
 	return users, nf, nil
 }
 
+// usersByIDs looks up any number of ids, MaxIDsPerRequest per request.
+func (r reader) usersByIDs(ctx context.Context, ids []string) ([]User, []UnknownUser, error) {
+	var users []User
+	var nf []UnknownUser
+	for len(ids) > 0 {
+		n := min(len(ids), MaxIDsPerRequest)
+		var u []User
+		var f []UnknownUser
+		if err := r.led.afford(r.led.readBound(spend.UserRead, n, ids[:n]...), fmt.Sprintf("looking up %s", plural(n, "account"))); err != nil {
+			return nil, nil, err
+		}
+		err := r.do(ctx, EndpointUsers, "users", func() (err error) {
+			u, f, err = r.api.UsersByIDs(ctx, ids[:n])
+			return err
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := r.led.charge(spend.UserRead, userIDs(u)); err != nil {
+			return nil, nil, err
+		}
+		users, nf, ids = append(users, u...), append(nf, f...), ids[n:]
+	}
+	return users, nf, nil
+}
+
+// userIDs are the ids of users: what a read that returned them is billed for.
+func userIDs(users []User) []string {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return ids
+}
+
 // walkFollowing calls fn with every page of userID's following list,
-// trying each page again when it fails transiently.
-func (r reader) walkFollowing(ctx context.Context, userID string, fn func(Page)) error {
+// trying each page again when it fails transiently; its users are billed
+// as kind.
+func (r reader) walkFollowing(ctx context.Context, userID string, kind spend.Kind, fn func(Page)) error {
 	seen := map[string]bool{}
 	token := ""
 	for {
 		var pg Page
+		// A page holds at most FollowingPageSize users: what it could cost.
+		if err := r.led.afford(r.led.readBound(kind, FollowingPageSize), "the next page of the following list"); err != nil {
+			return err
+		}
 		err := r.do(ctx, EndpointFollowing, "following", func() (err error) {
 			pg, err = r.api.Following(ctx, userID, token)
 			return err
 		})
 		if err != nil {
+			return err
+		}
+		if err := r.led.charge(kind, userIDs(pg.Users)); err != nil {
 			return err
 		}
 		fn(pg)
@@ -178,6 +235,7 @@ var readRates = map[Endpoint]ratelimit.Rate{
 	EndpointMe:        {N: 75, Per: 15 * time.Minute},
 	EndpointUsersBy:   {N: 900, Per: 15 * time.Minute},
 	EndpointFollowing: {N: 300, Per: 15 * time.Minute},
+	EndpointUsers:     {N: 900, Per: 15 * time.Minute},
 }
 
 // ReadWindows holds one limiter per read endpoint. Observe is fed every

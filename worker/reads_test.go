@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/spend"
 )
 
 // fakeClient is a Client whose methods a test sets; an unset one fails
@@ -19,6 +20,7 @@ type fakeClient struct {
 	t         *testing.T
 	me        func() (User, error)
 	usersBy   func(names []string) ([]User, []UnknownUser, error)
+	usersIDs  func(ids []string) ([]User, []UnknownUser, error)
 	following func(userID, token string) (Page, error)
 }
 
@@ -39,6 +41,13 @@ func (c *fakeClient) UsersByUsernames(_ context.Context, names []string) ([]User
 		c.t.Fatal("unexpected users/by")
 	}
 	return c.usersBy(names)
+}
+
+func (c *fakeClient) UsersByIDs(_ context.Context, ids []string) ([]User, []UnknownUser, error) {
+	if c.usersIDs == nil {
+		c.t.Fatal("unexpected users by ids")
+	}
+	return c.usersIDs(ids)
 }
 
 func (c *fakeClient) Following(_ context.Context, userID, token string) (Page, error) {
@@ -113,7 +122,7 @@ func TestWalkFollowing(t *testing.T) {
 		"T2": {Users: []User{{ID: "14"}}},
 	}, &tokens)
 	var ids []string
-	err := reader{api: api}.walkFollowing(t.Context(), "1", func(p Page) {
+	err := reader{api: api}.walkFollowing(t.Context(), "1", spend.OwnedRead, func(p Page) {
 		for _, u := range p.Users {
 			ids = append(ids, u.ID)
 		}
@@ -127,7 +136,7 @@ func TestWalkFollowing(t *testing.T) {
 		"":  {Users: []User{{ID: "11"}}, NextToken: "A"},
 		"A": {Users: []User{{ID: "12"}}, NextToken: "A"},
 	}, &tokens)
-	err = reader{api: loop}.walkFollowing(t.Context(), "1", func(Page) {})
+	err = reader{api: loop}.walkFollowing(t.Context(), "1", spend.OwnedRead, func(Page) {})
 	if !errors.Is(err, ErrPaginationLoop) || len(tokens) != 2 {
 		t.Errorf("loop: err %v after tokens %q", err, tokens)
 	}

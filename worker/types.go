@@ -9,6 +9,7 @@ import (
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/spend"
 )
 
 // API is the one call the worker makes. Implementations classify every
@@ -32,6 +33,7 @@ type Queue interface {
 	LimiterState() ([]byte, error)
 	SetLimiterState(state []byte) error
 	GaveUp() int
+	AddCharge(c queue.Charge) (int64, error)
 }
 
 // Clock is the worker's time source. Sleep returns ctx's error if ctx ends
@@ -204,6 +206,7 @@ const (
 	StopAccountError   StopReason = "account-error"   // auth, permissions, suspension: Summary.Err
 	StopQuotaExhausted StopReason = "quota-exhausted" // usage cap or credits: Summary.Err
 	StopUnavailable    StopReason = "unavailable"     // X did not answer several targets in a row (outage): Summary.Err
+	StopBudget         StopReason = "budget"          // the next request could pass the job's budget: Summary.Err (*BudgetError)
 	StopError          StopReason = "error"           // storage error: returned by Run
 )
 
@@ -254,6 +257,7 @@ type Event struct {
 	Why                ratelimit.Reason
 	Stop               StopReason
 	Limiter            ratelimit.Status
+	Spent              spend.Amount // the job's spend so far
 	Sent, Done, Failed int
 	RateLimited        int // window 429s answered so far in this run
 }
@@ -268,7 +272,8 @@ type Summary struct {
 	RateLimited int // window 429s answered
 	Pending     int // pending targets left in the queue
 	Stop        StopReason
-	Err         error // *AccountError when Stop is StopAccountError or StopQuotaExhausted
+	Err         error        // *AccountError when Stop is StopAccountError or StopQuotaExhausted; *BudgetError for StopBudget
+	Spent       spend.Amount // what this run's unfollows cost (counted as sent, less what X did not bill)
 	Started     time.Time
 	Ended       time.Time
 	LastSend    time.Time     // when the last request went

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/spend"
 )
 
 // DailyWaitMax is the longest wait for a 24-hour limit (ours or X's) the
@@ -56,6 +57,8 @@ const (
 // disabled logger).
 type Options struct {
 	Source         string        // the source account's id (the authenticated user)
+	Spending       Spending      // prices and budget; zero: spend is not counted
+	Spent          spend.Amount  // what the job had spent before this run's drain
 	MaxAttempts    int           // requests per target that count (transient errors, still following); 0: DefaultMaxAttempts
 	BackoffBase    time.Duration // first backoff ceiling; 0: DefaultBackoffBase
 	BackoffCap     time.Duration // backoff ceiling cap; 0: DefaultBackoffCap
@@ -113,10 +116,12 @@ func New(q Queue, api API, lim *ratelimit.Limiter, opts Options) (*Worker, error
 // run is one Run's bookkeeping.
 type run struct {
 	sum       Summary
-	cur       uint64 // seq of the target being worked on
-	started   int    // distinct targets sent
-	permanent int    // consecutive Permanent failures
-	gaveUp    int    // targets failed on transient errors since the last success
+	cur       uint64       // seq of the target being worked on
+	started   int          // distinct targets sent
+	permanent int          // consecutive Permanent failures
+	gaveUp    int          // targets failed on transient errors since the last success
+	spent     spend.Amount // the job's spend
+	charged   bool         // the request in flight was charged when sent
 }
 
 // permanentStreak is how many Permanent failures in a row stop the run:
@@ -129,7 +134,7 @@ const permanentStreak = 3
 // no new target; a request in flight finishes (bounded by RequestTimeout)
 // and its result is written.
 func (w *Worker) Run(ctx context.Context) (Summary, error) {
-	r := &run{sum: Summary{Started: w.opts.Clock.Now()}}
+	r := &run{sum: Summary{Started: w.opts.Clock.Now()}, spent: w.opts.Spent}
 	if err := w.restore(r); err != nil {
 		return w.finish(r, StopError), err
 	}
@@ -199,6 +204,9 @@ func (w *Worker) step(ctx context.Context, r *run) (StopReason, error) {
 	if isOwnAccount(t.ID, w.opts.Source) { // resolved after the plan, or a Worker used on its own
 		return "", w.record(r, t, queue.Result{State: queue.Skipped, Reason: queue.ReasonOwnAccount, At: w.opts.Clock.Now()}, OutcomeSkipped, nil)
 	}
+	if stop := w.checkBudget(r); stop != "" {
+		return stop, nil
+	}
 	if stop := w.waitTurn(ctx, r, t); stop != "" {
 		return stop, nil
 	}
@@ -217,12 +225,19 @@ func (w *Worker) step(ctx context.Context, r *run) (StopReason, error) {
 	if err != nil {
 		return "", fmt.Errorf("encode limiter state: %w", err)
 	}
+	// Its price is counted now, with it: an answer that never arrives may
+	// have been billed. An answer that says X billed nothing takes it back.
 	sending := queue.Result{
 		State: queue.Pending, MayHaveTakenEffect: true, At: sent,
-		Run: &queue.RunState{Limiter: st, Sending: t.Seq, GaveUp: r.gaveUp},
+		Run: &queue.RunState{Limiter: st, Sending: t.Seq, GaveUp: r.gaveUp, Charge: w.unfollowCharge(t, false)},
 	}
 	if err := w.q.Record(t.Seq, sending); err != nil {
 		return "", fmt.Errorf("save the target being sent: %w", err)
+	}
+	if sending.Run.Charge != nil {
+		r.charged = true
+		r.spent += w.opts.Spending.unfollowPrice()
+		r.sum.Spent += w.opts.Spending.unfollowPrice()
 	}
 	if t.Seq != r.cur {
 		r.cur = t.Seq
@@ -463,6 +478,11 @@ func (w *Worker) backoff(attempt int) time.Duration {
 // and untouched (it is not to blame), the limiter state is saved.
 func (w *Worker) stop(r *run, t queue.Target, f *Failure, why StopReason) (StopReason, error) {
 	r.sum.Err = &AccountError{Failure: f, Hint: hint(f, r.permanent-1)}
+	if c := w.refund(r, t, f); c != nil {
+		if _, err := w.q.AddCharge(*c); err != nil {
+			return "", fmt.Errorf("record spend: %w", err)
+		}
+	}
 	ev := w.event(r, EventResult)
 	ev.Target, ev.Outcome, ev.Err = t, OutcomeStopped, r.sum.Err
 	w.emit(ev)
@@ -503,7 +523,7 @@ func (w *Worker) record(r *run, t queue.Target, res queue.Result, out Outcome, f
 	// The answer is in: the request is no longer in flight. The streak of
 	// targets given up on transient errors is kept with it, so an outage
 	// that spans runs does not fail one more target per run.
-	res.Run = &queue.RunState{Limiter: st, GaveUp: r.gaveUp}
+	res.Run = &queue.RunState{Limiter: st, GaveUp: r.gaveUp, Charge: w.refund(r, t, f)}
 	if err := w.q.Record(t.Seq, res); err != nil {
 		return fmt.Errorf("record target %d: %w", t.Seq, err)
 	}
@@ -533,6 +553,45 @@ func (w *Worker) record(r *run, t queue.Target, res queue.Result, out Outcome, f
 	return nil
 }
 
+// checkBudget stops the run before an unfollow that could take the job's
+// spend past its budget.
+func (w *Worker) checkBudget(r *run) StopReason {
+	s := w.opts.Spending
+	price := s.unfollowPrice()
+	if s.Budget <= 0 || price == 0 || r.spent+price <= s.Budget {
+		return ""
+	}
+	r.sum.Err = &BudgetError{Budget: s.Budget, Spent: r.spent, Next: price, What: "the next unfollow"}
+	return StopBudget
+}
+
+// unfollowCharge is the price of t's DELETE (nil when spend is not
+// counted); refund takes it back.
+func (w *Worker) unfollowCharge(t queue.Target, refund bool) *queue.Charge {
+	price := w.opts.Spending.unfollowPrice()
+	if price == 0 {
+		return nil
+	}
+	return &queue.Charge{Kind: string(spend.Unfollow), Price: int64(price), IDs: []string{t.ID}, Refund: refund}
+}
+
+// refund is the charge that takes back the price of the request in flight
+// when its answer says X billed nothing (a complete error answer: 429,
+// 4xx, 503, a 200 with only errors); nil when it was billed or may have
+// been (data returned; no answer; an answer cut off). It settles the
+// request: a later record refunds nothing.
+func (w *Worker) refund(r *run, t queue.Target, f *Failure) *queue.Charge {
+	charged := r.charged
+	r.charged = false
+	if !charged || f == nil || f.MayHaveTakenEffect {
+		return nil
+	}
+	price := w.opts.Spending.unfollowPrice()
+	r.spent -= price
+	r.sum.Spent -= price
+	return w.unfollowCharge(t, true)
+}
+
 func (w *Worker) saveLimiter() error {
 	st, err := json.Marshal(w.lim.State())
 	if err != nil {
@@ -546,7 +605,7 @@ func (w *Worker) saveLimiter() error {
 
 func (w *Worker) event(r *run, k EventKind) Event {
 	now := w.opts.Clock.Now()
-	return Event{Kind: k, At: now, Limiter: w.lim.Status(now), Sent: r.sum.Sent, Done: r.sum.Done, Failed: r.sum.Failed, RateLimited: r.sum.RateLimited}
+	return Event{Kind: k, At: now, Limiter: w.lim.Status(now), Spent: r.spent, Sent: r.sum.Sent, Done: r.sum.Done, Failed: r.sum.Failed, RateLimited: r.sum.RateLimited}
 }
 
 func (w *Worker) emit(ev Event) {
