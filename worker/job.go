@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/spend"
 )
 
 // A Job is one run of a queue, as a library call in five steps:
@@ -34,7 +35,8 @@ type Job struct {
 	led   *ledger
 	list  listChoice
 	// stopErr is why Apply stopped, when a *BudgetError did.
-	stopErr error
+	stopErr      error
+	spentAtStart spend.Amount // the job's spend when Prepare began
 }
 
 // JobOptions tune a Job. Deadline, Max, Jitter, MaxAttempts,
@@ -103,6 +105,17 @@ func (j *Job) Drain(ctx context.Context, onEvent func(Event)) (Summary, error) {
 		return Summary{}, err
 	}
 	return w.Run(ctx)
+}
+
+// Spend is what this run has spent so far and what the whole job has, as
+// the queue recorded them.
+func (j *Job) Spend() (run, job spend.Amount) {
+	sp, err := j.q.Spent()
+	if err != nil || j.led == nil {
+		return 0, 0
+	}
+	job = spend.Amount(sp.MicroUSD)
+	return max(job-j.spentAtStart, 0), job
 }
 
 // Started is when Prepare began: the run's start.

@@ -47,6 +47,7 @@ func Prepare(ctx context.Context, q *queue.Store, api Client, o JobOptions) (*Jo
 		return nil, err
 	}
 	spentBefore := j.led.spent
+	j.spentAtStart = spentBefore
 	o.Windows.restore(q)
 	j.read = reader{api: api, clock: o.Clock, log: o.Log, attempts: o.MaxAttempts, windows: o.Windows, deadline: o.Deadline, led: j.led}
 	asked := o.Clock.Now()

@@ -146,3 +146,14 @@ func isBudget(err error) bool {
 	var be *BudgetError
 	return errors.As(err, &be)
 }
+
+// RemainingCost estimates what a job's pending targets will cost, at most:
+// an unfollow each (the prefilter skips some), and for each @handle still
+// unresolved a lookup unless the job has a following snapshot to name it.
+func RemainingCost(c queue.Counts, snapshot bool, p spend.Prices) spend.Amount {
+	cost := p.Of(spend.Unfollow).Times(c.Pending)
+	if !snapshot {
+		cost += p.Of(spend.UserRead).Times(c.Unresolved)
+	}
+	return cost
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +20,8 @@ import (
 	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/spend"
+	"github.com/bulkunfollow/bulkunfollow/worker"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
@@ -122,7 +125,8 @@ leaves it alone. Nothing else in DIR is touched but keep.txt.`,
 		rate:        ratelimit.Rate{N: *limit, Per: *window},
 		dailyCap:    0,
 		keepFile:    keepPath,
-		prefilter:   true,
+		prefilter:   worker.PrefilterAuto,
+		spending:    worker.Spending{Prices: spend.Default(), OwnApp: true},
 		yes:         true,
 		maxAttempts: 5,
 		timeout:     10 * time.Second,
@@ -140,10 +144,12 @@ leaves it alone. Nothing else in DIR is touched but keep.txt.`,
 	if err != nil {
 		return queueError(queuePath, err)
 	}
-	printQueueStatus(c.stdout, qs, time.Now(), nil)
+	printQueueStatus(c.stdout, qs, remainingCost(qs, spend.Default()), time.Now(), nil)
 	st := sim.Stats()
 	fmt.Fprintf(c.stdout, "\nSimulator: %s received, %d rate-limited (429),\n           %s still followed.\n",
 		countNoun(st.UnfollowCalls, "unfollow request", "unfollow requests"), st.RateLimited, countNoun(st.FollowingCount, "account", "accounts"))
+	fmt.Fprintf(c.stdout, "Cost:      the simulator billed %s at X's prices; the queue counted %s\n           (status shows it as spent_usd; docs/costs.md).\n",
+		spend.Amount(st.BilledMicroUSD), spend.Amount(math.Round(qs.SpentUSD*1e6)))
 	fmt.Fprintf(c.stdout, "The failed target is the unknown @handle, as planned: a retry would not help.\n")
 	if *dir != "" {
 		fmt.Fprintf(c.stdout, "Explore: %s\n", c.hints.command("export"))

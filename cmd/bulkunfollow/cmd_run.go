@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/bulkunfollow/bulkunfollow/auth"
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/spend"
 	"github.com/bulkunfollow/bulkunfollow/worker"
 	"github.com/bulkunfollow/bulkunfollow/worker/xclient"
 )
@@ -24,12 +26,15 @@ import (
 const runDescription = `Unfollow the queue's pending targets, in input order, paced to X's rate
 limits, checkpointing every answer in the queue file.
 
-Before sending anything, run binds the queue to the signed-in account (a queue
-belongs to one account), resolves @handles, skips the accounts on --keep and
-the account itself, and reads the account's following list to skip targets it
-does not follow (they would cost a request for nothing; --no-prefilter turns
-this off). Then it shows the plan and asks for confirmation on a terminal;
-without a terminal it needs --yes.
+Every X API request costs money. Before sending anything, run binds the queue
+to the signed-in account (a queue belongs to one account), skips the accounts
+on --keep and the account itself, and decides whether reading your following
+list is worth its price: it skips the targets you do not follow (an unfollow
+of one costs as much as one that works), but costs per account you follow.
+--prefilter auto (the default) looks up a small sample of the targets to tell;
+the list is read at most once per job. Then it shows the plan with its cost
+and asks for confirmation on a terminal; without a terminal it needs --yes.
+--budget caps what the whole job may spend (docs/costs.md).
 
 Pacing: a token bucket (--rate, default 50/15m, X's documented unfollow limit)
 until the first answer, then the server's own window from its headers; a
@@ -55,7 +60,9 @@ type runOptions struct {
 	deadline         time.Duration
 	jitter           time.Duration
 	keepFile         string
-	prefilter        bool
+	prefilter        worker.PrefilterMode
+	refreshFollowing bool
+	spending         worker.Spending
 	yes              bool
 	dryRun           bool
 	maxAttempts      int
@@ -88,6 +95,7 @@ func parseRunFlags(c *cli, args []string) (runOptions, error) {
 		"bulkunfollow run --yes --deadline 50m --queue /srv/unfollow.db   # cron",
 		"bulkunfollow run --keep friends.txt --max 100",
 		"bulkunfollow run --dry-run",
+		"bulkunfollow run --budget 5 --own-app=false   # someone else's X app",
 	)
 	o := runOptions{}
 	queuePath := fs.queueFlag()
@@ -100,7 +108,12 @@ func parseRunFlags(c *cli, args []string) (runOptions, error) {
 	fs.DurationVar(&o.deadline, "deadline", 0, "stop cleanly before this much time has passed, e.g. 50m (0 = none)")
 	fs.DurationVar(&o.jitter, "jitter", 0, "random extra pause of up to this much before each request, e.g. 5s")
 	fs.StringVar(&o.keepFile, "keep", "", "file of accounts never to unfollow (any import format; re-read every run)")
-	noPrefilter := fs.Bool("no-prefilter", false, "do not read the following list to skip targets you do not follow")
+	prefilter := fs.String("prefilter", string(worker.PrefilterAuto), "read your following list to skip the targets you do not follow: auto (when it is expected to cost less than it saves), always, never")
+	noPrefilter := fs.Bool("no-prefilter", false, "same as --prefilter never")
+	fs.BoolVar(&o.refreshFollowing, "refresh-following", false, "read the following list again (a job reads it once and keeps it)")
+	ownApp := fs.Bool("own-app", true, "the X app is the signed-in account's own: reading its following list is then an Owned Read ($0.001 per account instead of $0.010)")
+	budget := fs.String("budget", "0", "the most the whole job (this queue, over every run) may spend at X, in USD (0 = no budget)")
+	prices := fs.String("prices", "", "X's prices to use, as KIND=USD,... for unfollow, user_read, following_read, owned_read (default: X's published prices, docs/costs.md)")
 	fs.BoolVar(&o.yes, "yes", false, "do not ask for confirmation (needed when not on a terminal)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "do everything except the unfollow requests; change nothing in the queue")
 	fs.IntVar(&o.maxAttempts, "max-attempts", worker.DefaultMaxAttempts, "requests per target before it fails (transient errors, still following); also tries per read before sending (users/me, users/by, following list)")
@@ -135,8 +148,35 @@ func parseRunFlags(c *cli, args []string) (runOptions, error) {
 	// a higher limit X announces raises our pace too; an explicit --rate is
 	// a ceiling the person chose.
 	o.adoptServerLimit = !fs.isGiven("rate")
-	o.prefilter = !*noPrefilter
+	if o.prefilter, err = worker.ParsePrefilter(*prefilter); err != nil {
+		return o, usageErrorf("run: --prefilter %q: want auto, always or never", *prefilter).withHint(c.hints.command("run", "--prefilter auto"))
+	}
+	if *noPrefilter {
+		if fs.isGiven("prefilter") && o.prefilter != worker.PrefilterNever {
+			return o, usageErrorf("run: --no-prefilter and --prefilter %s say opposite things", o.prefilter).withHint(c.hints.command("run", "--prefilter "+string(o.prefilter)))
+		}
+		o.prefilter = worker.PrefilterNever
+	}
+	if o.refreshFollowing && o.prefilter == worker.PrefilterNever {
+		return o, usageErrorf("run: --refresh-following reads the following list, which --prefilter never (or --no-prefilter) turns off").withHint(c.hints.command("run", "--refresh-following"))
+	}
+	if o.spending, err = parseSpending(*prices, *budget, *ownApp); err != nil {
+		return o, err
+	}
 	return o, nil
+}
+
+// parseSpending reads --prices, --budget and --own-app.
+func parseSpending(prices, budget string, ownApp bool) (worker.Spending, error) {
+	p, err := spend.ParsePrices(prices)
+	if err != nil {
+		return worker.Spending{}, usageErrorf("--prices: %v", err).withHint("--prices unfollow=0.010,user_read=0.010,following_read=0.010,owned_read=0.001")
+	}
+	b, err := spend.ParseUSD(budget)
+	if err != nil {
+		return worker.Spending{}, usageErrorf("--budget: %v", err).withHint("--budget 5   (USD; 0 = no budget)")
+	}
+	return worker.Spending{Prices: p, OwnApp: ownApp, Budget: b}, nil
 }
 
 // checkRunNumbers refuses a numeric flag out of range, naming it and its
@@ -241,7 +281,7 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 	case err != nil:
 		return withExit(exitPerson, err, diskHint)
 	case stop != "":
-		return c.finishRun(rep, worker.Summary{Stop: stop})
+		return c.finishRun(rep, worker.Summary{Stop: stop, Err: job.StopErr()})
 	case job.ToSend() == 0: // (more, if Apply resolved some)
 		return c.finishRun(rep, worker.Summary{Stop: worker.StopFinished})
 	}
@@ -276,7 +316,7 @@ func (c *cli) prepareJob(ctx context.Context, q *queue.Store, o runOptions, log 
 		Rate: o.rate, AdoptServerLimit: o.adoptServerLimit, DailyCap: o.dailyCap,
 		Max: o.max, Deadline: deadline, Jitter: o.jitter,
 		MaxAttempts: o.maxAttempts, RequestTimeout: o.timeout,
-		Keep: keep, Prefilter: o.prefilter, Windows: windows,
+		Keep: keep, Prefilter: o.prefilter, RefreshFollowing: o.refreshFollowing, Spending: o.spending, Windows: windows,
 		Start: start, Credential: label, Abort: abort, Clock: o.clock, Log: log,
 	})
 	var mm *queue.AccountMismatchError
@@ -298,13 +338,17 @@ func (c *cli) confirmPlan(ctx context.Context, o runOptions, job *worker.Job) er
 	}
 	pl, me := job.Plan(), job.Account()
 	// (None can go in this run: nothing to ask; the drain stops at once.)
-	if (pl.Send == 0 && pl.HandlesLeft == 0) || noneThisRun(pl) || o.yes {
+	if (pl.Send == 0 && pl.HandlesLeft == 0 && pl.Cost.Run() == 0) || noneThisRun(pl) || o.yes {
 		return nil
 	}
-	question := fmt.Sprintf("Unfollow %s as @%s now? [y/N] ", countNoun(pl.Send, "account", "accounts"), me.Username)
+	cost := ""
+	if pl.Cost.Run() > 0 {
+		cost = fmt.Sprintf(" for about %s", pl.Cost.Run())
+	}
+	question := fmt.Sprintf("Unfollow %s as @%s now%s? [y/N] ", countNoun(pl.Send, "account", "accounts"), me.Username, cost)
 	if pl.HandlesLeft > 0 {
-		question = fmt.Sprintf("Unfollow %s, and those of %s once resolved, as @%s now? [y/N] ",
-			countNoun(pl.Send, "account", "accounts"), countNoun(pl.HandlesLeft, "more @handle", "more @handles"), me.Username)
+		question = fmt.Sprintf("Unfollow %s, and those of %s once resolved, as @%s now%s? [y/N] ",
+			countNoun(pl.Send, "account", "accounts"), countNoun(pl.HandlesLeft, "more @handle", "more @handles"), me.Username, cost)
 	}
 	ok, err := confirm(ctx, c, question)
 	if ctx.Err() != nil {
@@ -394,6 +438,16 @@ func (rep runReport) metrics(c queue.Counts, sum worker.Summary, info queue.RunI
 		DailyUsed: st.DailyUsed, DailyCap: st.DailyCap,
 	}
 	m.LastSuccess, _ = rep.q.LastSuccess()
+	if rep.o.spending.Prices != nil {
+		if sp, err := rep.q.Spent(); err == nil {
+			m.SpendKnown, m.Spent, m.Budget = true, map[string]float64{}, rep.o.spending.Budget.USD()
+			for k, ks := range sp.Kinds {
+				m.Spent[k] = spend.Amount(ks.MicroUSD).USD()
+			}
+			run, _ := rep.job.Spend()
+			m.RunSpent = run.USD()
+		}
+	}
 	if t, err := rep.q.Totals(); err == nil {
 		// The stored totals include this run once it has ended.
 		m.TotalsKnown, m.SentTotal, m.RateLimitedTotal = true, t.Sent, t.RateLimited
@@ -431,6 +485,10 @@ func (c *cli) finishRun(rep runReport, sum worker.Summary) error {
 		return withExit(exitPerson, cerr, "")
 	}
 	code, msg := runOutcome(sum, counts, rep.status, c.hints)
+	runSpent, jobSpent := rep.job.Spend()
+	if o.spending.Prices != nil {
+		msg += fmt.Sprintf(" Spent %s in this run, %s for the job.", runSpent, jobSpent)
+	}
 	info := rep.job.Record(sum, code, msg)
 	if o.metricsFile != "" {
 		if err := writeMetrics(o.metricsFile, rep.metrics(counts, sum, info, rep.status)); err != nil {
@@ -443,7 +501,8 @@ func (c *cli) finishRun(rep runReport, sum worker.Summary) error {
 			Int("saved", rep.saved).
 			Int("total", counts.Total).Int("pending", counts.Pending).Int("done_total", counts.Done).
 			Int("skipped_total", counts.Skipped).Int("failed_total", counts.Failed).
-			Float64("elapsed_s", seconds(o.clock.Now().Sub(start)))
+			Float64("elapsed_s", seconds(o.clock.Now().Sub(start))).
+			Float64("run_spent_usd", runSpent.USD()).Float64("spent_usd", jobSpent.USD())
 	}
 	if c.events == nil {
 		// Text: the summary's fields as a log line, then the sentence.
@@ -511,9 +570,23 @@ func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status, h hintF
 		return exitTempFail, fmt.Sprintf("Daily cap reached (%d in 24 hours): %s. Run again %s (or raise --daily-cap).", st.DailyCap, left, when)
 	case worker.StopUnavailable:
 		return exitTempFail, fmt.Sprintf("Stopped: %v. %s. Run again later to resume.", sum.Err, left)
+	case worker.StopBudget:
+		var be *worker.BudgetError
+		if !errors.As(sum.Err, &be) {
+			return exitTempFail, fmt.Sprintf("Budget reached: %s. Raise --budget to go on.", left)
+		}
+		return exitTempFail, fmt.Sprintf("Budget reached: the job has spent %s of its %s budget (%s left; %s could cost %s). %s. To go on, raise it: %s",
+			be.Spent, be.Budget, be.Left(), be.What, be.Next, left, h.command("run", "--budget "+raisedBudget(be, c)))
 	default:
 		return exitTempFail, fmt.Sprintf("Stopped (%s): %s. Run again to resume.", sum.Stop, left)
 	}
+}
+
+// raisedBudget suggests a budget that lets the job finish: what it spent
+// and what its pending targets may cost, in whole dollars.
+func raisedBudget(be *worker.BudgetError, c queue.Counts) string {
+	need := be.Spent + worker.RemainingCost(c, false, spend.Default())
+	return fmt.Sprint(int64(math.Ceil(max(need, be.Budget+be.Next).USD())))
 }
 
 // interrupted is the error of a run stopped by a signal before it sent

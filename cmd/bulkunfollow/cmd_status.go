@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/spend"
+	"github.com/bulkunfollow/bulkunfollow/worker"
 )
 
 func runStatus(ctx context.Context, c *cli, args []string) error {
@@ -23,8 +26,13 @@ schema is stable (docs/queue.md).`,
 	)
 	queuePath := fs.queueFlag()
 	asJSON := fs.Bool("json", false, "print one JSON object (stable schema, see docs/queue.md)")
+	pricesFlag := fs.String("prices", "", "X's prices for the estimate of what is left, as run takes them (default: X's published prices)")
 	if err := fs.parse(args); err != nil {
 		return err
+	}
+	prices, err := spend.ParsePrices(*pricesFlag)
+	if err != nil {
+		return usageErrorf("status: --prices: %v", err).withHint("bulkunfollow status --prices unfollow=0.010")
 	}
 	if len(fs.Args()) > 0 {
 		return usageErrorf("status: unexpected argument %q", fs.Args()[0]).withHint("bulkunfollow status --queue " + fs.Args()[0])
@@ -33,21 +41,76 @@ schema is stable (docs/queue.md).`,
 	if err != nil {
 		return queueError(*queuePath, err)
 	}
+	remaining := remainingCost(st, prices)
 	if *asJSON {
-		b, err := json.Marshal(st)
+		b, err := json.Marshal(statusJSON{Status: st, EstimatedRemainingUSD: remaining.USD()})
 		if err != nil {
 			return fmt.Errorf("status: %w", err)
 		}
 		_, err = fmt.Fprintf(c.stdout, "%s\n", b)
 		return err
 	}
-	printQueueStatus(c.stdout, st, time.Now(), &c.hints)
+	printQueueStatus(c.stdout, st, remaining, time.Now(), &c.hints)
 	return nil
 }
 
-// printQueueStatus writes st for a person; with next, also the commands to
-// type next, with its flags.
-func printQueueStatus(w io.Writer, st queue.Status, now time.Time, next *hintFlags) {
+// remainingCost is the estimate of what st's pending targets will cost.
+func remainingCost(st queue.Status, prices spend.Prices) spend.Amount {
+	return worker.RemainingCost(queue.Counts{Pending: st.Pending, Unresolved: st.Unresolved}, st.Following != nil, prices)
+}
+
+// statusJSON is what status --json prints: the queue's status and the
+// estimate of what its pending targets will cost.
+type statusJSON struct {
+	queue.Status
+	// EstimatedRemainingUSD is at most what the pending targets will cost
+	// (an unfollow each, a lookup per unresolved @handle without a
+	// following snapshot).
+	EstimatedRemainingUSD float64 `json:"estimated_remaining_usd"`
+}
+
+// printSpend writes what the job has spent and what is left.
+func printSpend(w io.Writer, st queue.Status, remaining spend.Amount, now time.Time) {
+	spent := spend.Amount(math.Round(st.SpentUSD * 1e6))
+	line := fmt.Sprintf("%s spent", spent)
+	var parts []string
+	for _, k := range spend.Kinds {
+		if ks, ok := st.Spend[string(k)]; ok && ks.Count > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s", spendKindWords(k, ks.Count), spend.Amount(ks.MicroUSD)))
+		}
+	}
+	if len(parts) > 0 {
+		line += " (" + strings.Join(parts, ", ") + ")"
+	}
+	if st.Pending > 0 {
+		line += fmt.Sprintf("; what is left may cost up to %s", remaining)
+	}
+	fmt.Fprint(w, statusLine("Spent:", line))
+	if f := st.Following; f != nil {
+		fmt.Fprint(w, statusLine("Following:", fmt.Sprintf("%s in the list read %s; %d unfollowed since",
+			countNoun(f.Count, "account", "accounts"), statusClock(f.At, now), f.UnfollowedSince)))
+	}
+}
+
+// spendKindWords names n resources of price kind k.
+func spendKindWords(k spend.Kind, n int) string {
+	switch k {
+	case spend.Unfollow:
+		return countNoun(n, "unfollow", "unfollows")
+	case spend.UserRead:
+		return countNoun(n, "account lookup", "account lookups")
+	case spend.FollowingRead:
+		return countNoun(n, "following-list account", "following-list accounts")
+	case spend.OwnedRead:
+		return countNoun(n, "following-list account (Owned Read)", "following-list accounts (Owned Reads)")
+	}
+	return fmt.Sprintf("%d %s", n, k)
+}
+
+// printQueueStatus writes st for a person (remaining: the estimate of what
+// its pending targets will cost); with next, also the commands to type
+// next, with its flags.
+func printQueueStatus(w io.Writer, st queue.Status, remaining spend.Amount, now time.Time, next *hintFlags) {
 	fmt.Fprintf(w, "Queue:     %s\n", absPath(st.Queue))
 	if st.Account != nil {
 		fmt.Fprintf(w, "Account:   %s\n", queueAccountLabel(st.Account.ID, st.Account.Username))
@@ -87,6 +150,7 @@ func printQueueStatus(w io.Writer, st queue.Status, now time.Time, next *hintFla
 	if rl := rateLimitLine(st.RateLimit, now); rl != "" {
 		fmt.Fprintf(w, "Rate:      %s\n", rl)
 	}
+	printSpend(w, st, remaining, now)
 	switch {
 	case next == nil, st.ActiveRun != nil:
 	case st.Pending > 0:
@@ -136,4 +200,12 @@ func rateLimitLine(raw json.RawMessage, now time.Time) string {
 		parts = append(parts, countNoun(s.DailyUsed, "unfollow request", "unfollow requests")+" in the last 24 hours")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// statusLine writes a status line, label then text, wrapped at 80 columns
+// under the text.
+func statusLine(label, text string) string {
+	const indent = "           "
+	body := wrapText(text, indent, helpWidth)
+	return fmt.Sprintf("%-10s %s", label, strings.TrimPrefix(body, indent))
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
+	"github.com/bulkunfollow/bulkunfollow/spend"
 )
 
 // runMetrics is what "run --metrics-file" reports: a snapshot of the queue
@@ -64,6 +65,13 @@ type runMetrics struct {
 	// The rolling 24-hour count of unfollow requests and the cap (0 = off).
 	DailyUsed int
 	DailyCap  int
+
+	// Spend: what the job has been charged, per price kind (with
+	// SpendKnown), what this run spent, and the job's budget (0: none).
+	SpendKnown bool
+	Spent      map[string]float64
+	RunSpent   float64
+	Budget     float64
 }
 
 // successfulExit reports whether a run that ended with code did its work:
@@ -162,6 +170,14 @@ func formatMetrics(m runMetrics) []byte {
 		}
 	}
 
+	if m.SpendKnown {
+		w.metric("bulkunfollow_spent_usd_total", "counter", "What X has charged this queue's job, in USD, per price kind (unfollow, user_read, following_read, owned_read).")
+		for _, k := range spend.Kinds {
+			w.sample("bulkunfollow_spent_usd_total", m.Spent[string(k)], label{"kind", string(k)})
+		}
+		w.one("bulkunfollow_run_spent_usd", "gauge", "What the current or last run spent at X, in USD.", m.RunSpent)
+		w.one("bulkunfollow_budget_usd", "gauge", "The job's budget in USD (0 = none).", m.Budget)
+	}
 	w.one("bulkunfollow_daily_used", "gauge", "Unfollow requests sent in the last 24 hours.", float64(m.DailyUsed))
 	w.one("bulkunfollow_daily_cap", "gauge", "The daily cap on unfollow requests (0 = off).", float64(m.DailyCap))
 	return w.buf.Bytes()

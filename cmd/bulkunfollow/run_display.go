@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,7 +22,7 @@ func printPlan(w io.Writer, pl worker.Plan) {
 	if n := pl.Resolved + pl.NotFound; n > 0 || pl.HandlesLeft > 0 {
 		fmt.Fprintf(w, "Handles:  %d resolved, %d not found on X", pl.Resolved, pl.NotFound)
 		if pl.HandlesLeft > 0 {
-			fmt.Fprintf(w, "; %d more are resolved after you confirm (100 per request, at X's users/by pace), then sent in input order", pl.HandlesLeft)
+			fmt.Fprintf(w, "; %d more are looked up after you confirm (100 per request, with whether you follow them), then sent in input order", pl.HandlesLeft)
 		}
 		fmt.Fprintln(w)
 	}
@@ -37,11 +38,18 @@ func printPlan(w io.Writer, pl worker.Plan) {
 	if n := pl.OwnAccount; n > 0 {
 		fmt.Fprintf(w, "Skipped:  %d (the account itself)\n", n)
 	}
+	if pl.Prefilter != "" {
+		fmt.Fprint(w, planLine("Prefilter:", pl.Prefilter))
+	}
 	switch {
-	case pl.Following >= 0:
+	case pl.ReadsList:
+	case pl.NotFollowing > 0 && pl.Following >= 0:
 		fmt.Fprintf(w, "Saved:    %d requests: targets you do not follow (your following list has %d accounts)\n", pl.NotFollowing, pl.Following)
-	case pl.PrefilterNote != "":
-		fmt.Fprintf(w, "Prefilter: %s\n", pl.PrefilterNote)
+	case pl.NotFollowing > 0:
+		fmt.Fprintf(w, "Saved:    %d requests: targets you do not follow\n", pl.NotFollowing)
+	}
+	if pl.PrefilterNote != "" {
+		fmt.Fprint(w, planLine("Prefilter:", pl.PrefilterNote))
 	}
 	st := pl.Status
 	pace := fmt.Sprintf("%s until X's headers say otherwise", pl.Rate)
@@ -53,6 +61,7 @@ func printPlan(w io.Writer, pl worker.Plan) {
 		daily = fmt.Sprintf("daily cap %d (%d used in the last 24 h)", st.DailyCap, st.DailyUsed)
 	}
 	fmt.Fprintf(w, "Pace:     %s; %s\n", pace, daily)
+	printCost(w, pl.Cost)
 	if pl.Send == 0 && pl.HandlesLeft == 0 {
 		fmt.Fprintf(w, "Plan:     nothing to send\n")
 		return
@@ -72,6 +81,41 @@ func printPlan(w io.Writer, pl worker.Plan) {
 	fmt.Fprintf(w, "\nFinish:   about %s (%s)\n", shortDuration(pl.Finish.Sub(pl.Now)), pl.Finish.Local().Format("Mon 15:04"))
 }
 
+// planLine writes a plan line, label then text, wrapped at 80 columns
+// under the text.
+func planLine(label, text string) string {
+	const indent = "          "
+	body := wrapText(text, indent, helpWidth)
+	return fmt.Sprintf("%-9s %s", label, strings.TrimPrefix(body, indent))
+}
+
+// printCost writes the plan's cost: this run's and the whole job's, and
+// what has been spent.
+func printCost(w io.Writer, c worker.Cost) {
+	var parts []string
+	if c.List > 0 {
+		parts = append(parts, "following list "+c.List.String())
+	}
+	if c.Lookups > 0 {
+		parts = append(parts, "@handle lookups up to "+c.Lookups.String())
+	}
+	if c.Unfollowed > 0 {
+		parts = append(parts, fmt.Sprintf("%s %s", countNoun(c.Unfollowed, "unfollow", "unfollows"), c.Unfollows))
+	}
+	run := "this run about " + c.Run().String()
+	if len(parts) > 0 {
+		run += " (" + strings.Join(parts, ", ") + ")"
+	}
+	job := fmt.Sprintf("the job about %s in all, %s spent so far", c.Job(), c.Spent)
+	if c.Preparing > 0 {
+		job += fmt.Sprintf(" (%s of it to make this plan)", c.Preparing)
+	}
+	if c.Budget > 0 {
+		job += fmt.Sprintf("; budget %s", c.Budget)
+	}
+	fmt.Fprint(w, planLine("Cost:", run+"; "+job))
+}
+
 // logPlan is printPlan's plan as one "plan" event, for JSON logs: the same
 // figures as fields (docs/monitoring.md lists them).
 func logPlan(l zerolog.Logger, pl worker.Plan) {
@@ -85,8 +129,15 @@ func logPlan(l zerolog.Logger, pl worker.Plan) {
 		Int("following", pl.Following).Int("saved", pl.NotFollowing).
 		Str("rate", pl.Rate.String()).Bool("window_observed", st.Observed).
 		Int("daily_used", st.DailyUsed).Int("daily_cap", st.DailyCap).
-		Int("send", pl.Send).Int("sendable", pl.Sendable)
-	if pl.Following < 0 {
+		Int("send", pl.Send).Int("sendable", pl.Sendable).
+		Str("prefilter", pl.Prefilter).Bool("reads_list", pl.ReadsList).
+		Float64("cost_run_usd", pl.Cost.Run().USD()).Float64("cost_job_usd", pl.Cost.Job().USD()).
+		Float64("cost_list_usd", pl.Cost.List.USD()).Float64("cost_lookups_usd", pl.Cost.Lookups.USD()).
+		Float64("cost_unfollows_usd", pl.Cost.Unfollows.USD()).Int("cost_unfollows", pl.Cost.Unfollowed).
+		Float64("cost_later_usd", pl.Cost.Later.USD()).
+		Float64("spent_usd", pl.Cost.Spent.USD()).Float64("spent_preparing_usd", pl.Cost.Preparing.USD()).
+		Float64("budget_usd", pl.Cost.Budget.USD())
+	if pl.PrefilterNote != "" {
 		e = e.Str("prefilter_note", pl.PrefilterNote)
 	}
 	if st.Observed {
@@ -119,6 +170,8 @@ func stopWords(s worker.StopReason) string {
 		return "--deadline"
 	case worker.StopMaxReached:
 		return "--max"
+	case worker.StopBudget:
+		return "--budget"
 	}
 	return string(s)
 }
