@@ -15,6 +15,10 @@ type Client interface {
 	// UsersByUsernames resolves at most MaxUsernamesPerRequest names in one
 	// request; every name comes back in users or in notFound.
 	UsersByUsernames(ctx context.Context, names []string) (users []User, notFound []UnknownUser, err error)
+	// UsersByIDs looks up at most MaxIDsPerRequest ids in one request;
+	// every id comes back in users or in notFound (UnknownUser.Username
+	// then holds the id).
+	UsersByIDs(ctx context.Context, ids []string) (users []User, notFound []UnknownUser, err error)
 	// Following returns one page of userID's following list ("" for the
 	// first page, Page.NextToken for the next).
 	Following(ctx context.Context, userID, pageToken string) (Page, error)
@@ -24,11 +28,31 @@ type Client interface {
 // takes (X's limit for GET /2/users/by).
 const MaxUsernamesPerRequest = 100
 
+// MaxIDsPerRequest is how many ids one UsersByIDs request takes (X's limit
+// for GET /2/users).
+const MaxIDsPerRequest = 100
+
 // User is an X account. ID is the decimal id, as X and queue.Target carry
 // it: the one form an id has throughout a run.
 type User struct {
 	ID, Username string
+	// Followed is whether the signed-in account follows this one, from
+	// X's connection_status (users/by and users by ids ask for it).
+	Followed Followed
+	// FollowingCount is how many accounts this one follows, from X's
+	// public_metrics (users/me asks for it); -1 when X did not say.
+	FollowingCount int
 }
+
+// Followed says whether the signed-in account follows a user.
+type Followed int8
+
+// Followed values.
+const (
+	FollowedUnknown Followed = iota // X did not say
+	FollowedYes                     // connection_status holds "following"
+	FollowedNo                      // connection_status without "following"
+)
 
 // UnknownUser is a username that did not resolve, with what X said about it
 // (empty when X returned neither the user nor an error for it).
@@ -52,6 +76,7 @@ type Endpoint string
 const (
 	EndpointMe        Endpoint = "users/me"  // GET /2/users/me
 	EndpointUsersBy   Endpoint = "users/by"  // GET /2/users/by
+	EndpointUsers     Endpoint = "users"     // GET /2/users (by ids)
 	EndpointFollowing Endpoint = "following" // GET /2/users/:id/following
 )
 
