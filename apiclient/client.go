@@ -30,6 +30,7 @@ const (
 	EndpointUnfollow  Endpoint = "unfollow"  // DELETE /2/users/:id/following/:target_user_id
 	EndpointMe        Endpoint = "users/me"  // GET /2/users/me
 	EndpointUsersBy   Endpoint = "users/by"  // GET /2/users/by
+	EndpointUsers     Endpoint = "users"     // GET /2/users (by ids)
 	EndpointFollowing Endpoint = "following" // GET /2/users/:id/following
 )
 

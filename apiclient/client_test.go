@@ -684,3 +684,206 @@ func TestServerIDsAsTheSpecSpellsThem(t *testing.T) {
 		}
 	}
 }
+
+// TestUserFieldsAsked: each read asks exactly the user.fields the run
+// needs (Me: public_metrics; both lookups: connection_status; the
+// following list: none), and its answer feeds the rate observer under its
+// own endpoint.
+func TestUserFieldsAsked(t *testing.T) {
+	var seen []Endpoint
+	c, rec := fakeX(t, func(r *http.Request) reply {
+		switch r.URL.Path {
+		case "/2/users/me":
+			return reply{200, nil, `{"data":{"id":"1","name":"n","username":"me","public_metrics":{"followers_count":3,"following_count":7,"post_count":0,"listed_count":0}}}`}
+		case "/2/users/by":
+			return reply{200, nil, `{"data":[{"id":"2","name":"n","username":"jack","connection_status":["following"]}]}`}
+		case "/2/users":
+			return reply{200, nil, `{"data":[{"id":"2","name":"n","username":"jack","connection_status":[]}]}`}
+		}
+		return reply{200, nil, `{"meta":{"result_count":0}}`}
+	}, WithRateObserver(func(ep Endpoint, _ RateInfo) { seen = append(seen, ep) }))
+	ctx := t.Context()
+	me, err := c.Me(ctx)
+	if err != nil || me.FollowingCount != 7 || me.Connection != nil {
+		t.Errorf("Me = %+v, %v", me, err)
+	}
+	if users, _, err := c.UsersByUsernames(ctx, []string{"jack"}); err != nil || len(users) != 1 || fmt.Sprint(users[0].Connection) != "[following]" {
+		t.Errorf("users/by = %+v, %v", users, err)
+	}
+	if users, _, err := c.UsersByIDs(ctx, []string{"2"}); err != nil || len(users) != 1 || users[0].Connection == nil || len(users[0].Connection) != 0 {
+		t.Errorf("users by ids = %+v, %v", users, err)
+	}
+	if _, err := c.Following(ctx, "1", ""); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"public_metrics", "connection_status", "connection_status", ""}
+	reqs := rec.all()
+	if len(reqs) != len(want) {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	for i, r := range reqs {
+		got := r.URL.Query()["user.fields"]
+		if want[i] == "" && got != nil || want[i] != "" && (len(got) != 1 || got[0] != want[i]) {
+			t.Errorf("%s: user.fields %q, want %q", r.URL.Path, got, want[i])
+		}
+	}
+	if fmt.Sprint(seen) != "[users/me users/by users following]" {
+		t.Errorf("observer saw %v", seen)
+	}
+}
+
+// TestUserFieldsDecoding: connection_status and following_count are kept
+// as X sent them, told apart from their absence; a count that is not a
+// non-negative integer is a body not understood, as a bad id is.
+func TestUserFieldsDecoding(t *testing.T) {
+	for _, tc := range []struct {
+		name, fields string
+		count        int
+		conn         []string // nil: absent
+		follows      bool
+		known        bool
+	}{
+		{"neither", ``, -1, nil, false, false},
+		{"null connection", `,"connection_status":null`, -1, nil, false, false},
+		{"no relation", `,"connection_status":[]`, -1, []string{}, false, true},
+		{"followed by only", `,"connection_status":["followed_by","follow_request_sent"]`, -1, []string{"followed_by", "follow_request_sent"}, false, true},
+		{"following", `,"connection_status":["followed_by","following"]`, -1, []string{"followed_by", "following"}, true, true},
+		{"metrics without following_count", `,"public_metrics":{"followers_count":5}`, -1, nil, false, false},
+		{"following_count 0", `,"public_metrics":{"following_count":0}`, 0, nil, false, false},
+		{"following_count big", `,"public_metrics":{"following_count":7500,"followers_count":123456789012}`, 7500, nil, false, false},
+	} {
+		c, _ := fakeX(t, fixed(reply{200, nil, `{"data":[{"id":"` + source + `","name":"n","username":"a"` + tc.fields + `}]}`}))
+		users, _, err := c.UsersByIDs(t.Context(), []string{source})
+		if err != nil || len(users) != 1 {
+			t.Fatalf("%s: %+v, %v", tc.name, users, err)
+		}
+		u := users[0]
+		follows, known := u.Follows()
+		if u.ID != source || u.FollowingCount != tc.count || (u.Connection == nil) != (tc.conn == nil) || fmt.Sprint(u.Connection) != fmt.Sprint(tc.conn) || follows != tc.follows || known != tc.known {
+			t.Errorf("%s: %+v follows %v known %v", tc.name, u, follows, known)
+		}
+	}
+	for _, bad := range []string{`{"following_count":-1}`, `{"following_count":1.5}`, `{"following_count":"12"}`, `{"following_count":99999999999}`} {
+		c, _ := fakeX(t, fixed(reply{200, nil, `{"data":{"id":"1","name":"n","username":"me","public_metrics":` + bad + `}}`}))
+		if _, err := c.Me(t.Context()); !errors.Is(err, ErrMalformedBody) {
+			t.Errorf("public_metrics %s: %v, want a malformed body", bad, err)
+		}
+	}
+	c, _ := fakeX(t, fixed(reply{200, nil, `{"data":[{"id":"1","name":"n","username":"a","connection_status":"following"}]}`}))
+	if _, _, err := c.UsersByUsernames(t.Context(), []string{"a"}); !errors.Is(err, ErrMalformedBody) {
+		t.Errorf("connection_status as a string: %v, want a malformed body", err)
+	}
+}
+
+func TestUsersByIDsBatching(t *testing.T) {
+	var in []string
+	for i := range 210 {
+		in = append(in, fmt.Sprint(1_600_000_000_000_000_000+i)) // above 2^53
+	}
+	// X reports ids ending in 7 in errors, omits those ending in 9.
+	in = append(in, in[3], in[4], "12345678901234567890", "1e5", "", " 12") // dup, dup, invalid x4
+	c, rec := fakeX(t, func(r *http.Request) reply {
+		var data, errs []string
+		for _, id := range strings.Split(r.URL.Query().Get("ids"), ",") {
+			switch id[len(id)-1] {
+			case '7':
+				errs = append(errs, fmt.Sprintf(`{"value":%q,"detail":"Could not find user with ids: [%s].","title":"Not Found Error","resource_type":"user","parameter":"ids","resource_id":%q,"type":"https://api.x.com/2/problems/resource-not-found"}`, id, id, id))
+			case '9':
+			default:
+				data = append(data, fmt.Sprintf(`{"id":%s,"name":"N","username":"u%s","connection_status":["following"]}`, id, id[len(id)-3:])) // a bare number: every digit kept
+			}
+		}
+		body := `{"data":[` + strings.Join(data, ",") + `]`
+		if len(errs) > 0 {
+			body += `,"errors":[` + strings.Join(errs, ",") + `]`
+		}
+		return reply{200, limits(900, 899, 1767226500), body + "}"}
+	})
+	users, nf, err := c.UsersByIDs(t.Context(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := rec.all()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3", len(reqs))
+	}
+	for i, want := range []int{100, 100, 10} {
+		q := reqs[i].URL.Query()
+		if reqs[i].URL.Path != "/2/users" || len(strings.Split(q.Get("ids"), ",")) != want || q.Get("user.fields") != "connection_status" {
+			t.Errorf("request %d: %s %v, want %d ids", i, reqs[i].URL.Path, q, want)
+		}
+	}
+	if len(users) != 168 || users[3].ID != in[3] || users[3].Username != "u003" {
+		t.Errorf("%d users, users[3] = %+v", len(users), users[3])
+	}
+	var invalid, reported, silent int
+	for _, n := range nf {
+		switch {
+		case n.Invalid:
+			invalid++
+		case n.Username != "":
+			t.Errorf("not found %+v has a username", n)
+		case strings.HasSuffix(n.ID, "7"):
+			reported++
+			if n.Detail != "Could not find user with ids: ["+n.ID+"]." || !strings.HasSuffix(n.Type, "/resource-not-found") || n.Title != "Not Found Error" {
+				t.Errorf("reported %+v", n)
+			}
+		case strings.HasSuffix(n.ID, "9"):
+			silent++
+			if n.Detail != "" {
+				t.Errorf("silent %+v", n)
+			}
+		default:
+			t.Errorf("unexpected not-found %+v", n)
+		}
+	}
+	if invalid != 4 || reported != 21 || silent != 21 {
+		t.Errorf("invalid %d reported %d silent %d", invalid, reported, silent)
+	}
+}
+
+// TestUsersByIDsAnswers: a 200 whose errors report every id is an answer
+// (all not found); a failed batch returns the batches done with its
+// error; nothing valid sends nothing; a 200 with neither data nor errors
+// is not understood.
+func TestUsersByIDsAnswers(t *testing.T) {
+	t.Run("all not found", func(t *testing.T) {
+		c, _ := fakeX(t, fixed(reply{200, nil, strings.ReplaceAll(bodyTargetNotFound, `"parameter":"id"`, `"parameter":"ids"`)}))
+		users, nf, err := c.UsersByIDs(t.Context(), []string{target})
+		if err != nil || len(users) != 0 || len(nf) != 1 || nf[0].ID != target || nf[0].Detail != "Could not find user with id: ["+target+"]." {
+			t.Errorf("users %v nf %+v err %v", users, nf, err)
+		}
+	})
+	t.Run("second batch fails", func(t *testing.T) {
+		n := 0
+		c, _ := fakeX(t, func(*http.Request) reply {
+			n++
+			if n == 2 {
+				return reply{503, nil, ""}
+			}
+			return reply{200, nil, `{"data":[{"id":"1","name":"n","username":"a"}]}`}
+		})
+		var in []string
+		for i := range 150 {
+			in = append(in, fmt.Sprint(i+1))
+		}
+		users, _, err := c.UsersByIDs(t.Context(), in)
+		if Classify(err) != ClassTransient || len(users) != 1 || !strings.HasPrefix(err.Error(), "users by ids: 503") {
+			t.Errorf("users %d, err %v", len(users), err)
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Endpoint != EndpointUsers || e.Path != "/2/users" {
+			t.Errorf("err %#v", err)
+		}
+		users, nf, err := c.UsersByIDs(t.Context(), []string{"x1"})
+		if err != nil || len(users) != 0 || len(nf) != 1 || !nf[0].Invalid || nf[0].ID != "x1" || n != 2 {
+			t.Errorf("users %v nf %v err %v calls %d", users, nf, err, n)
+		}
+	})
+	t.Run("neither data nor errors", func(t *testing.T) {
+		c, _ := fakeX(t, fixed(reply{200, nil, `{"meta":{}}`}))
+		if _, _, err := c.UsersByIDs(t.Context(), []string{"1"}); !errors.Is(err, ErrMalformedBody) {
+			t.Errorf("err %v", err)
+		}
+	})
+}

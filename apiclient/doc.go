@@ -1,5 +1,6 @@
 // Package apiclient speaks X API v2 over HTTP for bulkunfollow: unfollow,
-// the authenticated user, users by username and the following list.
+// the authenticated user, users by username and by id, and the following
+// list.
 //
 // Guarantees:
 //

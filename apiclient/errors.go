@@ -104,7 +104,7 @@ func (c Class) StopsRun() bool {
 // error. It never holds request headers, so no credential can leak through
 // it.
 type Error struct {
-	Op       string   // "unfollow 123", "me", "users by", "following 42"
+	Op       string   // "unfollow 123", "me", "users by", "users by ids", "following 42"
 	Endpoint Endpoint // which rate-limit bucket answered
 	Method   string
 	Path     string // URL path only: no query, no host

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +34,22 @@ type simEnv struct {
 	sim   *xapisim.Server
 	srv   *httptest.Server
 	clock *testkit.Clock
+
+	mu   sync.Mutex
+	seen []*url.URL // every request's URL, as the simulator received it
+}
+
+// urls returns the URLs of the requests the simulator received for path.
+func (e *simEnv) urls(path string) []*url.URL {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []*url.URL
+	for _, u := range e.seen {
+		if u.Path == path {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 func newSim(t *testing.T, cfg xapisim.Config) *simEnv {
@@ -39,10 +58,15 @@ func newSim(t *testing.T, cfg xapisim.Config) *simEnv {
 	if cfg.Now == nil {
 		cfg.Now = clock.Now
 	}
-	sim := xapisim.New(cfg)
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
-	return &simEnv{sim: sim, srv: srv, clock: clock}
+	e := &simEnv{sim: xapisim.New(cfg), clock: clock}
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		e.seen = append(e.seen, r.URL)
+		e.mu.Unlock()
+		e.sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(e.srv.Close)
+	return e
 }
 
 // client returns an apiclient for the simulator with token as bearer.
@@ -120,6 +144,100 @@ func TestSimUsersByBatches(t *testing.T) {
 	}
 	if got := e.sim.Stats().Calls["users_by"]; got != 3 {
 		t.Errorf("users/by calls = %d, want 3", got)
+	}
+}
+
+// TestSimFollowingCountAndConnection: Me asks for public_metrics and
+// returns following_count; both lookups ask for connection_status and say
+// which accounts the signed-in one follows ("following") and which it
+// does not (the field, without it). Each asks exactly those user.fields.
+func TestSimFollowingCountAndConnection(t *testing.T) {
+	e := newSim(t, xapisim.Config{})
+	e.sim.AddUser("2244994945", "XDevelopers")    // followed
+	e.sim.AddUser("1600000000000000003", "Other") // not followed
+	e.sim.SetFollowing(xapisim.DefaultUserID, append(ids(0, 2), "2244994945"))
+	c := e.client(e.sim.IssueToken(xapisim.DefaultUserID))
+
+	me, err := c.Me(t.Context())
+	if err != nil || me.FollowingCount != 3 {
+		t.Errorf("Me = %+v, %v; want following_count 3", me, err)
+	}
+	byName, nf, err := c.UsersByUsernames(t.Context(), []string{"XDevelopers", "other"})
+	if err != nil || len(nf) != 0 || len(byName) != 2 {
+		t.Fatalf("users/by = %+v, %+v, %v", byName, nf, err)
+	}
+	byID, nf, err := c.UsersByIDs(t.Context(), []string{"2244994945", "1600000000000000003"})
+	if err != nil || len(nf) != 0 || len(byID) != 2 {
+		t.Fatalf("users by ids = %+v, %+v, %v", byID, nf, err)
+	}
+	for _, users := range [][]apiclient.User{byName, byID} {
+		for _, u := range users {
+			follows, known := u.Follows()
+			want := u.ID == "2244994945"
+			if !known || follows != want || u.Connection == nil {
+				t.Errorf("%s: connection_status %q: follows %v (known %v), want %v", u.Username, u.Connection, follows, known, want)
+			}
+			if want && !slices.Contains(u.Connection, "following") || !want && len(u.Connection) != 0 {
+				t.Errorf("%s: connection_status %q", u.Username, u.Connection)
+			}
+			if u.FollowingCount != -1 {
+				t.Errorf("%s: following_count %d, want -1 (not asked)", u.Username, u.FollowingCount)
+			}
+		}
+	}
+	for path, want := range map[string]string{"/2/users/me": "public_metrics", "/2/users/by": "connection_status", "/2/users": "connection_status"} {
+		us := e.urls(path)
+		if len(us) != 1 {
+			t.Fatalf("%s: %d requests", path, len(us))
+		}
+		if got := us[0].Query()["user.fields"]; len(got) != 1 || got[0] != want {
+			t.Errorf("%s: user.fields %q, want %q", path, got, want)
+		}
+	}
+}
+
+// TestSimUsersByIDs: more than 100 ids go in requests of 100; unknown ids
+// come back with the simulator's words, invalid ones are not sent,
+// repeats are asked once.
+func TestSimUsersByIDs(t *testing.T) {
+	e := newSim(t, xapisim.Config{})
+	all := ids(0, 150)
+	for i, id := range all {
+		if i%10 != 0 { // every tenth stays unknown
+			e.sim.AddUser(id, fmt.Sprintf("user_%d", i))
+		}
+	}
+	c := e.client(e.sim.IssueToken(xapisim.DefaultUserID))
+	in := append(slices.Clone(all), all[1], all[10], "12345678901234567890", "12a", "")
+	users, nf, err := c.UsersByIDs(t.Context(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 135 || users[0].ID != all[1] || users[0].Username != "user_1" {
+		t.Errorf("%d users, first %+v", len(users), users[0])
+	}
+	var invalid, unknown int
+	for _, n := range nf {
+		switch {
+		case n.Invalid:
+			invalid++
+		case n.Detail == "Could not find user with ids: ["+n.ID+"].":
+			unknown++
+		default:
+			t.Errorf("not found %+v", n)
+		}
+	}
+	if invalid != 3 || unknown != 15 {
+		t.Errorf("%d invalid, %d unknown; want 3, 15", invalid, unknown)
+	}
+	us := e.urls("/2/users")
+	if got := e.sim.Stats().Calls["users"]; got != 2 || len(us) != 2 {
+		t.Fatalf("users calls = %d (%d seen), want 2", got, len(us))
+	}
+	for i, want := range []int{100, 50} {
+		if got := len(strings.Split(us[i].Query().Get("ids"), ",")); got != want {
+			t.Errorf("request %d: %d ids, want %d", i, got, want)
+		}
 	}
 }
 

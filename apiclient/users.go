@@ -8,11 +8,15 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
 // MaxUsernamesPerRequest is X's limit for GET /2/users/by.
 const MaxUsernamesPerRequest = 100
+
+// MaxIDsPerRequest is X's limit for GET /2/users.
+const MaxIDsPerRequest = 100
 
 // FollowingPageSize is the max_results sent to GET /2/users/:id/following.
 const FollowingPageSize = 1000
@@ -33,7 +37,36 @@ type User struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	Username string `json:"username"`
+	// FollowingCount is public_metrics.following_count, how many accounts
+	// this one follows; -1 when the answer had none (only Me asks for it).
+	FollowingCount int `json:"following_count"`
+	// Connection is connection_status as X returned it: how the signed-in
+	// account relates to this one ("following", "followed_by",
+	// "follow_request_sent", ...). Empty but not nil when X returned the
+	// field with no relation; nil when the answer had no connection_status
+	// (UsersByUsernames and UsersByIDs ask for it).
+	Connection []string `json:"connection_status"`
 }
+
+// Follows reports what connection_status says of whether the signed-in
+// account follows u: known is false when the answer did not carry it.
+func (u User) Follows() (follows, known bool) {
+	if u.Connection == nil {
+		return false, false
+	}
+	for _, c := range u.Connection {
+		if c == "following" {
+			return true, true
+		}
+	}
+	return false, true
+}
+
+// The user.fields each lookup asks for beyond id, name and username.
+const (
+	meFields     = "public_metrics"    // following_count
+	lookupFields = "connection_status" // whether the signed-in account follows
+)
 
 // wireUser decodes a user whose id may come as a string or (defensively)
 // a bare JSON number, keeping every digit.
@@ -41,9 +74,23 @@ type wireUser struct {
 	ID       jsonID `json:"id"`
 	Name     string `json:"name"`
 	Username string `json:"username"`
+	// nil when absent (or null); a pointer to an empty slice for [].
+	ConnectionStatus *[]string `json:"connection_status"`
+	PublicMetrics    *struct {
+		FollowingCount *jsonCount `json:"following_count"`
+	} `json:"public_metrics"`
 }
 
-func (w wireUser) user() User { return User{ID: string(w.ID), Name: w.Name, Username: w.Username} }
+func (w wireUser) user() User {
+	u := User{ID: string(w.ID), Name: w.Name, Username: w.Username, FollowingCount: -1}
+	if w.PublicMetrics != nil && w.PublicMetrics.FollowingCount != nil {
+		u.FollowingCount = int(*w.PublicMetrics.FollowingCount)
+	}
+	if w.ConnectionStatus != nil {
+		u.Connection = append([]string{}, *w.ConnectionStatus...)
+	}
+	return u
+}
 
 // jsonID is a user id decoded from its JSON text, never through float64.
 type jsonID string
@@ -62,9 +109,26 @@ func (j *jsonID) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Me returns the authenticated user (GET /2/users/me).
+// jsonCount is a count X sends as a JSON integer: a non-negative whole
+// number that fits an int32 (X's counts are far smaller), else the body
+// is not understood.
+type jsonCount int
+
+func (n *jsonCount) UnmarshalJSON(b []byte) error {
+	s := string(bytes.TrimSpace(b))
+	v, err := strconv.ParseInt(s, 10, 32)
+	if err != nil || v < 0 {
+		return fmt.Errorf("count %.40q is not a non-negative integer", s)
+	}
+	*n = jsonCount(v)
+	return nil
+}
+
+// Me returns the authenticated user (GET /2/users/me), with its
+// FollowingCount.
 func (c *Client) Me(ctx context.Context) (User, error) {
-	r, err := c.send(ctx, call{endpoint: EndpointMe, op: "me", method: "GET", path: "/2/users/me"})
+	r, err := c.send(ctx, call{endpoint: EndpointMe, op: "me", method: "GET", path: "/2/users/me",
+		query: url.Values{"user.fields": {meFields}}})
 	if err != nil {
 		return User{}, err
 	}
@@ -98,26 +162,28 @@ func (r *response) errorsOrMalformed(bd body, why string) *Error {
 	return r.err
 }
 
-// NotFound is a username that did not resolve to a user.
+// NotFound is a username or an id that did not resolve to a user.
 type NotFound struct {
-	Username string // as the caller gave it
-	// Invalid is true when the name is not a possible username; it was not
+	Username string // as the caller gave it (UsersByUsernames)
+	ID       string // as the caller gave it (UsersByIDs)
+	// Invalid is true when the name or id is not a possible one; it was not
 	// sent to X.
 	Invalid bool
-	// What X said (resource-not-found for unknown names; suspended accounts
-	// also come back here with their own detail). Empty when X returned
-	// neither the user nor an error entry for it.
+	// What X said (resource-not-found for unknown names and ids; suspended
+	// accounts also come back here with their own detail). Empty when X
+	// returned neither the user nor an error entry for it.
 	Type, Title, Detail string
 }
 
 // UsersByUsernames resolves usernames (a leading '@' is ignored; matching
 // is case-insensitive) with GET /2/users/by, in batches of
-// MaxUsernamesPerRequest. Every input name ends up either in users (once,
-// even when repeated in names) or in notFound: names that are not
-// possible usernames are reported Invalid without being sent, names X
-// reports in its "errors" array carry X's words, and names X neither
-// returned nor reported are listed with an empty Detail. On an error the
-// results of the batches done so far are returned with it.
+// MaxUsernamesPerRequest, asking for connection_status. Every input name
+// ends up either in users (once, even when repeated in names) or in
+// notFound: names that are not possible usernames are reported Invalid
+// without being sent, names X reports in its "errors" array carry X's
+// words, and names X neither returned nor reported are listed with an
+// empty Detail. On an error the results of the batches done so far are
+// returned with it.
 func (c *Client) UsersByUsernames(ctx context.Context, names []string) (users []User, notFound []NotFound, err error) {
 	var batch []string           // lower-case names to send
 	given := map[string]string{} // lower-case -> as given (first spelling)
@@ -134,9 +200,56 @@ func (c *Client) UsersByUsernames(ctx context.Context, names []string) (users []
 		given[key] = clean
 		batch = append(batch, key)
 	}
-	for start := 0; start < len(batch); start += MaxUsernamesPerRequest {
-		chunk := batch[start:min(start+MaxUsernamesPerRequest, len(batch))]
-		u, nf, err := c.usersBy(ctx, chunk, given)
+	lk := lookup{endpoint: EndpointUsersBy, op: "users by", path: "/2/users/by", param: "usernames",
+		userKey:  func(u User) string { return strings.ToLower(u.Username) },
+		valueKey: strings.ToLower,
+		notFound: func(key string) NotFound { return NotFound{Username: given[key]} }}
+	return c.lookupAll(ctx, lk, batch, MaxUsernamesPerRequest, users, notFound)
+}
+
+// UsersByIDs looks users up by id with GET /2/users, in batches of
+// MaxIDsPerRequest, asking for connection_status. Like UsersByUsernames,
+// every input id ends up either in users (once, even when repeated) or in
+// notFound (NotFound.ID): ids that are not 1 to 19 decimal digits are
+// reported Invalid without being sent, ids X reports in its "errors"
+// array carry X's words, and ids X neither returned nor reported are
+// listed with an empty Detail. On an error the results of the batches
+// done so far are returned with it.
+func (c *Client) UsersByIDs(ctx context.Context, ids []string) (users []User, notFound []NotFound, err error) {
+	var batch []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !ValidID(id) {
+			notFound = append(notFound, NotFound{ID: id, Invalid: true, Detail: "not a valid user id: want 1 to 19 decimal digits"})
+			continue
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		batch = append(batch, id)
+	}
+	lk := lookup{endpoint: EndpointUsers, op: "users by ids", path: "/2/users", param: "ids",
+		userKey:  func(u User) string { return u.ID },
+		valueKey: func(v string) string { return v },
+		notFound: func(key string) NotFound { return NotFound{ID: key} }}
+	return c.lookupAll(ctx, lk, batch, MaxIDsPerRequest, users, notFound)
+}
+
+// lookup is one of X's users lookups by a list parameter (usernames, ids).
+type lookup struct {
+	endpoint        Endpoint
+	op, path, param string
+	userKey         func(User) string     // the value (as sent) a returned user answers
+	valueKey        func(string) string   // an errors entry's value as sent
+	notFound        func(string) NotFound // a value's NotFound, before what X said
+}
+
+// lookupAll sends batch (values as sent, no duplicates) in requests of at
+// most size values, appending to users and notFound.
+func (c *Client) lookupAll(ctx context.Context, lk lookup, batch []string, size int, users []User, notFound []NotFound) ([]User, []NotFound, error) {
+	for start := 0; start < len(batch); start += size {
+		u, nf, err := c.lookupBatch(ctx, lk, batch[start:min(start+size, len(batch))])
 		users = append(users, u...)
 		notFound = append(notFound, nf...)
 		if err != nil {
@@ -146,9 +259,11 @@ func (c *Client) UsersByUsernames(ctx context.Context, names []string) (users []
 	return users, notFound, nil
 }
 
-func (c *Client) usersBy(ctx context.Context, chunk []string, given map[string]string) ([]User, []NotFound, error) {
-	q := url.Values{"usernames": {strings.Join(chunk, ",")}}
-	r, err := c.send(ctx, call{endpoint: EndpointUsersBy, op: "users by", method: "GET", path: "/2/users/by", query: q})
+// lookupBatch sends one request for chunk. A 200 whose "errors" report
+// every value (no data) is an answer, not a failure: all not found.
+func (c *Client) lookupBatch(ctx context.Context, lk lookup, chunk []string) ([]User, []NotFound, error) {
+	q := url.Values{lk.param: {strings.Join(chunk, ",")}, "user.fields": {lookupFields}}
+	r, err := c.send(ctx, call{endpoint: lk.endpoint, op: lk.op, method: "GET", path: lk.path, query: q})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -166,32 +281,36 @@ func (c *Client) usersBy(ctx context.Context, chunk []string, given map[string]s
 		}
 	}
 	pending := make(map[string]bool, len(chunk))
-	for _, n := range chunk {
-		pending[n] = true
+	for _, v := range chunk {
+		pending[v] = true
 	}
 	var users []User
 	for _, w := range ws {
 		if w.ID == "" {
 			return nil, nil, r.malformed("user without id")
 		}
-		users = append(users, w.user())
-		delete(pending, strings.ToLower(w.Username))
+		u := w.user()
+		users = append(users, u)
+		delete(pending, lk.userKey(u))
 	}
 	var nf []NotFound
 	for _, p := range bd.Errors {
-		key := strings.ToLower(p.Str("value"))
+		key := p.Str("value")
 		if key == "" {
-			key = strings.ToLower(p.Str("resource_id"))
+			key = p.Str("resource_id")
 		}
+		key = lk.valueKey(key)
 		if !pending[key] {
 			continue
 		}
 		delete(pending, key)
-		nf = append(nf, NotFound{Username: given[key], Type: p.Type, Title: p.Title, Detail: p.Text()})
+		n := lk.notFound(key)
+		n.Type, n.Title, n.Detail = p.Type, p.Title, p.Text()
+		nf = append(nf, n)
 	}
-	for _, n := range chunk { // keep input order for names X did not mention
-		if pending[n] {
-			nf = append(nf, NotFound{Username: given[n]})
+	for _, v := range chunk { // keep input order for values X did not mention
+		if pending[v] {
+			nf = append(nf, lk.notFound(v))
 		}
 	}
 	return users, nf, nil

@@ -76,6 +76,7 @@ type Endpoint string
 const (
 	EndpointMe        Endpoint = "users/me"  // GET /2/users/me
 	EndpointUsersBy   Endpoint = "users/by"  // GET /2/users/by
+	EndpointUsers     Endpoint = "users"     // GET /2/users (by ids)
 	EndpointFollowing Endpoint = "following" // GET /2/users/:id/following
 	EndpointUsers     Endpoint = "users"     // GET /2/users (by ids)
 )

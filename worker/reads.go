@@ -234,6 +234,7 @@ func (r reader) walkFollowing(ctx context.Context, userID string, kind spend.Kin
 var readRates = map[Endpoint]ratelimit.Rate{
 	EndpointMe:        {N: 75, Per: 15 * time.Minute},
 	EndpointUsersBy:   {N: 900, Per: 15 * time.Minute},
+	EndpointUsers:     {N: 900, Per: 15 * time.Minute},
 	EndpointFollowing: {N: 300, Per: 15 * time.Minute},
 	EndpointUsers:     {N: 900, Per: 15 * time.Minute},
 }

@@ -49,13 +49,29 @@ func (a Client) UsersByUsernames(ctx context.Context, names []string) ([]worker.
 	if err != nil {
 		return nil, nil, readFailure(err)
 	}
+	return lookedUp(users, notFound, func(nf apiclient.NotFound) string { return nf.Username })
+}
+
+// UsersByIDs looks ids up; an id not found is an UnknownUser whose
+// Username is the id.
+func (a Client) UsersByIDs(ctx context.Context, ids []string) ([]worker.User, []worker.UnknownUser, error) {
+	users, notFound, err := a.c.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, nil, readFailure(err)
+	}
+	return lookedUp(users, notFound, func(nf apiclient.NotFound) string { return nf.ID })
+}
+
+// lookedUp converts a lookup's answer; asked is the name or id a NotFound
+// was asked by.
+func lookedUp(users []apiclient.User, notFound []apiclient.NotFound, asked func(apiclient.NotFound) string) ([]worker.User, []worker.UnknownUser, error) {
 	out := make([]worker.User, 0, len(users))
 	for _, u := range users {
 		out = append(out, user(u))
 	}
 	unknown := make([]worker.UnknownUser, 0, len(notFound))
 	for _, nf := range notFound {
-		unknown = append(unknown, worker.UnknownUser{Username: nf.Username, Type: nf.Type, Title: nf.Title, Detail: nf.Detail})
+		unknown = append(unknown, worker.UnknownUser{Username: asked(nf), Type: nf.Type, Title: nf.Title, Detail: nf.Detail})
 	}
 	return out, unknown, nil
 }
@@ -73,12 +89,27 @@ func (a Client) Following(ctx context.Context, userID, pageToken string) (worker
 	return out, nil
 }
 
-func user(u apiclient.User) worker.User { return worker.User{ID: u.ID, Username: u.Username} }
+// user converts a user: Followed from connection_status ("following" in
+// it: yes; the field without it: no; no field: unknown), FollowingCount
+// as the client gives it (-1 when X did not say).
+func user(u apiclient.User) worker.User {
+	w := worker.User{ID: u.ID, Username: u.Username, FollowingCount: u.FollowingCount}
+	switch follows, known := u.Follows(); {
+	case !known:
+		w.Followed = worker.FollowedUnknown
+	case follows:
+		w.Followed = worker.FollowedYes
+	default:
+		w.Followed = worker.FollowedNo
+	}
+	return w
+}
 
 // readEndpoints maps the client's rate buckets to the run's read windows.
 var readEndpoints = map[apiclient.Endpoint]worker.Endpoint{
 	apiclient.EndpointMe:        worker.EndpointMe,
 	apiclient.EndpointUsersBy:   worker.EndpointUsersBy,
+	apiclient.EndpointUsers:     worker.EndpointUsers,
 	apiclient.EndpointFollowing: worker.EndpointFollowing,
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/bulkunfollow/bulkunfollow/apiclient"
 	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
 	"github.com/bulkunfollow/bulkunfollow/worker"
+	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
 // TestToFailure: the adapter hands the worker the client's verdicts: the
@@ -138,5 +139,88 @@ func TestObserverFeedsReadWindows(t *testing.T) {
 	}
 	if worker.MaxUsernamesPerRequest != apiclient.MaxUsernamesPerRequest {
 		t.Errorf("worker sends %d names per users/by request, the client takes %d", worker.MaxUsernamesPerRequest, apiclient.MaxUsernamesPerRequest)
+	}
+	if worker.MaxIDsPerRequest != apiclient.MaxIDsPerRequest {
+		t.Errorf("worker sends %d ids per users request, the client takes %d", worker.MaxIDsPerRequest, apiclient.MaxIDsPerRequest)
+	}
+	for _, ep := range []apiclient.Endpoint{apiclient.EndpointMe, apiclient.EndpointUsersBy, apiclient.EndpointUsers, apiclient.EndpointFollowing} {
+		if _, ok := readEndpoints[ep]; !ok {
+			t.Errorf("read endpoint %q has no window", ep)
+		}
+	}
+}
+
+// TestUserFollowedAndFollowingCount: connection_status becomes Followed
+// (with "following": yes; present without it: no; absent: unknown), and
+// a following_count X did not send stays -1.
+func TestUserFollowedAndFollowingCount(t *testing.T) {
+	for _, tc := range []struct {
+		conn  []string
+		count int
+		want  worker.Followed
+	}{
+		{nil, -1, worker.FollowedUnknown},
+		{[]string{}, 0, worker.FollowedNo},
+		{[]string{"followed_by", "follow_request_sent"}, 12, worker.FollowedNo},
+		{[]string{"followed_by", "following"}, -1, worker.FollowedYes},
+	} {
+		got := user(apiclient.User{ID: "1", Username: "a", Connection: tc.conn, FollowingCount: tc.count})
+		if got != (worker.User{ID: "1", Username: "a", Followed: tc.want, FollowingCount: tc.count}) {
+			t.Errorf("connection_status %q, following_count %d: %+v, want Followed %v", tc.conn, tc.count, got, tc.want)
+		}
+	}
+}
+
+// TestLookupsAgainstTheSimulator: through the simulator, Me carries the
+// following count and no relation; both lookups say who is followed; an id
+// X does not know, or that is not an id, comes back as an UnknownUser
+// named by the id, with what was said of it.
+func TestLookupsAgainstTheSimulator(t *testing.T) {
+	const followed, other, unknown = "1600000000000000001", "1600000000000000002", "1600000000000000009"
+	sim := xapisim.New(xapisim.Config{})
+	sim.AddUser(followed, "followed")
+	sim.AddUser(other, "other")
+	sim.SetFollowing(xapisim.DefaultUserID, []string{followed})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	token := sim.IssueToken(xapisim.DefaultUserID)
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+token)
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c := New(apiclient.New(hc, srv.URL, ""))
+	ctx := t.Context()
+
+	me, err := c.Me(ctx)
+	if err != nil || me.ID != xapisim.DefaultUserID || me.FollowingCount != 1 || me.Followed != worker.FollowedUnknown {
+		t.Errorf("Me = %+v, %v", me, err)
+	}
+	byName, _, err := c.UsersByUsernames(ctx, []string{"followed", "other"})
+	if err != nil || fmt.Sprint(byName) != fmt.Sprint([]worker.User{
+		{ID: followed, Username: "followed", Followed: worker.FollowedYes, FollowingCount: -1},
+		{ID: other, Username: "other", Followed: worker.FollowedNo, FollowingCount: -1},
+	}) {
+		t.Errorf("users/by = %+v, %v", byName, err)
+	}
+	users, notFound, err := c.UsersByIDs(ctx, []string{other, unknown, followed, "not-an-id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(users) != fmt.Sprint([]worker.User{
+		{ID: other, Username: "other", Followed: worker.FollowedNo, FollowingCount: -1},
+		{ID: followed, Username: "followed", Followed: worker.FollowedYes, FollowingCount: -1},
+	}) {
+		t.Errorf("users = %+v", users)
+	}
+	if len(notFound) != 2 {
+		t.Fatalf("not found = %+v", notFound)
+	}
+	bad, nf := notFound[0], notFound[1]
+	if bad.Username != "not-an-id" || !strings.Contains(bad.Detail, "not a valid user id") {
+		t.Errorf("invalid id: %+v", bad)
+	}
+	if nf.Username != unknown || nf.Title != "Not Found Error" || !strings.HasSuffix(nf.Type, "/resource-not-found") || !strings.Contains(nf.Detail, unknown) {
+		t.Errorf("unknown id: %+v", nf)
 	}
 }
