@@ -157,3 +157,23 @@ func (c Charge) due(tx *bbolt.Tx) ([]string, error) {
 // ""), for the UTC day in meta key metaBilledDay. Created by the first
 // such charge; older queues lack it.
 var bBilled = []byte("billed")
+
+// Unbilled counts the ids not yet billed as kind on day (the once-per-day
+// ledger): what a read of them would still be charged for.
+func (s *Store) Unbilled(kind, day string, ids []string) int {
+	n := len(ids)
+	_ = s.view(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bBilled)
+		if b == nil || string(tx.Bucket(bMeta).Get([]byte(metaBilledDay))) != day {
+			return nil
+		}
+		n = 0
+		for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+			if b.Get(append([]byte(kind+"\x00"), id...)) == nil {
+				n++
+			}
+		}
+		return nil
+	})
+	return n
+}

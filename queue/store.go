@@ -318,6 +318,9 @@ func lockedError(path string) error {
 	return e
 }
 
+// ReadOnly reports whether the queue was opened read-only (writes fail).
+func (s *Store) ReadOnly() bool { return s.opts.ReadOnly }
+
 // initialized reports whether every bucket of the schema and the schema
 // version are in place.
 func initialized(tx *bbolt.Tx) bool {

@@ -78,7 +78,6 @@ const (
 	EndpointUsersBy   Endpoint = "users/by"  // GET /2/users/by
 	EndpointUsers     Endpoint = "users"     // GET /2/users (by ids)
 	EndpointFollowing Endpoint = "following" // GET /2/users/:id/following
-	EndpointUsers     Endpoint = "users"     // GET /2/users (by ids)
 )
 
 // FollowingPageSize is the most users a page of the following list holds

@@ -236,7 +236,6 @@ var readRates = map[Endpoint]ratelimit.Rate{
 	EndpointUsersBy:   {N: 900, Per: 15 * time.Minute},
 	EndpointUsers:     {N: 900, Per: 15 * time.Minute},
 	EndpointFollowing: {N: 300, Per: 15 * time.Minute},
-	EndpointUsers:     {N: 900, Per: 15 * time.Minute},
 }
 
 // ReadWindows holds one limiter per read endpoint. Observe is fed every
