@@ -110,7 +110,7 @@ func (c Charge) put(tx *bbolt.Tx) (int64, error) {
 	k.Count, k.MicroUSD = max(k.Count+n, 0), max(k.MicroUSD+amount, 0)
 	sp.Kinds[c.Kind] = k
 	sp.MicroUSD = max(sp.MicroUSD+amount, 0)
-	raw, err := json.Marshal(spendJSON{MicroUSD: sp.MicroUSD, Kinds: sp.Kinds})
+	raw, err := json.Marshal(spendJSON(sp))
 	if err != nil {
 		return 0, err
 	}

@@ -62,7 +62,14 @@ func (j *Job) readList(ctx context.Context) error {
 		return err
 	}
 	if followed == nil {
-		j.prep.prefilterNote = p.prefilterNote
+		// Decide without it: what the sample learnt stays, the keep-list's
+		// @handles are looked up now.
+		old := j.prep
+		p.looked, p.resolved, p.unknown, p.roundTrip = old.looked, old.resolved, old.unknown, old.roundTrip
+		if err := p.prepare(ctx, j.opts.Log, j.q, j.read, j.opts.Keep); err != nil {
+			return err
+		}
+		j.prep = p
 		return nil
 	}
 	if err := j.q.SetFollowing(j.me.ID, j.opts.Clock.Now(), followed); err != nil {

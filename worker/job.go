@@ -118,5 +118,9 @@ func (j *Job) Spend() (run, job spend.Amount) {
 	return max(job-j.spentAtStart, 0), job
 }
 
+// Saved is how many targets the run skipped as not followed, without a
+// request (known once Apply has read the following list, if it does).
+func (j *Job) Saved() int { return j.prep.saved() }
+
 // Started is when Prepare began: the run's start.
 func (j *Job) Started() time.Time { return j.start }

@@ -107,6 +107,12 @@ func (j *Job) chooseList(ctx context.Context, p *preparation, c queue.Counts) (l
 	if err != nil {
 		return listChoice{}, err
 	}
+	if probe := lookup.Times(sampleSize(ids + handles)); !ok && ch.cost <= probe {
+		// A sample would cost more than the list could waste.
+		ch.use, ch.read = true, true
+		ch.note = fmt.Sprintf("%s: cheaper than the %s a sample to decide would cost", what, probe)
+		return ch, nil
+	}
 	if !ok {
 		if !j.led.record {
 			ch.note = fmt.Sprintf("not decided in a dry run: the run looks up a sample of the targets (about %s) to tell whether %s saves more than it costs",

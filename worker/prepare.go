@@ -72,6 +72,7 @@ func Prepare(ctx context.Context, q *queue.Store, api Client, o JobOptions) (*Jo
 	if j.list, err = j.chooseList(ctx, p, counts); err != nil {
 		return nil, err
 	}
+	p.listPending = j.list.read
 	if err := p.prepare(ctx, o.Log, q, j.read, o.Keep); err != nil {
 		return nil, err
 	}
@@ -130,7 +131,10 @@ type preparation struct {
 	keep     *KeepList
 	followed map[string]string // id → username; nil without the prefilter
 	sending  uint64            // the target in flight when the last run died
-	claimed  map[string]bool   // ids resolved for a handle of this run (not yet written)
+	// listPending says the following list is read after the confirmation:
+	// until then the keep-list's @handles are not looked up.
+	listPending bool
+	claimed     map[string]bool // ids resolved for a handle of this run (not yet written)
 }
 
 // newPreparation returns an empty preparation deciding for me.
@@ -159,8 +163,9 @@ func (p *preparation) saved() int { return len(p.skips[queue.ReasonNotFollowing]
 // the decisions, once the person has confirmed the plan.
 func (p *preparation) prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader, keep *KeepList) error {
 	// With the following list, a kept @handle is recognised by the
-	// username the list gives each account: no lookup needed.
-	if p.followed == nil {
+	// username the list gives each account: no lookup needed (nor when
+	// the list is read once the run is confirmed).
+	if p.followed == nil && !p.listPending {
 		if err := keep.resolve(ctx, log, api); err != nil {
 			return err
 		}
@@ -175,7 +180,7 @@ func (p *preparation) prepare(ctx context.Context, log zerolog.Logger, q *queue.
 	} else {
 		for _, t := range handles {
 			_, resolved := p.resolved[t.Seq]
-			if _, unknown := p.unknown[t.Seq]; !resolved && !unknown {
+			if _, unknown := p.unknown[t.Seq]; !resolved && !unknown && !keep.has("", t.Handle, "") {
 				p.handlesLeft++
 			}
 		}
@@ -251,6 +256,9 @@ func (p *preparation) decide(t queue.Target) (reason string, send bool) {
 		return "", false // X knows no such account: failed as not found
 	}
 	if id == "" {
+		if p.keep.has("", t.Handle, "") {
+			return queue.ReasonKept, false // no lookup needed to keep it
+		}
 		if p.followed != nil {
 			return queue.ReasonNotFollowing, false // the list has no account of that name
 		}

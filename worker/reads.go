@@ -106,15 +106,6 @@ func (r reader) waitWindow(ctx context.Context, ep Endpoint, what string) error 
 	return nil
 }
 
-// windowSpent reports whether ep's window would make the next request wait.
-func (r reader) windowSpent(ep Endpoint) bool {
-	if r.windows == nil {
-		return false
-	}
-	d, _ := r.windows.get(ep).Delay(r.clock.Now())
-	return d > 0
-}
-
 // me asks who is signed in.
 func (r reader) me(ctx context.Context) (User, error) {
 	if err := r.led.afford(r.led.readBound(spend.UserRead, 1, r.led.account()...), "signing in (users/me)"); err != nil {

@@ -22,12 +22,12 @@ import (
 // refusals says how many targets this run marked failed, not "nothing".
 func TestRunOutcomeCountsMarkedFailed(t *testing.T) {
 	c := queue.Counts{Total: 10, Done: 3, Failed: 2, Pending: 5}
-	code, msg := runOutcome(worker.Summary{Stop: worker.StopAccountError, Failed: 2, Done: 3}, c, ratelimit.Status{}, hintFlags{})
+	code, msg := runOutcome(worker.Summary{Stop: worker.StopAccountError, Failed: 2, Done: 3}, c, "", ratelimit.Status{}, hintFlags{})
 	if code != exitPerson || !strings.Contains(msg, "2 marked failed in this run") || strings.Contains(msg, "nothing was marked failed") {
 		t.Errorf("exit %d, %q", code, msg)
 	}
 	c.Failed = 0
-	_, msg = runOutcome(worker.Summary{Stop: worker.StopAccountError}, c, ratelimit.Status{}, hintFlags{})
+	_, msg = runOutcome(worker.Summary{Stop: worker.StopAccountError}, c, "", ratelimit.Status{}, hintFlags{})
 	if !strings.Contains(msg, "nothing was marked failed") {
 		t.Errorf("%q", msg)
 	}
@@ -126,9 +126,9 @@ func TestRunNotFoundNotNamingTargetStops(t *testing.T) {
 
 // TestRetryKeepsEvidenceOfASentUnfollow: a target whose every answer was
 // cut off after X applied the unfollow fails (attempts used up) with the
-// outcome unknown. retry moves it back to pending; the next run finds it
-// gone from the following list and records it done (it is on the
-// re-follow list), not "not following".
+// outcome unknown. retry moves it back to pending; the next run sends its
+// DELETE again (the job's snapshot of the following list still holds it)
+// and records it done (it is on the re-follow list), not "not following".
 func TestRetryKeepsEvidenceOfASentUnfollow(t *testing.T) {
 	const n, at = 6, 2
 	var mu sync.Mutex
@@ -175,8 +175,13 @@ func TestRetryKeepsEvidenceOfASentUnfollow(t *testing.T) {
 	if tg.State != queue.Done || tg.Reason == queue.ReasonNotFollowing {
 		t.Errorf("the target whose DELETE reached X ended %s %q, want done", tg.State, tg.Reason)
 	}
-	if got := x.sim.Stats().UnfollowCallsByTarget[target]; got != calls {
-		t.Errorf("the run after retry sent %d more DELETEs for it; the following list already said it was gone", got-calls)
+	// The job's following snapshot still holds it (no answer said it was
+	// gone): the DELETE is sent again, once, not the whole list re-read.
+	if got := x.sim.Stats().UnfollowCallsByTarget[target]; got != calls+1 {
+		t.Errorf("the run after retry sent %d more DELETEs for it, want 1 (the idempotent DELETE confirms it)", got-calls)
+	}
+	if n := x.sim.Stats().Calls["following"]; n != 1 {
+		t.Errorf("the following list was read %d times over the job, want once", n)
 	}
 	code, out, _ := x.cli(t, "export", "--state", "done")
 	if code != exitOK || !strings.Contains(out, target) {

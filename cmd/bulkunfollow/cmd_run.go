@@ -281,8 +281,11 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 	case err != nil:
 		return withExit(exitPerson, err, diskHint)
 	case stop != "":
+		rep.saved = job.Saved()
 		return c.finishRun(rep, worker.Summary{Stop: stop, Err: job.StopErr()})
-	case job.ToSend() == 0: // (more, if Apply resolved some)
+	}
+	rep.saved = job.Saved() // (the list read after the yes decides more)
+	if job.ToSend() == 0 {  // (more, if Apply resolved some)
 		return c.finishRun(rep, worker.Summary{Stop: worker.StopFinished})
 	}
 	return c.drain(ctx, rep, bar, notice)
@@ -345,10 +348,14 @@ func (c *cli) confirmPlan(ctx context.Context, o runOptions, job *worker.Job) er
 	if pl.Cost.Run() > 0 {
 		cost = fmt.Sprintf(" for about %s", pl.Cost.Run())
 	}
-	question := fmt.Sprintf("Unfollow %s as @%s now%s? [y/N] ", countNoun(pl.Send, "account", "accounts"), me.Username, cost)
+	upTo := ""
+	if pl.ReadsList {
+		upTo = "up to "
+	}
+	question := fmt.Sprintf("Unfollow %s%s as @%s now%s? [y/N] ", upTo, countNoun(pl.Send, "account", "accounts"), me.Username, cost)
 	if pl.HandlesLeft > 0 {
-		question = fmt.Sprintf("Unfollow %s, and those of %s once resolved, as @%s now%s? [y/N] ",
-			countNoun(pl.Send, "account", "accounts"), countNoun(pl.HandlesLeft, "more @handle", "more @handles"), me.Username, cost)
+		question = fmt.Sprintf("Unfollow %s%s, and those of %s once resolved, as @%s now%s? [y/N] ",
+			upTo, countNoun(pl.Send, "account", "accounts"), countNoun(pl.HandlesLeft, "more @handle", "more @handles"), me.Username, cost)
 	}
 	ok, err := confirm(ctx, c, question)
 	if ctx.Err() != nil {
@@ -357,7 +364,7 @@ func (c *cli) confirmPlan(ctx context.Context, o runOptions, job *worker.Job) er
 	if err != nil || !ok {
 		// Not 75: nothing stopped the run, the person chose; a wrapper
 		// that runs again on 75 would only ask again.
-		c.tell("declined", nil, "Nothing sent and the queue is unchanged. Run again when ready (or see the plan: %s).", c.hints.command("run", "--dry-run"))
+		c.tell("declined", nil, "Nothing sent and the queue is unchanged (but for what preparing the plan cost: %s). Run again when ready (or see the plan: %s).", pl.Cost.Preparing, c.hints.command("run", "--dry-run"))
 		return quietExit(exitDeclined)
 	}
 	return nil
@@ -484,11 +491,12 @@ func (c *cli) finishRun(rep runReport, sum worker.Summary) error {
 	if cerr != nil {
 		return withExit(exitPerson, cerr, "")
 	}
-	code, msg := runOutcome(sum, counts, rep.status, c.hints)
 	runSpent, jobSpent := rep.job.Spend()
+	spent := ""
 	if o.spending.Prices != nil {
-		msg += fmt.Sprintf(" Spent %s in this run, %s for the job.", runSpent, jobSpent)
+		spent = fmt.Sprintf("%s spent in this run, %s by the job", runSpent, jobSpent)
 	}
+	code, msg := runOutcome(sum, counts, spent, rep.status, c.hints)
 	info := rep.job.Record(sum, code, msg)
 	if o.metricsFile != "" {
 		if err := writeMetrics(o.metricsFile, rep.metrics(counts, sum, info, rep.status)); err != nil {
@@ -527,12 +535,15 @@ func (c *cli) finishRun(rep runReport, sum worker.Summary) error {
 	}
 }
 
-// runOutcome maps a run's summary and the queue's counts to the exit code
-// and one line for a person. st is the limiter when the run stopped: it
+// runOutcome maps a run's summary and the queue's counts (and what was
+// spent, in words) to the exit code and one line for a person. st is the limiter when the run stopped: it
 // tells our daily cap from X's 24-hour limit, and when either frees up; h
 // the flags of the commands it names.
-func runOutcome(sum worker.Summary, c queue.Counts, st ratelimit.Status, h hintFlags) (int, string) {
+func runOutcome(sum worker.Summary, c queue.Counts, spent string, st ratelimit.Status, h hintFlags) (int, string) {
 	left := fmt.Sprintf("%d done, %d skipped, %d failed, %d pending of %d", c.Done, c.Skipped, c.Failed, c.Pending, c.Total)
+	if spent != "" {
+		left += "; " + spent
+	}
 	switch sum.Stop {
 	case worker.StopFinished:
 		if c.Failed > 0 {

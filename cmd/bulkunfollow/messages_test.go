@@ -62,7 +62,7 @@ func TestMissingKeepListHasAHint(t *testing.T) {
 func TestPromptCountsInTheSingular(t *testing.T) {
 	x := newE2E(t, xapisim.Config{}, 1, 1, nil)
 	_, out := x.runAt(t, strings.NewReader("n\n"))
-	if !strings.Contains(out, "Unfollow 1 account as @") {
+	if !strings.Contains(out, "Unfollow up to 1 account as @") {
 		t.Errorf("the prompt does not say \"Unfollow 1 account\":\n%s", out)
 	}
 }

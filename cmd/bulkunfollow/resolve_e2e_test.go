@@ -32,13 +32,14 @@ func TestRunResolvesHandlesAcrossWindows(t *testing.T) {
 	x.sim.SetFollowing(worldUser, append(append([]string(nil), x.targets...), followed...))
 	x.importList(t, lines)
 
-	// 2 requests before the plan, 2 per window after: by a 31-minute
-	// deadline, 600 handles are resolved and written.
-	code, out := x.run(t, "--log-format", "text", "--yes", "--deadline", "31m")
+	// Without the following list, no lookup before the plan (each costs
+	// money), 2 per window after: by a 31-minute deadline, 600 handles are
+	// looked up (with whether they are followed) and written.
+	code, out := x.run(t, "--log-format", "text", "--yes", "--deadline", "31m", "--prefilter", "never")
 	if code != exitTempFail {
 		t.Fatalf("first run: exit %d, want %d (deadline)\n%s", code, exitTempFail, out)
 	}
-	if !strings.Contains(out, "800 more are resolved after you confirm") {
+	if !strings.Contains(out, "1000 more are looked up after you confirm") {
 		t.Errorf("the plan does not say what is left to resolve:\n%s", out)
 	}
 	c := x.counts(t)
@@ -49,13 +50,18 @@ func TestRunResolvesHandlesAcrossWindows(t *testing.T) {
 		t.Errorf("first run: %d users/by calls, %d 429s; want 6 and none", st.Calls["users_by"], st.RateLimited)
 	}
 
-	code, out = x.run(t, "--yes")
+	code, out = x.run(t, "--yes", "--prefilter", "never")
 	if code != exitOK {
 		t.Fatalf("second run: exit %d\n%s", code, out)
 	}
 	st := x.sim.Stats()
 	if st.Calls["users_by"] != handles/100 || st.RateLimited != 0 {
 		t.Errorf("in all: %d users/by calls, %d 429s; want %d (each handle looked up once) and none", st.Calls["users_by"], st.RateLimited, handles/100)
+	}
+	// connection_status said which handles are followed: only those cost
+	// a DELETE.
+	if st.UnfollowCalls != len(followed)+3 {
+		t.Errorf("%d DELETEs, want %d (the followed handles and the 3 ids)", st.UnfollowCalls, len(followed)+3)
 	}
 	done, skipped := 0, 0
 	for _, tg := range x.states(t) {

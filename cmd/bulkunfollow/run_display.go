@@ -21,7 +21,10 @@ func printPlan(w io.Writer, pl worker.Plan) {
 		pl.Queue, c.Total, c.Pending, c.Done, c.Skipped, c.Failed)
 	if n := pl.Resolved + pl.NotFound; n > 0 || pl.HandlesLeft > 0 {
 		fmt.Fprintf(w, "Handles:  %d resolved, %d not found on X", pl.Resolved, pl.NotFound)
-		if pl.HandlesLeft > 0 {
+		switch {
+		case pl.HandlesLeft > 0 && pl.ReadsList:
+			fmt.Fprintf(w, "; %d more are named by the following list, read once you confirm", pl.HandlesLeft)
+		case pl.HandlesLeft > 0:
 			fmt.Fprintf(w, "; %d more are looked up after you confirm (100 per request, with whether you follow them), then sent in input order", pl.HandlesLeft)
 		}
 		fmt.Fprintln(w)
@@ -66,19 +69,24 @@ func printPlan(w io.Writer, pl worker.Plan) {
 		fmt.Fprintf(w, "Plan:     nothing to send\n")
 		return
 	}
-	fmt.Fprintf(w, "Plan:     unfollow %d accounts", pl.Send)
+	line := fmt.Sprintf("unfollow %d accounts", pl.Send)
+	if pl.ReadsList {
+		line = fmt.Sprintf("unfollow up to %d accounts (the following list, read once you confirm, skips those you do not follow)", pl.Send)
+	}
 	if pl.HandlesLeft > 0 {
-		fmt.Fprintf(w, " (and those of the %d @handles still to resolve)", pl.HandlesLeft)
+		line += fmt.Sprintf(" (and those of the %d @handles still to resolve)", pl.HandlesLeft)
 	}
 	if noneThisRun(pl) {
-		fmt.Fprintf(w, "; none in this run (%s): the next can go at %s (in %s)\n",
+		line += fmt.Sprintf("; none in this run (%s): the next can go at %s (in %s)",
 			stopWords(pl.StopBy), pl.NextAt.Local().Format("Mon 15:04"), shortDuration(pl.NextAt.Sub(pl.Now)))
+		fmt.Fprint(w, planLine("Plan:", line))
 		return
 	}
 	if pl.Sendable < pl.Send {
-		fmt.Fprintf(w, "; %d in this run (%s), the rest in later runs", pl.Sendable, stopWords(pl.StopBy))
+		line += fmt.Sprintf("; %d in this run (%s), the rest in later runs", pl.Sendable, stopWords(pl.StopBy))
 	}
-	fmt.Fprintf(w, "\nFinish:   about %s (%s)\n", shortDuration(pl.Finish.Sub(pl.Now)), pl.Finish.Local().Format("Mon 15:04"))
+	fmt.Fprint(w, planLine("Plan:", line))
+	fmt.Fprintf(w, "Finish:   about %s (%s)\n", shortDuration(pl.Finish.Sub(pl.Now)), pl.Finish.Local().Format("Mon 15:04"))
 }
 
 // planLine writes a plan line, label then text, wrapped at 80 columns

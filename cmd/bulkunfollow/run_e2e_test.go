@@ -301,8 +301,8 @@ func TestRunPrefilter(t *testing.T) {
 				t.Errorf("not-followed target %s was sent", id)
 			}
 		}
-		if !strings.Contains(out, "Saved:    40 requests") {
-			t.Errorf("the plan does not report 40 saved requests:\n%s", out)
+		if !strings.Contains(out, "saved=40") {
+			t.Errorf("the summary does not report 40 saved requests:\n%s", out)
 		}
 		wantCounts(t, x, queue.Counts{Total: n, Done: followed, Skipped: n - followed})
 		for i, tg := range x.states(t) {
@@ -400,9 +400,10 @@ func TestRunKeepAndOwnAccount(t *testing.T) {
 	}
 }
 
-// TestRunHandles: 150 @handles (130 known, 20 unknown) resolve with
-// /2/users/by in batches of 100; the unknown ones fail "not found" with
-// the server's detail, the rest are unfollowed; exit 3.
+// TestRunHandles: without the following list, 150 @handles (130 known, 20
+// unknown) resolve with /2/users/by in batches of 100; the unknown ones
+// fail "not found" with the server's detail, the rest are unfollowed;
+// exit 3.
 func TestRunHandles(t *testing.T) {
 	x := newE2E(t, xapisim.Config{}, 0, 0, nil)
 	var lines, follow []string
@@ -420,7 +421,7 @@ func TestRunHandles(t *testing.T) {
 	x.sim.SetFollowing(worldUser, follow)
 	x.importList(t, lines)
 
-	code, out := x.run(t, "--log-format", "text", "--yes")
+	code, out := x.run(t, "--log-format", "text", "--yes", "--prefilter", "never")
 	if code != exitFailures {
 		t.Fatalf("exit %d, want %d\n%s", code, exitFailures, out)
 	}
@@ -448,7 +449,8 @@ func TestRunHandles(t *testing.T) {
 	if failed != unknown {
 		t.Errorf("%d failed, want %d", failed, unknown)
 	}
-	if !strings.Contains(out, fmt.Sprintf("Handles:  %d resolved, %d not found on X", len(follow), unknown)) {
+	// (Looked up once confirmed: each lookup costs money.)
+	if !strings.Contains(out, "Handles:  0 resolved, 0 not found on X; 150 more are looked up after you confirm") {
 		t.Errorf("plan:\n%s", out)
 	}
 }
@@ -1046,15 +1048,15 @@ func onPath(suffix string, fn func()) func(http.Handler) http.Handler {
 }
 
 // TestRunSignalBeforeSending: a signal while run is still reading (the
-// following list) stops it with exit 75 and leaves the queue as it was:
-// decisions are written only once the run goes ahead.
+// following list, once confirmed) stops it with exit 75, no target
+// decided or sent: the decisions are written once the list is in.
 func TestRunSignalBeforeSending(t *testing.T) {
 	var x *e2e
 	wrap := onPath("/following", func() { x.signals.send(os.Interrupt) })
 	x = newE2E(t, xapisim.Config{}, 20, 10, wrap)
 	before := x.image(t)
 	code, out := x.run(t, "--yes")
-	if code != exitTempFail || !strings.Contains(out, "interrupted before sending anything") {
+	if code != exitTempFail || !strings.Contains(out, "Interrupted: 0 done, 0 skipped, 0 failed, 20 pending of 20") {
 		t.Fatalf("exit %d, want %d (interrupted before sending)\n%s", code, exitTempFail, out)
 	}
 	if st := x.sim.Stats(); st.UnfollowCalls != 0 {
@@ -1237,6 +1239,26 @@ func (x *e2e) runAt(t *testing.T, stdin io.Reader, args ...string) (int, string)
 	return code, out.String() + errOut.String()
 }
 
+// unchangedButSpend checks that a run that was declined decided nothing:
+// the targets and counts are as before, the queue is not bound, and what
+// it recorded as spent is what X billed.
+func unchangedButSpend(t *testing.T, x *e2e, before, after dryRunImage) {
+	t.Helper()
+	if !reflect.DeepEqual(before.targets, after.targets) || before.counts != after.counts {
+		t.Errorf("the queue's targets changed:\nbefore %+v\nafter  %+v", before.counts, after.counts)
+	}
+	st, err := queue.ReadStatus(x.queue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Account != nil {
+		t.Errorf("the queue was bound to %+v", st.Account)
+	}
+	if billed := x.sim.Stats().BilledUSD; st.SpentUSD != billed || billed == 0 {
+		t.Errorf("spent_usd %v, X billed %v", st.SpentUSD, billed)
+	}
+}
+
 // promptReader blocks every read until the test lets it go, telling the
 // test that the prompt is waiting.
 type promptReader struct{ waiting chan struct{} }
@@ -1248,7 +1270,9 @@ func (r promptReader) Read([]byte) (int, error) {
 
 // TestRunConfirmationChangesNothingUntilYes: with @handles to resolve, a
 // keep-list and targets not followed, answering "no" (or Ctrl-C at the
-// prompt) leaves the queue exactly as it was; "yes" then runs the plan.
+// prompt) decides nothing: every target as it was, the queue unbound; only
+// what preparing the plan cost X (the sign-in) is recorded, to the cent of
+// X's bill. "yes" then runs the plan.
 func TestRunConfirmationChangesNothingUntilYes(t *testing.T) {
 	setup := func(t *testing.T) (*e2e, string) {
 		x := newE2E(t, xapisim.Config{}, 30, 20, nil)
@@ -1270,9 +1294,7 @@ func TestRunConfirmationChangesNothingUntilYes(t *testing.T) {
 			t.Errorf("the way to see the plan does not name this queue and API (%q):\n%s", want, out)
 		}
 		after := x.image(t)
-		if !bytes.Equal(before.bytes, after.bytes) {
-			t.Errorf("answering no changed the queue file:\n%s", out)
-		}
+		unchangedButSpend(t, x, before, after)
 		if st := x.sim.Stats(); st.UnfollowCalls != 0 {
 			t.Errorf("%d DELETEs after answering no", st.UnfollowCalls)
 		}
@@ -1296,22 +1318,22 @@ func TestRunConfirmationChangesNothingUntilYes(t *testing.T) {
 		if code != exitTempFail || !strings.Contains(out, "interrupted before sending anything") {
 			t.Fatalf("exit %d, want %d (interrupted)\n%s", code, exitTempFail, out)
 		}
-		if after := x.image(t); !bytes.Equal(before.bytes, after.bytes) {
-			t.Error("Ctrl-C at the prompt changed the queue file")
-		}
+		unchangedButSpend(t, x, before, x.image(t))
 	})
 	t.Run("yes", func(t *testing.T) {
 		x, keep := setup(t)
 		code, out := x.runAt(t, strings.NewReader("y\n"), "--keep", keep)
-		if code != exitFailures { // @nobody_here is not found
-			t.Fatalf("exit %d, want %d\n%s", code, exitFailures, out)
+		if code != exitOK { // @nobody_here is not in the following list: not followed
+			t.Fatalf("exit %d, want %d\n%s", code, exitOK, out)
 		}
 		// 20 followed ids, minus the kept one; @known_handle is kept too,
-		// @Same_As_Queued names no followed account, and the duplicate
-		// of targets[3] collapsed at import.
+		// @Same_As_Queued and @nobody_here name no followed account, and
+		// the duplicate of targets[3] collapsed at import.
 		// (runAt's logs are JSON: the plan is an event, the prompt text.)
-		if !strings.Contains(out, `"event":"plan"`) || !strings.Contains(out, `"send":19,`) || !strings.Contains(out, "Unfollow 19 accounts") {
-			t.Errorf("plan and prompt should say 19:\n%s", out)
+		// The plan is made before the following list is read (it costs
+		// money): at most 29, the list read once confirmed skips 10.
+		if !strings.Contains(out, `"event":"plan"`) || !strings.Contains(out, `"send":29,`) || !strings.Contains(out, "Unfollow up to 29 accounts") {
+			t.Errorf("plan and prompt should say up to 29:\n%s", out)
 		}
 		if st := x.sim.Stats(); st.UnfollowCalls != 19 {
 			t.Errorf("%d DELETEs, want the 19 planned", st.UnfollowCalls)
@@ -1321,15 +1343,18 @@ func TestRunConfirmationChangesNothingUntilYes(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The run record counts the decisions made before sending too.
-		if lr := st.LastRun; lr == nil || lr.Done != 19 || lr.Failed != 1 || lr.Skipped != st.Skipped {
-			t.Errorf("last run %+v; want 19 done, 1 failed and the %d skips", lr, st.Skipped)
+		if lr := st.LastRun; lr == nil || lr.Done != 19 || lr.Failed != 0 || lr.Skipped != st.Skipped {
+			t.Errorf("last run %+v; want 19 done, none failed and the %d skips", lr, st.Skipped)
+		}
+		if billed := x.sim.Stats().BilledUSD; st.SpentUSD != billed {
+			t.Errorf("spent_usd %v, X billed %v", st.SpentUSD, billed)
 		}
 	})
 }
 
-// TestRunPlanCountsDuplicateHandles: an @handle that resolves to an id
-// already queued is skipped, and the plan does not count it as a request.
-func TestRunPlanCountsDuplicateHandles(t *testing.T) {
+// TestRunSkipsDuplicateHandles: an @handle that resolves to an id already
+// queued is skipped, and costs no request.
+func TestRunSkipsDuplicateHandles(t *testing.T) {
 	x := newE2E(t, xapisim.Config{}, 5, 5, nil)
 	x.sim.AddUser(x.targets[2], "dup_of_third")
 	x.importList(t, []string{"@dup_of_third"})
@@ -1337,8 +1362,11 @@ func TestRunPlanCountsDuplicateHandles(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	if !strings.Contains(out, "Plan:     unfollow 5 accounts") || !strings.Contains(out, "Duplicates: 1") {
-		t.Errorf("plan should count 5 requests and 1 duplicate:\n%s", out)
+	if !strings.Contains(out, "Finished: 5 done, 1 skipped") {
+		t.Errorf("the run should skip the duplicate:\n%s", out)
+	}
+	if tg := x.states(t)[5]; tg.State != queue.Skipped {
+		t.Errorf("the duplicate @handle ended %s %q, want skipped", tg.State, tg.Reason)
 	}
 	if st := x.sim.Stats(); st.UnfollowCalls != 5 {
 		t.Errorf("%d DELETEs, want 5", st.UnfollowCalls)

@@ -104,7 +104,10 @@ func TestRunStderrIsJSON(t *testing.T) {
 		evs := jsonLines(t, stderr)
 		pl := event(t, evs, "plan")
 		wantFields(t, pl, map[string]any{"account": "@crash_tester", "account_id": worldUser, "queue": x.queue,
-			"total": n, "pending": n, "send": n, "sendable": n, "following": n, "saved": 0, "rate": "50/15m"})
+			"total": n, "pending": n, "send": n, "sendable": n, "following": -1, "saved": 0, "rate": "50/15m",
+			// Every target is followed: a sample of 10 ($0.10) shows the
+			// list ($0.12) would save nothing.
+			"reads_list": false, "cost_list_usd": 0, "spent_usd": 0.11, "cost_unfollows_usd": 1.2})
 		if _, ok := pl["finish"].(string); !ok {
 			t.Errorf("plan without finish: %v", pl)
 		}
@@ -181,7 +184,7 @@ func TestRunStderrIsJSON(t *testing.T) {
 	t.Run("text when asked", func(t *testing.T) {
 		x := newX(t, 60)
 		code, _, stderr := x.runStreams(t, "--yes", "--log-format", "text")
-		if code != exitOK || !strings.Contains(stderr, "Plan:     unfollow 60 accounts") || !strings.Contains(stderr, "\nFinished: ") {
+		if code != exitOK || !strings.Contains(stderr, "Plan:     unfollow up to 60 accounts") || !strings.Contains(stderr, "\nFinished: ") {
 			t.Fatalf("exit %d, want the plan and summary as text\n%s", code, stderr)
 		}
 		if strings.ContainsAny(stderr, "\r\x1b") {
