@@ -57,7 +57,7 @@ func (j *Job) readList(ctx context.Context) error {
 		return nil
 	}
 	p := newPreparation(j.me)
-	followed, err := p.readFollowing(ctx, j.opts.Log, j.read, j.me.ID, j.opts.Spending.listKind())
+	followed, err := p.readFollowing(ctx, j.opts.Log, j.read, j.me.ID, j.opts.Spending.listKind(), j.me.FollowingCount)
 	if err != nil {
 		return err
 	}

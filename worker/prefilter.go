@@ -95,6 +95,10 @@ func (j *Job) chooseList(ctx context.Context, p *preparation, c queue.Counts) (l
 		ch.note = "off: X did not say how many accounts you follow, so the price of reading the list is unknown (--prefilter always reads it)"
 		return ch, nil
 	}
+	if b := o.Spending.Budget; b > 0 && j.led.spent+ch.cost > b {
+		ch.note = fmt.Sprintf("off: the budget leaves %s, less than %s costs", max(b-j.led.spent, 0), what)
+		return ch, nil
+	}
 	ids, handles := c.Pending-c.Unresolved, c.Unresolved
 	per := o.Spending.unfollowPrice()
 	lookup := o.Spending.Prices.Of(spend.UserRead)

@@ -355,9 +355,9 @@ func (p *preparation) found(q *queue.Store, t queue.Target, u User) {
 // readFollowing reads the account's following list. A failure that is not
 // about the account only turns the prefilter off: unfollowing is
 // idempotent, so sending everything is still correct, just slower.
-func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api reader, userID string, kind spend.Kind) (map[string]string, error) {
+func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api reader, userID string, kind spend.Kind, expect int) (map[string]string, error) {
 	followed := map[string]string{}
-	err := api.walkFollowing(ctx, userID, kind, func(pg Page) {
+	err := api.walkFollowing(ctx, userID, kind, expect, func(pg Page) {
 		for _, u := range pg.Users {
 			followed[u.ID] = u.Username
 		}

@@ -46,6 +46,8 @@ func TestDecide(t *testing.T) {
 		{"duplicate handle", queue.Target{Seq: 9, Handle: "dup"}, false, "", false},
 		{"handle the list lacks", queue.Target{Seq: 10, Handle: "later"}, false, queue.ReasonNotFollowing, false},
 		{"unresolved handle, no list", queue.Target{Seq: 10, Handle: "later"}, true, "", false},
+		{"kept handle the list lacks", queue.Target{Seq: 10, Handle: "friend"}, false, queue.ReasonKept, false},
+		{"kept handle, no list: no lookup", queue.Target{Seq: 10, Handle: "friend"}, true, queue.ReasonKept, false},
 		{"sampled id, not followed", queue.Target{Seq: 11, ID: "60"}, true, queue.ReasonNotFollowing, false},
 		{"sampled id, followed", queue.Target{Seq: 12, ID: "61"}, true, "", true},
 		{"the list beats the sample", queue.Target{Seq: 12, ID: "61"}, false, queue.ReasonNotFollowing, false},

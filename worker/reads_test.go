@@ -122,7 +122,7 @@ func TestWalkFollowing(t *testing.T) {
 		"T2": {Users: []User{{ID: "14"}}},
 	}, &tokens)
 	var ids []string
-	err := reader{api: api}.walkFollowing(t.Context(), "1", spend.OwnedRead, func(p Page) {
+	err := reader{api: api}.walkFollowing(t.Context(), "1", spend.OwnedRead, -1, func(p Page) {
 		for _, u := range p.Users {
 			ids = append(ids, u.ID)
 		}
@@ -136,7 +136,7 @@ func TestWalkFollowing(t *testing.T) {
 		"":  {Users: []User{{ID: "11"}}, NextToken: "A"},
 		"A": {Users: []User{{ID: "12"}}, NextToken: "A"},
 	}, &tokens)
-	err = reader{api: loop}.walkFollowing(t.Context(), "1", spend.OwnedRead, func(Page) {})
+	err = reader{api: loop}.walkFollowing(t.Context(), "1", spend.OwnedRead, -1, func(Page) {})
 	if !errors.Is(err, ErrPaginationLoop) || len(tokens) != 2 {
 		t.Errorf("loop: err %v after tokens %q", err, tokens)
 	}

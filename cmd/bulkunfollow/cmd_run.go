@@ -323,9 +323,13 @@ func (c *cli) prepareJob(ctx context.Context, q *queue.Store, o runOptions, log 
 		Start: start, Credential: label, Abort: abort, Clock: o.clock, Log: log,
 	})
 	var mm *queue.AccountMismatchError
+	var be *worker.BudgetError
 	switch {
 	case err == nil:
 		return job, nil
+	case errors.As(err, &be):
+		return nil, withExit(exitTempFail, fmt.Errorf("%w; nothing was sent", err),
+			c.hints.command("run", fmt.Sprintf("--budget %s", strings.TrimPrefix((be.Budget+be.Next).String(), "$"))))
 	case errors.As(err, &mm):
 		return nil, withExit(exitPerson, err, "use the credentials of the account this queue belongs to (--account), or another --queue")
 	}

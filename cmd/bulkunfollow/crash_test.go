@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
@@ -150,5 +152,29 @@ func TestCrashKillResume(t *testing.T) {
 	}
 	if got := w.sim.Following(worldUser); len(got) != 0 {
 		t.Errorf("still following %d accounts after the run", len(got))
+	}
+
+	// Money: the same job run at once is billed at most a DELETE less per
+	// kill, and the queue counted what X billed, plus at most one request
+	// per kill whose answer it never saw (counted as paid: it may have
+	// been).
+	ref := newWorld(t, xapisim.Config{UnfollowLimit: 100000}, n, followed, nil)
+	cmd = exec.Command(bin, args...)
+	cmd.Env = ref.env()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted run: %v\n%s", err, out)
+	}
+	billed, whole := st.BilledMicroUSD, ref.sim.Stats().BilledMicroUSD
+	qs, err := queue.ReadStatus(w.queue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spent := int64(math.Round(qs.SpentUSD * 1e6))
+	t.Logf("billed %d µ$ after %d kills, %d µ$ uninterrupted; the queue counted %d µ$", billed, kills, whole, spent)
+	if billed-whole > int64(kills)*10_000 {
+		t.Errorf("%d kills cost %d µ$ more than an uninterrupted run, want at most %d", kills, billed-whole, kills*10_000)
+	}
+	if spent < billed || spent-billed > int64(kills)*10_000 {
+		t.Errorf("the queue counted %d µ$, X billed %d µ$: want the bill plus at most one unanswered request per kill", spent, billed)
 	}
 }
