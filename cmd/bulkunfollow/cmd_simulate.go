@@ -76,6 +76,7 @@ Details: docs/simulator.md.`,
 	dateOffset := fs.Duration("date-offset", 0, "shift the Date header only (reset times stay on the --skew clock), e.g. 650000h")
 	mode := fs.String("mode", "", "fail every API request as X does when: usage-cap (429), credits (402), suspended (403), client-not-enrolled (403)")
 	appOwner := fs.String("app-owner", xapisim.AppOwnerSelf, "whose X app the requests come through: self (reading the signed-in user's own following list is billed as Owned Reads, $0.001 per user) or other ($0.010 per user)")
+	pricesFlag := fs.String("prices", "", "what the simulator bills, as KIND=USD,... for unfollow, user_read, following_read, owned_read (default: X's published prices)")
 	credits := fs.Float64("credits", 0, "starting credit balance in USD (0: unlimited); a request the balance cannot pay answers 402 and takes no effect")
 	autoApprove := fs.Bool("auto-approve", false, "authorize endpoint redirects at once instead of showing the consent page")
 	clientID := fs.String("client-id", simDefaultClientID, "OAuth 2.0 client id to accept")
@@ -91,6 +92,7 @@ Details: docs/simulator.md.`,
 	// that no client-side spending variable ever changes them.
 	fs.envAs("app-owner", "BULKUNFOLLOW_SIM_APP_OWNER")
 	fs.envAs("credits", "BULKUNFOLLOW_SIM_CREDITS")
+	fs.envAs("prices", "BULKUNFOLLOW_SIM_PRICES")
 	for _, f := range []string{"oauth1-consumer-key", "oauth1-consumer-secret-file", "oauth1-token", "oauth1-token-secret-file"} {
 		fs.envAs(f, "BULKUNFOLLOW_SIM_"+strings.ToUpper(strings.ReplaceAll(f, "-", "_")))
 	}
@@ -111,6 +113,10 @@ Details: docs/simulator.md.`,
 	owner, err := xapisim.ParseAppOwner(*appOwner)
 	if err != nil {
 		return usageErrorf("simulate: --app-owner: %v", err).withHint(hint)
+	}
+	prices, err := spend.ParsePrices(*pricesFlag)
+	if err != nil {
+		return usageErrorf("simulate: --prices: %v", err).withHint("bulkunfollow simulate --prices unfollow=0.015")
 	}
 	if _, err := spend.FromUSD(*credits); err != nil {
 		return usageErrorf("simulate: --credits must be an amount in USD, 0 or more (0: unlimited), got %v", *credits).withHint("bulkunfollow simulate --credits 5")
@@ -163,7 +169,7 @@ Details: docs/simulator.md.`,
 		Skew: *skew, DateOffset: *dateOffset, Window: *window, UnfollowLimit: *unfollowLimit, DailyUnfollowLimit: *dailyLimit,
 		TokenLifetime: *tokenLifetime, AutoApprove: *autoApprove,
 		FailRate: *failRate, ResetRate: *resetRate, Latency: *latency, Seed: *seed,
-		AppOwner: owner, Credits: *credits,
+		AppOwner: owner, Credits: *credits, Prices: prices,
 	})
 	sim.SetMode(m)
 	sim.AddClient(client)

@@ -145,6 +145,18 @@ func TestSimulateBilling(t *testing.T) {
 	}
 }
 
+// --prices (here from its own variable) sets what the simulator bills.
+func TestSimulatePrices(t *testing.T) {
+	env := map[string]string{"BULKUNFOLLOW_SIM_PRICES": "user_read=0.002"}
+	info, _ := startSimulate(t, func(k string) string { return env[k] })
+	if status, body := simGet(t, "GET", info.BaseURL+"/2/users/me", info.AccessToken); status != 200 {
+		t.Fatalf("users/me: %d %v", status, body)
+	}
+	if _, stats := simGet(t, "GET", info.StatsURL, ""); stats["billed_usd"] != 0.002 {
+		t.Fatalf("billed %v, want the overridden $0.002", stats["billed_usd"])
+	}
+}
+
 // The following file may be any list import reads: the same following.js
 // (or CSV, JSON, ...) can seed the simulator and be imported.
 func TestSimulateFollowingFileFormats(t *testing.T) {
@@ -189,6 +201,7 @@ func TestSimulateRefuses(t *testing.T) {
 		{"credits not a number", []string{"--credits", "five"}, exitUsage, "--credits"},
 		{"credits NaN", []string{"--credits", "NaN"}, exitUsage, "--credits"},
 		{"credits infinite", []string{"--credits", "+Inf"}, exitUsage, "--credits"},
+		{"unknown price kind", []string{"--prices", "likes=0.01"}, exitUsage, "--prices"},
 		{"bad following file", []string{"--following-file", bad}, exitBadInput, "bad.txt:2: "},
 		{"missing following file", []string{"--following-file", filepath.Join(dir, "none")}, exitBadInput, "read following file"},
 	}
