@@ -71,6 +71,10 @@ type Cost struct {
 	// Unfollowed is how many unfollows Unfollows counts (an estimate
 	// when the list is read after the confirmation).
 	Unfollowed int
+	// AtMost says the figures are upper bounds: some targets counted will
+	// be skipped (the list is read once confirmed and no sample says how
+	// many it skips; @handles are looked up, X bills only those it finds).
+	AtMost bool
 }
 
 // Run is what this run is expected to spend.
@@ -143,6 +147,7 @@ func makePlan(me User, path string, c queue.Counts, p *preparation, lim *ratelim
 	if affordable >= 0 {
 		runN = min(runN, affordable)
 	}
+	cost.AtMost = (sp.list.read && sp.notFollowed < 0) || p.handlesLeft > 0
 	cost.Unfollowed = runN
 	cost.Unfollows = price.Times(runN)
 	cost.Later = price.Times(sends - runN)

@@ -150,7 +150,11 @@ leaves it alone. Nothing else in DIR is touched but keep.txt.`,
 		countNoun(st.UnfollowCalls, "unfollow request", "unfollow requests"), st.RateLimited, countNoun(st.FollowingCount, "account", "accounts"))
 	fmt.Fprintf(c.stdout, "Cost:      the simulator billed %s at X's prices; the queue counted %s\n           (status shows it as spent_usd; docs/costs.md).\n",
 		spend.Amount(st.BilledMicroUSD), spend.Amount(math.Round(qs.SpentUSD*1e6)))
-	fmt.Fprintf(c.stdout, "The failed target is the unknown @handle, as planned: a retry would not help.\n")
+	if qs.Failed > 0 {
+		fmt.Fprintf(c.stdout, "The failed target is the unknown @handle, as planned: a retry would not help.\n")
+	} else {
+		fmt.Fprintf(c.stdout, "The unknown @handle is in no following list: skipped, no request spent on it.\n")
+	}
 	if *dir != "" {
 		fmt.Fprintf(c.stdout, "Explore: %s\n", c.hints.command("export"))
 	} else {

@@ -151,7 +151,7 @@ func TestPlanBarAndSummaryAgree(t *testing.T) {
 		code := x.runTerminal(t, stderr, nil, "--yes", "--max", "40")
 		out := stderr.String()
 		took := x.clock.Now().Sub(start)
-		if code != exitTempFail || !strings.Contains(flat(out), "Plan: unfollow up to 120 accounts (the following list, read once you confirm, skips those you do not follow); 40 in this run (--max)") {
+		if code != exitTempFail || !strings.Contains(flat(out), "Plan: unfollow up to 120 accounts: the following list, read once you confirm, skips those you do not follow; 40 in this run (--max)") {
 			t.Fatalf("exit %d\n%q", code, out)
 		}
 		// The plan is made after the reads (sign-in, following list): it

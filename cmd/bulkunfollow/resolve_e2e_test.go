@@ -39,7 +39,7 @@ func TestRunResolvesHandlesAcrossWindows(t *testing.T) {
 	if code != exitTempFail {
 		t.Fatalf("first run: exit %d, want %d (deadline)\n%s", code, exitTempFail, out)
 	}
-	if !strings.Contains(out, "1000 more are looked up after you confirm") {
+	if !strings.Contains(out, "Handles:  1000 @handles looked up after you confirm") {
 		t.Errorf("the plan does not say what is left to resolve:\n%s", out)
 	}
 	c := x.counts(t)

@@ -20,14 +20,17 @@ func printPlan(w io.Writer, pl worker.Plan) {
 	fmt.Fprintf(w, "Queue:    %s — %d targets: %d pending, %d done, %d skipped, %d failed\n",
 		pl.Queue, c.Total, c.Pending, c.Done, c.Skipped, c.Failed)
 	if n := pl.Resolved + pl.NotFound; n > 0 || pl.HandlesLeft > 0 {
-		fmt.Fprintf(w, "Handles:  %d resolved, %d not found on X", pl.Resolved, pl.NotFound)
-		switch {
-		case pl.HandlesLeft > 0 && pl.ReadsList:
-			fmt.Fprintf(w, "; %d more are named by the following list, read once you confirm", pl.HandlesLeft)
-		case pl.HandlesLeft > 0:
-			fmt.Fprintf(w, "; %d more are looked up after you confirm (100 per request, with whether you follow them), then sent in input order", pl.HandlesLeft)
+		var parts []string
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d resolved, %d not found on X", pl.Resolved, pl.NotFound))
 		}
-		fmt.Fprintln(w)
+		switch left := countNoun(pl.HandlesLeft, "@handle", "@handles"); {
+		case pl.HandlesLeft > 0 && pl.ReadsList:
+			parts = append(parts, left+" named by the following list, read once you confirm (no lookup needed)")
+		case pl.HandlesLeft > 0:
+			parts = append(parts, left+" looked up after you confirm (100 per request, with whether you follow them), then sent in input order")
+		}
+		fmt.Fprint(w, planLine("Handles:", strings.Join(parts, "; ")))
 	}
 	if n := pl.Duplicates; n > 0 {
 		fmt.Fprintf(w, "Duplicates: %d @handles name accounts already in the queue (skipped)\n", n)
@@ -70,10 +73,14 @@ func printPlan(w io.Writer, pl worker.Plan) {
 		return
 	}
 	line := fmt.Sprintf("unfollow %d accounts", pl.Send)
-	if pl.ReadsList {
-		line = fmt.Sprintf("unfollow up to %d accounts (the following list, read once you confirm, skips those you do not follow)", pl.Send)
-	}
-	if pl.HandlesLeft > 0 {
+	switch {
+	case pl.ReadsList:
+		line = fmt.Sprintf("unfollow up to %d accounts", pl.Send+pl.HandlesLeft)
+		if pl.HandlesLeft > 0 {
+			line += fmt.Sprintf(" (%d of them @handles)", pl.HandlesLeft)
+		}
+		line += ": the following list, read once you confirm, skips those you do not follow"
+	case pl.HandlesLeft > 0:
 		line += fmt.Sprintf(" (and those of the %d @handles still to resolve)", pl.HandlesLeft)
 	}
 	if noneThisRun(pl) {
@@ -110,11 +117,15 @@ func printCost(w io.Writer, c worker.Cost) {
 	if c.Unfollowed > 0 {
 		parts = append(parts, fmt.Sprintf("%s %s", countNoun(c.Unfollowed, "unfollow", "unfollows"), c.Unfollows))
 	}
-	run := "this run about " + c.Run().String()
+	about := "about "
+	if c.AtMost {
+		about = "at most "
+	}
+	run := "this run " + about + c.Run().String()
 	if len(parts) > 0 {
 		run += " (" + strings.Join(parts, ", ") + ")"
 	}
-	job := fmt.Sprintf("the job about %s in all, %s spent so far", c.Job(), c.Spent)
+	job := fmt.Sprintf("the job %s%s in all, %s spent so far", about, c.Job(), c.Spent)
 	if c.Preparing > 0 {
 		job += fmt.Sprintf(" (%s of it to make this plan)", c.Preparing)
 	}

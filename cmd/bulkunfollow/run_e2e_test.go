@@ -450,7 +450,7 @@ func TestRunHandles(t *testing.T) {
 		t.Errorf("%d failed, want %d", failed, unknown)
 	}
 	// (Looked up once confirmed: each lookup costs money.)
-	if !strings.Contains(out, "Handles:  0 resolved, 0 not found on X; 150 more are looked up after you confirm") {
+	if !strings.Contains(out, "Handles:  150 @handles looked up after you confirm") {
 		t.Errorf("plan:\n%s", out)
 	}
 }
