@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -139,8 +140,17 @@ func TestRunBudget(t *testing.T) {
 			t.Errorf("run %d stopped with $%.3f left, enough for an unfollow", run, left)
 		}
 	}
-	if code, out := x.run(t, "--yes", "--budget", "5"); code != exitOK {
+	prom := filepath.Join(t.TempDir(), "bulkunfollow.prom")
+	if code, out := x.run(t, "--yes", "--budget", "5", "--metrics-file", prom); code != exitOK {
 		t.Fatalf("with a higher budget: exit %d\n%s", code, out)
+	}
+	m, err := os.ReadFile(prom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`bulkunfollow_spent_usd_total{queue=%q,account="@crash_tester",kind="unfollow"} 1`, x.queue)
+	if !strings.Contains(string(m), want) || !strings.Contains(string(m), "bulkunfollow_budget_usd{") {
+		t.Errorf("the metrics file lacks the spend (%s):\n%s", want, m)
 	}
 	if billed := x.sim.Stats().BilledUSD; billed > 5 {
 		t.Errorf("billed %v, over the budget of 5", billed)
@@ -215,5 +225,23 @@ func TestRunSignalsCostNothingExtra(t *testing.T) {
 	t.Logf("uninterrupted %v, %d stops %v (extra %d µ$)", whole.sim.Stats().BilledUSD, stops, x.sim.Stats().BilledUSD, extra)
 	if extra > kills*10_000 {
 		t.Errorf("billed %d µ$ more over %d stops, want at most %d", extra, kills, kills*10_000)
+	}
+}
+
+// TestRunCreditsRunOut: when X's credits run out mid-job (402), the run
+// stops as for any account problem (exit 1, targets left pending), saying
+// what was spent; the queue's spend is still the bill (the 402 is free).
+func TestRunCreditsRunOut(t *testing.T) {
+	x := newE2E(t, xapisim.Config{Credits: 0.3}, 50, 50, nil)
+	code, out := x.run(t, "--yes", "--log-format", "text")
+	if code != exitPerson || !strings.Contains(flat(out), "spent in this run") || !strings.Contains(out, "credits") {
+		t.Fatalf("exit %d, want %d with the spend and X's words\n%s", code, exitPerson, out)
+	}
+	x.wantSpentIsBilled(t, "after the 402")
+	if st := x.sim.Stats(); st.PaymentRequired == 0 || st.BilledUSD > 0.3 {
+		t.Errorf("402s %d, billed %v", st.PaymentRequired, st.BilledUSD)
+	}
+	if c := x.counts(t); c.Failed != 0 || c.Pending == 0 {
+		t.Errorf("counts %+v: want the rest pending, none failed", c)
 	}
 }
