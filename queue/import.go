@@ -640,6 +640,11 @@ func (p *importPlan) write(ctx context.Context, run func(func(tx *bbolt.Tx) erro
 		if err := markChanged(sys, now); err != nil {
 			return err
 		}
+		// New targets: the prefilter's sample no longer speaks for the
+		// pending ones.
+		if err := putMeta(tx, map[string][]byte{metaSample: nil}); err != nil {
+			return err
+		}
 		return writeCounts(sys, c)
 	})
 }

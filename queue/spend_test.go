@@ -106,4 +106,9 @@ func TestFollowingSnapshot(t *testing.T) {
 	if sm, ok, err := q.Sample(); !ok || err != nil || sm.IDsNotFollowed != 3 {
 		t.Fatalf("sample %+v %v %v", sm, ok, err)
 	}
+	// New targets: the sample no longer speaks for the pending ones.
+	q.mustImport("50")
+	if _, ok, _ := q.Sample(); ok {
+		t.Error("an import kept the prefilter's sample")
+	}
 }
