@@ -32,8 +32,7 @@ type Plan struct {
 	// ReadsList says the run reads the following list once confirmed: the
 	// counts above are then decided without it, and Cost expects what it
 	// will skip.
-	ReadsList     bool
-	PrefilterNote string // why the following list could not be read, if it could not
+	ReadsList bool
 
 	Send     int        // targets to send
 	Sendable int        // of those, how many this run can send (max, deadline, daily cap)
@@ -100,7 +99,7 @@ func makePlan(me User, path string, c queue.Counts, p *preparation, lim *ratelim
 		Resolved: len(p.resolved), NotFound: len(p.unknown), HandlesLeft: p.handlesLeft,
 		Duplicates: len(p.duplicates), Confirmed: len(p.confirmed),
 		Kept: len(p.skips[queue.ReasonKept]), OwnAccount: len(p.skips[queue.ReasonOwnAccount]),
-		Following: p.following, NotFollowing: p.saved(), PrefilterNote: p.prefilterNote,
+		Following: p.following, NotFollowing: p.saved(),
 		Prefilter: sp.list.note, ReadsList: sp.list.read,
 		Send: p.toSend, Rate: o.Rate, Status: lim.Status(now), Now: now,
 		RoundTrip: p.roundTrip,

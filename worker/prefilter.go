@@ -95,8 +95,8 @@ func (j *Job) chooseList(ctx context.Context, p *preparation, c queue.Counts) (l
 		ch.note = "off: X did not say how many accounts you follow, so the price of reading the list is unknown (--prefilter always reads it)"
 		return ch, nil
 	}
-	if b := o.Spending.Budget; b > 0 && j.led.spent+ch.cost > b {
-		ch.note = fmt.Sprintf("off: the budget leaves %s, less than %s costs", max(b-j.led.spent, 0), what)
+	if b := o.Spending.Budget; b > 0 && j.led.spent+ch.cost+o.Spending.unfollowPrice() > b {
+		ch.note = fmt.Sprintf("off: the budget leaves %s, too little for %s and an unfollow after it", max(b-j.led.spent, 0), what)
 		return ch, nil
 	}
 	ids, handles := c.Pending-c.Unresolved, c.Unresolved

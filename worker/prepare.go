@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -111,17 +112,16 @@ func checkAccount(q *queue.Store, me User) error {
 // followed, or already unfollowed by an interrupted run. It is computed
 // without writing; apply writes it.
 type preparation struct {
-	resolved      map[uint64]User        // seq of an @handle target → its account
-	looked        map[uint64]User        // seq of an id target looked up (the prefilter's sample) → its account
-	duplicates    map[uint64]bool        // resolved @handle targets naming an account already queued
-	unknown       map[uint64]UnknownUser // seq of an @handle target that did not resolve
-	skips         map[string][]uint64    // reason → pending targets to skip
-	toSend        int                    // pending targets that will be sent
-	confirmed     []uint64               // pending targets found already unfollowed (queue.ReasonConfirmed)
-	usernames     map[uint64]string      // pending targets to send → username from the following list
-	following     int                    // size of the account's following list; -1 unread
-	prefilterNote string                 // why the list read failed, if it did
-	roundTrip     time.Duration          // a request's expected time, for the plan
+	resolved   map[uint64]User        // seq of an @handle target → its account
+	looked     map[uint64]User        // seq of an id target looked up (the prefilter's sample) → its account
+	duplicates map[uint64]bool        // resolved @handle targets naming an account already queued
+	unknown    map[uint64]UnknownUser // seq of an @handle target that did not resolve
+	skips      map[string][]uint64    // reason → pending targets to skip
+	toSend     int                    // pending targets that will be sent
+	confirmed  []uint64               // pending targets found already unfollowed (queue.ReasonConfirmed)
+	usernames  map[uint64]string      // pending targets to send → username from the following list
+	following  int                    // size of the account's following list; -1 unread
+	roundTrip  time.Duration          // a request's expected time, for the plan
 	// handlesLeft are the pending @handles left for resolveRest once the
 	// run is confirmed (lookups cost money: none is made for the plan).
 	handlesLeft int
@@ -363,10 +363,11 @@ func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api
 		}
 	})
 	if err != nil {
-		if KindOf(err).StopsRun() || isBudget(err) {
+		// (A window reopening after the deadline stops the run too: the
+		// next run reads the list rather than paying for what it skips.)
+		if KindOf(err).StopsRun() || isBudget(err) || errors.Is(err, ErrWindowPastDeadline) {
 			return nil, fmt.Errorf("read the following list: %w", err)
 		}
-		p.prefilterNote = "could not read the following list: " + err.Error()
 		log.Warn().Err(err).Msg("could not read the following list; every pending target will be sent")
 		return nil, nil
 	}

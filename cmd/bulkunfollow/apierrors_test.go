@@ -22,12 +22,12 @@ import (
 // refusals says how many targets this run marked failed, not "nothing".
 func TestRunOutcomeCountsMarkedFailed(t *testing.T) {
 	c := queue.Counts{Total: 10, Done: 3, Failed: 2, Pending: 5}
-	code, msg := runOutcome(worker.Summary{Stop: worker.StopAccountError, Failed: 2, Done: 3}, c, "", ratelimit.Status{}, hintFlags{})
+	code, msg := runOutcome(worker.Summary{Stop: worker.StopAccountError, Failed: 2, Done: 3}, c, "", nil, ratelimit.Status{}, hintFlags{})
 	if code != exitPerson || !strings.Contains(msg, "2 marked failed in this run") || strings.Contains(msg, "nothing was marked failed") {
 		t.Errorf("exit %d, %q", code, msg)
 	}
 	c.Failed = 0
-	_, msg = runOutcome(worker.Summary{Stop: worker.StopAccountError}, c, "", ratelimit.Status{}, hintFlags{})
+	_, msg = runOutcome(worker.Summary{Stop: worker.StopAccountError}, c, "", nil, ratelimit.Status{}, hintFlags{})
 	if !strings.Contains(msg, "nothing was marked failed") {
 		t.Errorf("%q", msg)
 	}

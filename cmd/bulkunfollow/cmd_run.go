@@ -39,8 +39,8 @@ and asks for confirmation on a terminal; without a terminal it needs --yes.
 Pacing: a token bucket (--rate, default 50/15m, X's documented unfollow limit)
 until the first answer, then the server's own window from its headers; a
 rolling 24-hour cap (--daily-cap, default 400; 0 turns it off). Interrupted,
-killed or stopped by --deadline, --max or the daily cap, it exits 75: run it
-again and it resumes exactly where it stopped.
+killed or stopped by --deadline, --max, the daily cap or --budget, it exits
+75: run it again and it resumes exactly where it stopped.
 
 Credentials: BULKUNFOLLOW_ACCESS_TOKEN, the BULKUNFOLLOW_OAUTH1_* variables, or
 an account stored by "bulkunfollow auth login" (see "bulkunfollow auth --help").`
@@ -500,7 +500,7 @@ func (c *cli) finishRun(rep runReport, sum worker.Summary) error {
 	if o.spending.Prices != nil {
 		spent = fmt.Sprintf("%s spent in this run, %s by the job", runSpent, jobSpent)
 	}
-	code, msg := runOutcome(sum, counts, spent, rep.status, c.hints)
+	code, msg := runOutcome(sum, counts, spent, o.spending.Prices, rep.status, c.hints)
 	info := rep.job.Record(sum, code, msg)
 	if o.metricsFile != "" {
 		if err := writeMetrics(o.metricsFile, rep.metrics(counts, sum, info, rep.status)); err != nil {
@@ -543,7 +543,7 @@ func (c *cli) finishRun(rep runReport, sum worker.Summary) error {
 // spent, in words) to the exit code and one line for a person. st is the limiter when the run stopped: it
 // tells our daily cap from X's 24-hour limit, and when either frees up; h
 // the flags of the commands it names.
-func runOutcome(sum worker.Summary, c queue.Counts, spent string, st ratelimit.Status, h hintFlags) (int, string) {
+func runOutcome(sum worker.Summary, c queue.Counts, spent string, prices spend.Prices, st ratelimit.Status, h hintFlags) (int, string) {
 	left := fmt.Sprintf("%d done, %d skipped, %d failed, %d pending of %d", c.Done, c.Skipped, c.Failed, c.Pending, c.Total)
 	if spent != "" {
 		left += "; " + spent
@@ -591,7 +591,7 @@ func runOutcome(sum worker.Summary, c queue.Counts, spent string, st ratelimit.S
 			return exitTempFail, fmt.Sprintf("Budget reached: %s. Raise --budget to go on.", left)
 		}
 		return exitTempFail, fmt.Sprintf("Budget reached: the job has spent %s of its %s budget (%s left; %s could cost %s). %s. To go on, raise it: %s",
-			be.Spent, be.Budget, be.Left(), be.What, be.Next, left, h.command("run", "--budget "+raisedBudget(be, c)))
+			be.Spent, be.Budget, be.Left(), be.What, be.Next, left, h.command("run", "--budget "+raisedBudget(be, c, prices)))
 	default:
 		return exitTempFail, fmt.Sprintf("Stopped (%s): %s. Run again to resume.", sum.Stop, left)
 	}
@@ -599,8 +599,8 @@ func runOutcome(sum worker.Summary, c queue.Counts, spent string, st ratelimit.S
 
 // raisedBudget suggests a budget that lets the job finish: what it spent
 // and what its pending targets may cost, in whole dollars.
-func raisedBudget(be *worker.BudgetError, c queue.Counts) string {
-	need := be.Spent + worker.RemainingCost(c, false, spend.Default())
+func raisedBudget(be *worker.BudgetError, c queue.Counts, prices spend.Prices) string {
+	need := be.Spent + worker.RemainingCost(c, false, prices)
 	return fmt.Sprint(int64(math.Ceil(max(need, be.Budget+be.Next).USD())))
 }
 

@@ -54,9 +54,6 @@ func printPlan(w io.Writer, pl worker.Plan) {
 	case pl.NotFollowing > 0:
 		fmt.Fprintf(w, "Saved:    %d requests: targets you do not follow\n", pl.NotFollowing)
 	}
-	if pl.PrefilterNote != "" {
-		fmt.Fprint(w, planLine("Prefilter:", pl.PrefilterNote))
-	}
 	st := pl.Status
 	pace := fmt.Sprintf("%s until X's headers say otherwise", pl.Rate)
 	if st.Observed {
@@ -156,9 +153,6 @@ func logPlan(l zerolog.Logger, pl worker.Plan) {
 		Float64("cost_later_usd", pl.Cost.Later.USD()).
 		Float64("spent_usd", pl.Cost.Spent.USD()).Float64("spent_preparing_usd", pl.Cost.Preparing.USD()).
 		Float64("budget_usd", pl.Cost.Budget.USD())
-	if pl.PrefilterNote != "" {
-		e = e.Str("prefilter_note", pl.PrefilterNote)
-	}
 	if st.Observed {
 		e = e.Int("window_remaining", st.Remaining).Int("window_limit", st.Limit).Time("window_reset", st.Reset)
 	}
