@@ -328,11 +328,21 @@ type Page struct {
 // (GET /2/users/:id/following, max_results=FollowingPageSize). Pass ""
 // for the first page and Page.NextToken for the next ones.
 func (c *Client) Following(ctx context.Context, userID, pageToken string) (Page, error) {
+	return c.FollowingPage(ctx, userID, pageToken, FollowingPageSize)
+}
+
+// FollowingPage is Following with a page of at most max users (1 to
+// FollowingPageSize; X's max_results): a caller paying per user returned
+// asks for no more than it can pay for.
+func (c *Client) FollowingPage(ctx context.Context, userID, pageToken string, max int) (Page, error) {
 	op := "following " + userID
+	if max < 1 || max > FollowingPageSize {
+		return Page{}, &Error{Op: op, Endpoint: EndpointFollowing, Err: fmt.Errorf("page size %d: want 1 to %d", max, FollowingPageSize), noEffect: true}
+	}
 	if !ValidID(userID) {
 		return Page{}, &Error{Op: op, Endpoint: EndpointFollowing, Err: fmt.Errorf("%w %.40q: want 1 to 19 decimal digits", ErrInvalidID, userID), noEffect: true}
 	}
-	q := url.Values{"max_results": {fmt.Sprint(FollowingPageSize)}}
+	q := url.Values{"max_results": {fmt.Sprint(max)}}
 	if pageToken != "" {
 		q.Set("pagination_token", pageToken)
 	}

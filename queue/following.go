@@ -20,6 +20,10 @@ type FollowingSnapshot struct {
 	// UnfollowedSince counts the accounts of the list the job has
 	// unfollowed since it was read.
 	UnfollowedSince int `json:"unfollowed_since"`
+	// Covers is the last target queued when it was read: a target queued
+	// later (seq > Covers) may have been followed since, so the list's
+	// lacking it says nothing.
+	Covers uint64 `json:"covers"`
 }
 
 // bFollowing holds the following snapshot's accounts: id (8-byte BE) →
@@ -48,7 +52,8 @@ func (s *Store) SetFollowing(account string, at time.Time, followed map[string]s
 				return err
 			}
 		}
-		raw, err := json.Marshal(FollowingSnapshot{Account: account, At: at.UTC(), Count: len(followed)})
+		covers := tx.Bucket(bTargets).Sequence()
+		raw, err := json.Marshal(FollowingSnapshot{Account: account, At: at.UTC(), Count: len(followed), Covers: covers})
 		if err != nil {
 			return err
 		}

@@ -370,6 +370,21 @@ func (s *Store) MarkSkipped(seqs []uint64, reason string) (int, error) {
 // target already has that id, the handle target is skipped with reason
 // "duplicate of ID" instead (it would unfollow the same account twice).
 func (s *Store) Resolve(seq uint64, id, username string) error {
+	return s.resolve(seq, id, username, "")
+}
+
+// ResolveSkipped gives pending @handle target seq its id and username and,
+// in the same transaction, skips it for reason (what X said of the account
+// when it resolved it: not followed, kept): a crash never leaves it
+// resolved but undecided. A duplicate is skipped as Resolve skips it.
+func (s *Store) ResolveSkipped(seq uint64, id, username, reason string) error {
+	if reason == "" {
+		return fmt.Errorf("resolve target %d skipped: no reason", seq)
+	}
+	return s.resolve(seq, id, username, reason)
+}
+
+func (s *Store) resolve(seq uint64, id, username, skip string) error {
 	n, err := parseID(id)
 	if err != nil {
 		return fmt.Errorf("resolve target %d: %w", seq, err)
@@ -391,8 +406,11 @@ func (s *Store) Resolve(seq uint64, id, username string) error {
 			nw.username = username
 		}
 		nw.updated = nanos(s.now())
-		if v := tx.Bucket(bIDs).Get(idKey(n)); v != nil && seqOf(v) != seq {
+		switch v := tx.Bucket(bIDs).Get(idKey(n)); {
+		case v != nil && seqOf(v) != seq:
 			nw.state, nw.reason, nw.finished = Skipped, "duplicate of "+id, nw.updated
+		case skip != "" && !(old.mayHaveTakenEffect && skip == ReasonNotFollowing):
+			nw.state, nw.reason, nw.finished = Skipped, skip, nw.updated
 		}
 		return put(tx, seq, &old, &nw)
 	})

@@ -90,7 +90,7 @@ func TestFollowingSnapshot(t *testing.T) {
 	}
 	st, _ := q.Status()
 	b, _ := json.Marshal(st)
-	if !strings.Contains(string(b), `"following_snapshot":{"account":"1","at":"2026-12-03T10:00:00Z","count":2,"unfollowed_since":1}`) {
+	if !strings.Contains(string(b), `"following_snapshot":{"account":"1","at":"2026-12-03T10:00:00Z","count":2,"unfollowed_since":1,"covers":2}`) {
 		t.Fatalf("status JSON %s", b)
 	}
 	// A new read replaces it.

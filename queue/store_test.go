@@ -575,6 +575,51 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// TestResolveSkipped: a handle resolved to an account X says is not
+// followed (or kept) is resolved and skipped in one write; a duplicate is
+// still a duplicate; a handle whose DELETE may have reached X is resolved
+// but never recorded as not following.
+func TestResolveSkipped(t *testing.T) {
+	q := newTestQueue(t)
+	q.mustImport("100", "@gone", "@dup", "@kept", "@sent")
+	if err := q.ResolveSkipped(2, "200", "Gone", ReasonNotFollowing); err != nil {
+		t.Fatal(err)
+	}
+	if tg, _ := q.Get(2); tg.State != Skipped || tg.Reason != ReasonNotFollowing || tg.ID != "200" || tg.Username != "Gone" {
+		t.Errorf("not followed = %+v", tg)
+	}
+	if err := q.ResolveSkipped(3, "100", "dup", ReasonNotFollowing); err != nil {
+		t.Fatal(err)
+	}
+	if tg, _ := q.Get(3); tg.State != Skipped || tg.Reason != "duplicate of 100" {
+		t.Errorf("duplicate = %+v", tg)
+	}
+	if err := q.ResolveSkipped(4, "400", "kept", ReasonKept); err != nil {
+		t.Fatal(err)
+	}
+	if tg, _ := q.Get(4); tg.State != Skipped || tg.Reason != ReasonKept {
+		t.Errorf("kept = %+v", tg)
+	}
+	if err := q.Record(5, Result{State: Pending, MayHaveTakenEffect: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.ResolveSkipped(5, "500", "sent", ReasonNotFollowing); err != nil {
+		t.Fatal(err)
+	}
+	if tg, _ := q.Get(5); tg.State != Pending || tg.ID != "500" || !tg.MayHaveTakenEffect {
+		t.Errorf("a handle that may have been unfollowed = %+v, want pending and resolved", tg)
+	}
+	if err := q.ResolveSkipped(2, "200", "Gone", ReasonNotFollowing); !errors.Is(err, ErrNotPending) {
+		t.Errorf("ResolveSkipped of a finished target = %v, want ErrNotPending", err)
+	}
+	if err := q.ResolveSkipped(5, "500", "sent", ""); err == nil {
+		t.Error("ResolveSkipped without a reason succeeded")
+	}
+	if c := q.counts(); c != (Counts{Total: 5, Pending: 2, Skipped: 3}) {
+		t.Errorf("counts = %+v", c)
+	}
+}
+
 func TestAccountMetaLastRun(t *testing.T) {
 	q := newTestQueue(t)
 	if id, name, err := q.Account(); id != "" || name != "" || err != nil {

@@ -57,7 +57,7 @@ func (j *Job) readList(ctx context.Context) error {
 		return nil
 	}
 	p := newPreparation(j.me)
-	followed, err := p.readFollowing(ctx, j.opts.Log, j.read, j.me.ID, j.opts.Spending.listKind(), j.me.FollowingCount)
+	followed, err := p.readFollowing(ctx, j.opts.Log, j.read, j.me.ID, j.opts.Spending.listKind())
 	if err != nil {
 		return err
 	}
@@ -66,6 +66,7 @@ func (j *Job) readList(ctx context.Context) error {
 		// @handles are looked up now.
 		old := j.prep
 		p.looked, p.resolved, p.unknown, p.roundTrip = old.looked, old.resolved, old.unknown, old.roundTrip
+		p.duplicates, p.claimed = old.duplicates, old.claimed
 		if err := p.prepare(ctx, j.opts.Log, j.q, j.read, j.opts.Keep); err != nil {
 			return err
 		}
@@ -76,6 +77,10 @@ func (j *Job) readList(ctx context.Context) error {
 		return err
 	}
 	p.followed, p.following, p.roundTrip = followed, len(followed), j.prep.roundTrip
+	p.fresh = true
+	if snap, ok, err := j.q.FollowingInfo(); err == nil && ok {
+		p.covers = snap.Covers
+	}
 	if err := p.prepare(ctx, j.opts.Log, j.q, j.read, j.opts.Keep); err != nil {
 		return err
 	}
@@ -87,10 +92,25 @@ func (j *Job) readList(ctx context.Context) error {
 // fail as not found, targets an interrupted request already unfollowed are
 // done, the rest of the decisions are skips.
 func (p *preparation) apply(q *queue.Store) error {
-	// In input order, so of two handles naming one account the first wins.
+	// In input order, so of two handles naming one account the first wins;
+	// a handle decided a skip is resolved and skipped in one write.
+	skipOf := map[uint64]string{}
+	for reason, seqs := range p.skips {
+		for _, seq := range seqs {
+			if _, ok := p.resolved[seq]; ok {
+				skipOf[seq] = reason
+			}
+		}
+	}
 	for _, seq := range slices.Sorted(maps.Keys(p.resolved)) {
 		u := p.resolved[seq]
-		if err := q.Resolve(seq, u.ID, u.Username); err != nil && !errors.Is(err, queue.ErrNotPending) {
+		var err error
+		if reason := skipOf[seq]; reason != "" {
+			err = q.ResolveSkipped(seq, u.ID, u.Username, reason)
+		} else {
+			err = q.Resolve(seq, u.ID, u.Username)
+		}
+		if err != nil && !errors.Is(err, queue.ErrNotPending) {
 			return fmt.Errorf("record @%s as %s: %w", u.Username, u.ID, err)
 		}
 	}
@@ -144,6 +164,7 @@ func (p *preparation) resolveRest(ctx context.Context, log zerolog.Logger, q *qu
 		n := min(len(handles), MaxUsernamesPerRequest)
 		batch := newPreparation(p.me)
 		batch.keep, batch.followed, batch.sending = p.keep, p.followed, p.sending
+		batch.covers, batch.fresh = p.covers, p.fresh
 		if err := batch.resolveHandles(ctx, q, api, handles[:n]); err != nil {
 			return err
 		}

@@ -20,8 +20,9 @@ type Client interface {
 	// then holds the id).
 	UsersByIDs(ctx context.Context, ids []string) (users []User, notFound []UnknownUser, err error)
 	// Following returns one page of userID's following list ("" for the
-	// first page, Page.NextToken for the next).
-	Following(ctx context.Context, userID, pageToken string) (Page, error)
+	// first page, Page.NextToken for the next) of at most max users (1 to
+	// FollowingPageSize).
+	Following(ctx context.Context, userID, pageToken string, max int) (Page, error)
 }
 
 // MaxUsernamesPerRequest is how many names one UsersByUsernames request

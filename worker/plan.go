@@ -118,7 +118,8 @@ func makePlan(me User, path string, c queue.Counts, p *preparation, lim *ratelim
 	// read, less the share the sample found not followed.
 	sends := p.toSend + p.handlesLeft
 	if sp.list.read && sp.notFollowed > 0 {
-		sends -= int(math.Round(float64(p.toSend) * sp.notFollowed))
+		// (the share of the ids the sample did not look up)
+		sends -= int(math.Round(float64(max(p.toSend-len(p.looked), 0)) * sp.notFollowed))
 	}
 	price := o.Spending.unfollowPrice()
 	affordable := -1 // no budget
@@ -139,7 +140,10 @@ func makePlan(me User, path string, c queue.Counts, p *preparation, lim *ratelim
 		pl.Sendable, pl.StopBy = affordable, StopBudget
 	}
 
-	runN := min(sends, max(pl.Sendable, 0)+p.handlesLeft)
+	runN := sends
+	if pl.StopBy != "" {
+		runN = min(runN, pl.Sendable) // the cap, the deadline or the budget stops this run there
+	}
 	if o.Max > 0 {
 		runN = min(runN, o.Max)
 	}

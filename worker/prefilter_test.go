@@ -169,7 +169,7 @@ func TestWilson(t *testing.T) {
 	if wilsonLow(0, 0) != 0 || wilsonHigh(0, 0) != 1 {
 		t.Error("no observations should bound nothing")
 	}
-	if sampleSize(100) != 10 || sampleSize(20_000) != 100 || sampleSize(2_500) != 50 || sampleSize(4) != 4 {
-		t.Errorf("sample sizes %d %d %d %d", sampleSize(100), sampleSize(20_000), sampleSize(2_500), sampleSize(4))
+	if sampleSize(100) != 10 || sampleSize(20_000) != 100 || sampleSize(1_000) != 40 || sampleSize(3) != 3 {
+		t.Errorf("sample sizes %d %d %d %d", sampleSize(100), sampleSize(20_000), sampleSize(1_000), sampleSize(3))
 	}
 }

@@ -134,7 +134,12 @@ type preparation struct {
 	// listPending says the following list is read after the confirmation:
 	// until then the keep-list's @handles are not looked up.
 	listPending bool
-	claimed     map[string]bool // ids resolved for a handle of this run (not yet written)
+	// covers is the last target the following list speaks for (queued
+	// when it was read; later ones may have been followed since); fresh
+	// says this run read it, so its usernames are current.
+	covers  uint64
+	fresh   bool
+	claimed map[string]bool // ids resolved for a handle of this run (not yet written)
 }
 
 // newPreparation returns an empty preparation deciding for me.
@@ -162,10 +167,11 @@ func (p *preparation) saved() int { return len(p.skips[queue.ReasonNotFollowing]
 // the confirmation); and never sends the account's own id. apply writes
 // the decisions, once the person has confirmed the plan.
 func (p *preparation) prepare(ctx context.Context, log zerolog.Logger, q *queue.Store, api reader, keep *KeepList) error {
-	// With the following list, a kept @handle is recognised by the
-	// username the list gives each account: no lookup needed (nor when
-	// the list is read once the run is confirmed).
-	if p.followed == nil && !p.listPending {
+	// With a following list this run read, a kept @handle is recognised
+	// by the username the list gives each account: no lookup needed (nor
+	// when the list is read once the run is confirmed). An older snapshot's
+	// usernames may have changed since: the keep-list is looked up.
+	if (p.followed == nil || !p.fresh) && !p.listPending {
 		if err := keep.resolve(ctx, log, api); err != nil {
 			return err
 		}
@@ -177,12 +183,12 @@ func (p *preparation) prepare(ctx context.Context, log zerolog.Logger, q *queue.
 	}
 	if p.followed != nil {
 		p.resolveFromList(q, handles)
-	} else {
-		for _, t := range handles {
-			_, resolved := p.resolved[t.Seq]
-			if _, unknown := p.unknown[t.Seq]; !resolved && !unknown && !keep.has("", t.Handle, "") {
-				p.handlesLeft++
-			}
+	}
+	for _, t := range handles {
+		_, resolved := p.resolved[t.Seq]
+		_, unknown := p.unknown[t.Seq]
+		if !resolved && !unknown && !keep.has("", t.Handle, "") && !p.listSays(t) {
+			p.handlesLeft++
 		}
 	}
 	p.sending = q.Sending()
@@ -201,6 +207,16 @@ func (p *preparation) prepare(ctx context.Context, log zerolog.Logger, q *queue.
 		}
 	}
 	return nil
+}
+
+// listSays reports whether the following list decides target t: it is
+// read, and t was queued before it was (for an @handle: in this run, so
+// that a handle it lacks is one the account does not follow by that name).
+func (p *preparation) listSays(t queue.Target) bool {
+	if p.followed == nil || t.Seq > p.covers {
+		return false
+	}
+	return t.ID != "" || p.fresh
 }
 
 // resolveFromList resolves @handle targets by the usernames of the
@@ -259,10 +275,10 @@ func (p *preparation) decide(t queue.Target) (reason string, send bool) {
 		if p.keep.has("", t.Handle, "") {
 			return queue.ReasonKept, false // no lookup needed to keep it
 		}
-		if p.followed != nil {
+		if p.listSays(t) {
 			return queue.ReasonNotFollowing, false // the list has no account of that name
 		}
-		return "", false // an @handle left for later (or a dry run)
+		return "", false // an @handle left for a lookup (or a dry run)
 	}
 	if username == "" {
 		username = p.followed[id] // the following list names it
@@ -272,7 +288,7 @@ func (p *preparation) decide(t queue.Target) (reason string, send bool) {
 		return queue.ReasonOwnAccount, false
 	case p.keep.has(id, t.Handle, username):
 		return queue.ReasonKept, false
-	case p.followed != nil:
+	case p.listSays(t):
 		if _, ok := p.followed[id]; !ok {
 			return queue.ReasonNotFollowing, false
 		}
@@ -355,9 +371,9 @@ func (p *preparation) found(q *queue.Store, t queue.Target, u User) {
 // readFollowing reads the account's following list. A failure that is not
 // about the account only turns the prefilter off: unfollowing is
 // idempotent, so sending everything is still correct, just slower.
-func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api reader, userID string, kind spend.Kind, expect int) (map[string]string, error) {
+func (p *preparation) readFollowing(ctx context.Context, log zerolog.Logger, api reader, userID string, kind spend.Kind) (map[string]string, error) {
 	followed := map[string]string{}
-	err := api.walkFollowing(ctx, userID, kind, expect, func(pg Page) {
+	err := api.walkFollowing(ctx, userID, kind, func(pg Page) {
 		for _, u := range pg.Users {
 			followed[u.ID] = u.Username
 		}

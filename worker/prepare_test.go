@@ -16,6 +16,7 @@ func TestDecide(t *testing.T) {
 		p := newPreparation(User{ID: "1", Username: "me"})
 		p.keep = keep
 		p.followed = map[string]string{"20": "followed", "30": "kept", "40": "friend"}
+		p.covers, p.fresh = 20, true // the list speaks for targets 1 to 20, read by this run
 		p.resolved[7] = User{ID: "20", Username: "followed"}
 		p.resolved[8] = User{ID: "1", Username: "me"}
 		p.duplicates[9] = true
@@ -31,34 +32,42 @@ func TestDecide(t *testing.T) {
 		noFollowed bool // no following list (prefilter off or unreadable)
 		reason     string
 		send       bool
+		stale      bool // the list was read by an earlier run
 	}{
-		{"followed id", queue.Target{Seq: 1, ID: "20"}, false, "", true},
-		{"not followed", queue.Target{Seq: 1, ID: "21"}, false, queue.ReasonNotFollowing, false},
-		{"not followed, no list", queue.Target{Seq: 1, ID: "21"}, true, "", true},
-		{"own account", queue.Target{Seq: 1, ID: "1"}, false, queue.ReasonOwnAccount, false},
-		{"own account, no list", queue.Target{Seq: 1, ID: "1"}, true, queue.ReasonOwnAccount, false},
-		{"kept by id", queue.Target{Seq: 1, ID: "30"}, false, queue.ReasonKept, false},
-		{"kept by the username the list gives", queue.Target{Seq: 1, ID: "40"}, false, queue.ReasonKept, false},
-		{"kept by its handle", queue.Target{Seq: 1, Handle: "Friend", ID: "50"}, true, queue.ReasonKept, false},
-		{"kept beats not followed", queue.Target{Seq: 1, ID: "30"}, false, queue.ReasonKept, false},
-		{"resolved handle, followed", queue.Target{Seq: 7, Handle: "followed"}, false, "", true},
-		{"resolved handle is the account", queue.Target{Seq: 8, Handle: "me"}, false, queue.ReasonOwnAccount, false},
-		{"duplicate handle", queue.Target{Seq: 9, Handle: "dup"}, false, "", false},
-		{"handle the list lacks", queue.Target{Seq: 10, Handle: "later"}, false, queue.ReasonNotFollowing, false},
-		{"unresolved handle, no list", queue.Target{Seq: 10, Handle: "later"}, true, "", false},
-		{"kept handle the list lacks", queue.Target{Seq: 10, Handle: "friend"}, false, queue.ReasonKept, false},
-		{"kept handle, no list: no lookup", queue.Target{Seq: 10, Handle: "friend"}, true, queue.ReasonKept, false},
-		{"sampled id, not followed", queue.Target{Seq: 11, ID: "60"}, true, queue.ReasonNotFollowing, false},
-		{"sampled id, followed", queue.Target{Seq: 12, ID: "61"}, true, "", true},
-		{"the list beats the sample", queue.Target{Seq: 12, ID: "61"}, false, queue.ReasonNotFollowing, false},
-		{"handle resolved, not followed", queue.Target{Seq: 13, Handle: "gone"}, true, queue.ReasonNotFollowing, false},
-		{"id X does not know", queue.Target{Seq: 14, ID: "63"}, true, "", false},
+		{"followed id", queue.Target{Seq: 1, ID: "20"}, false, "", true, false},
+		{"not followed", queue.Target{Seq: 1, ID: "21"}, false, queue.ReasonNotFollowing, false, false},
+		{"not followed, no list", queue.Target{Seq: 1, ID: "21"}, true, "", true, false},
+		{"own account", queue.Target{Seq: 1, ID: "1"}, false, queue.ReasonOwnAccount, false, false},
+		{"own account, no list", queue.Target{Seq: 1, ID: "1"}, true, queue.ReasonOwnAccount, false, false},
+		{"kept by id", queue.Target{Seq: 1, ID: "30"}, false, queue.ReasonKept, false, false},
+		{"kept by the username the list gives", queue.Target{Seq: 1, ID: "40"}, false, queue.ReasonKept, false, false},
+		{"kept by its handle", queue.Target{Seq: 1, Handle: "Friend", ID: "50"}, true, queue.ReasonKept, false, false},
+		{"kept beats not followed", queue.Target{Seq: 1, ID: "30"}, false, queue.ReasonKept, false, false},
+		{"resolved handle, followed", queue.Target{Seq: 7, Handle: "followed"}, false, "", true, false},
+		{"resolved handle is the account", queue.Target{Seq: 8, Handle: "me"}, false, queue.ReasonOwnAccount, false, false},
+		{"duplicate handle", queue.Target{Seq: 9, Handle: "dup"}, false, "", false, false},
+		{"handle the list lacks", queue.Target{Seq: 10, Handle: "later"}, false, queue.ReasonNotFollowing, false, false},
+		{"unresolved handle, no list", queue.Target{Seq: 10, Handle: "later"}, true, "", false, false},
+		{"kept handle the list lacks", queue.Target{Seq: 10, Handle: "friend"}, false, queue.ReasonKept, false, false},
+		{"kept handle, no list: no lookup", queue.Target{Seq: 10, Handle: "friend"}, true, queue.ReasonKept, false, false},
+		{"sampled id, not followed", queue.Target{Seq: 11, ID: "60"}, true, queue.ReasonNotFollowing, false, false},
+		{"sampled id, followed", queue.Target{Seq: 12, ID: "61"}, true, "", true, false},
+		{"the list beats the sample", queue.Target{Seq: 12, ID: "61"}, false, queue.ReasonNotFollowing, false, false},
+		{"handle resolved, not followed", queue.Target{Seq: 13, Handle: "gone"}, true, queue.ReasonNotFollowing, false, false},
+		{"id X does not know", queue.Target{Seq: 14, ID: "63"}, true, "", false, false},
+		// Queued after the list was read: it may have been followed since.
+		{"id queued after the list", queue.Target{Seq: 21, ID: "21"}, false, "", true, false},
+		{"handle queued after the list", queue.Target{Seq: 21, Handle: "later"}, false, "", false, false},
+		// An earlier run's list: a handle it lacks may have been renamed.
+		{"handle an older list lacks", queue.Target{Seq: 10, Handle: "later"}, false, "", false, true},
+		{"id an older list lacks", queue.Target{Seq: 1, ID: "21"}, false, queue.ReasonNotFollowing, false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := base()
 			if tc.noFollowed {
 				p.followed = nil
 			}
+			p.fresh = !tc.stale
 			reason, send := p.decide(tc.t)
 			if reason != tc.reason || send != tc.send {
 				t.Errorf("decide(%+v) = %q, %v; want %q, %v", tc.t, reason, send, tc.reason, tc.send)
@@ -98,7 +107,7 @@ func TestMayHaveTakenEffect(t *testing.T) {
 // following list.
 func TestConsiderConfirms(t *testing.T) {
 	p := newPreparation(User{ID: "1"})
-	p.followed = map[string]string{"20": "alice"}
+	p.followed, p.covers, p.fresh = map[string]string{"20": "alice"}, 10, true
 	p.sending = 3
 	p.consider(queue.Target{Seq: 2, ID: "21"})                           // never sent: skipped
 	p.consider(queue.Target{Seq: 3, ID: "22"})                           // in flight: confirmed

@@ -189,26 +189,19 @@ func userIDs(users []User) []string {
 // walkFollowing calls fn with every page of userID's following list,
 // trying each page again when it fails transiently; its users are billed
 // as kind.
-//
-// expect is how many accounts the list holds (users/me's following_count;
-// < 0 unknown): a page holds at most FollowingPageSize users, and no more
-// than the list has left (with listSlack for accounts followed since):
-// what the budget is checked against.
-func (r reader) walkFollowing(ctx context.Context, userID string, kind spend.Kind, expect int, fn func(Page)) error {
+func (r reader) walkFollowing(ctx context.Context, userID string, kind spend.Kind, fn func(Page)) error {
 	seen := map[string]bool{}
 	token := ""
-	read := 0
 	for {
 		var pg Page
-		most := FollowingPageSize
-		if expect >= 0 {
-			most = min(most, max(expect-read, 0)+listSlack)
-		}
-		if err := r.led.afford(r.led.readBound(kind, most), "the next page of the following list"); err != nil {
-			return err
+		// A page holds at most the users asked for: what it could cost. With
+		// a budget, no more are asked for than it can pay.
+		size := r.led.affordable(kind, FollowingPageSize)
+		if size < 1 {
+			return r.led.afford(r.led.readBound(kind, 1), "the next page of the following list")
 		}
 		err := r.do(ctx, EndpointFollowing, "following", func() (err error) {
-			pg, err = r.api.Following(ctx, userID, token)
+			pg, err = r.api.Following(ctx, userID, token, size)
 			return err
 		})
 		if err != nil {
@@ -217,7 +210,6 @@ func (r reader) walkFollowing(ctx context.Context, userID string, kind spend.Kin
 		if err := r.led.charge(kind, userIDs(pg.Users)); err != nil {
 			return err
 		}
-		read += len(pg.Users)
 		fn(pg)
 		if pg.NextToken == "" {
 			return nil
@@ -229,10 +221,6 @@ func (r reader) walkFollowing(ctx context.Context, userID string, kind spend.Kin
 		token = pg.NextToken
 	}
 }
-
-// listSlack is how many accounts more than following_count a page of the
-// following list is assumed to hold at most, for the budget check.
-const listSlack = 50
 
 // readRates are X's documented per-user limits of the reads, per 15
 // minutes: the pace of a read endpoint until its headers are seen.

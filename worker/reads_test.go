@@ -50,7 +50,7 @@ func (c *fakeClient) UsersByIDs(_ context.Context, ids []string) ([]User, []Unkn
 	return c.usersIDs(ids)
 }
 
-func (c *fakeClient) Following(_ context.Context, userID, token string) (Page, error) {
+func (c *fakeClient) Following(_ context.Context, userID, token string, _ int) (Page, error) {
 	if c.following == nil {
 		c.t.Fatal("unexpected following")
 	}
@@ -122,7 +122,7 @@ func TestWalkFollowing(t *testing.T) {
 		"T2": {Users: []User{{ID: "14"}}},
 	}, &tokens)
 	var ids []string
-	err := reader{api: api}.walkFollowing(t.Context(), "1", spend.OwnedRead, -1, func(p Page) {
+	err := reader{api: api}.walkFollowing(t.Context(), "1", spend.OwnedRead, func(p Page) {
 		for _, u := range p.Users {
 			ids = append(ids, u.ID)
 		}
@@ -136,7 +136,7 @@ func TestWalkFollowing(t *testing.T) {
 		"":  {Users: []User{{ID: "11"}}, NextToken: "A"},
 		"A": {Users: []User{{ID: "12"}}, NextToken: "A"},
 	}, &tokens)
-	err = reader{api: loop}.walkFollowing(t.Context(), "1", spend.OwnedRead, -1, func(Page) {})
+	err = reader{api: loop}.walkFollowing(t.Context(), "1", spend.OwnedRead, func(Page) {})
 	if !errors.Is(err, ErrPaginationLoop) || len(tokens) != 2 {
 		t.Errorf("loop: err %v after tokens %q", err, tokens)
 	}

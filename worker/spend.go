@@ -110,6 +110,15 @@ func (l *ledger) readBound(k spend.Kind, n int, ids ...string) spend.Amount {
 	return l.s.Prices.Of(k).Times(n)
 }
 
+// affordable is how many users of kind k the budget can still pay for, at
+// most n (n without a budget).
+func (l *ledger) affordable(k spend.Kind, n int) int {
+	if !l.on() || l.s.Budget <= 0 || l.s.Prices.Of(k) <= 0 {
+		return n
+	}
+	return min(n, int(max(l.s.Budget-l.spent, 0)/l.s.Prices.Of(k)))
+}
+
 // charge records a read's bill: the users it returned, priced as kind k.
 func (l *ledger) charge(k spend.Kind, ids []string) error {
 	if !l.on() || len(ids) == 0 {

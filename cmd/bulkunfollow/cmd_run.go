@@ -274,6 +274,11 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 		return err
 	}
 	rep := runReport{q: q, log: log, o: o, job: job, account: "@" + job.Account().Username, saved: pl.NotFollowing, status: pl.Status}
+	if noneThisRun(pl) {
+		// Nothing can be sent before the stop: nothing is read or decided
+		// either (the list and the lookups cost money), nothing asked.
+		return c.finishRun(rep, worker.Summary{Stop: pl.StopBy})
+	}
 	stop, err := job.Apply(ctx)
 	switch {
 	case err != nil && isAPIFailure(err):

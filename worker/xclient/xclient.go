@@ -77,8 +77,8 @@ func lookedUp(users []apiclient.User, notFound []apiclient.NotFound, asked func(
 }
 
 // Following reads one page of a following list.
-func (a Client) Following(ctx context.Context, userID, pageToken string) (worker.Page, error) {
-	pg, err := a.c.Following(ctx, userID, pageToken)
+func (a Client) Following(ctx context.Context, userID, pageToken string, max int) (worker.Page, error) {
+	pg, err := a.c.FollowingPage(ctx, userID, pageToken, max)
 	if err != nil {
 		return worker.Page{}, readFailure(err)
 	}
