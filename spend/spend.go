@@ -27,10 +27,13 @@ const (
 	// OwnedRead is a user returned by the signed-in user's own following
 	// list when that user owns the X app.
 	OwnedRead Kind = "owned_read"
+	// PostRead is a post returned, in includes too: the most recent post
+	// the most_recent_post_id expansion adds to a user.
+	PostRead Kind = "post_read"
 )
 
 // Kinds lists every kind, in the order reports show them.
-var Kinds = []Kind{Unfollow, UserRead, FollowingRead, OwnedRead}
+var Kinds = []Kind{Unfollow, UserRead, FollowingRead, OwnedRead, PostRead}
 
 // ListKind is the kind of a following list's users: an Owned Read when
 // the list is the signed-in user's own and that user owns the app.
@@ -107,14 +110,15 @@ const PricesSource = "X's pay-per-use pricing, docs.x.com, as of 2026-04-16"
 
 // Default returns X's published pay-per-use prices: an unfollow $0.010 per
 // request that returns data; user and following-list reads $0.010 per user
-// returned; Owned Reads $0.001 per user returned; reads billed once per
-// user per UTC day.
+// returned; Owned Reads $0.001 per user returned; post reads $0.005 per
+// post returned; reads billed once per resource per UTC day.
 func Default() Prices {
 	return Prices{
 		Unfollow:      {Amount: 10_000},
 		UserRead:      {Amount: 10_000, OncePerDay: true},
 		FollowingRead: {Amount: 10_000, OncePerDay: true},
 		OwnedRead:     {Amount: 1_000, OncePerDay: true},
+		PostRead:      {Amount: 5_000, OncePerDay: true},
 	}
 }
 

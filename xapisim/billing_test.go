@@ -15,7 +15,7 @@ import (
 func wantBill(t *testing.T, sim *Server, step string, micro int64, counts map[string]int) {
 	t.Helper()
 	st := sim.Stats()
-	full := map[string]int{"unfollow": 0, "user_read": 0, "following_read": 0, "owned_read": 0}
+	full := map[string]int{"unfollow": 0, "user_read": 0, "following_read": 0, "owned_read": 0, "post_read": 0}
 	maps.Copy(full, counts)
 	if st.BilledMicroUSD != micro || st.BilledUSD != spend.Amount(micro).USD() || !maps.Equal(st.Billed, full) {
 		t.Fatalf("%s: billed %d µ$ (%v USD) %v, want %d µ$ %v", step, st.BilledMicroUSD, st.BilledUSD, st.Billed, micro, full)
@@ -197,7 +197,7 @@ func TestStatsBillingJSON(t *testing.T) {
 		Billed    map[string]int `json:"billed"`
 	}
 	if err := json.Unmarshal(r.body, &v); err != nil || v.BilledUSD == nil || *v.BilledUSD != 0.001 ||
-		!maps.Equal(v.Billed, map[string]int{"unfollow": 0, "user_read": 0, "following_read": 0, "owned_read": 1}) {
+		!maps.Equal(v.Billed, map[string]int{"unfollow": 0, "user_read": 0, "following_read": 0, "owned_read": 1, "post_read": 0}) {
 		t.Fatalf("stats %s", r.body)
 	}
 }

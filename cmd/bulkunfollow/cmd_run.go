@@ -113,7 +113,7 @@ func parseRunFlags(c *cli, args []string) (runOptions, error) {
 	fs.BoolVar(&o.refreshFollowing, "refresh-following", false, "read the following list again (a job reads it once and keeps it)")
 	ownApp := fs.Bool("own-app", true, "the X app is the signed-in account's own: reading its following list is then an Owned Read ($0.001 per account instead of $0.010)")
 	budget := fs.String("budget", "0", "the most the whole job (this queue, over every run) may spend at X, in USD (0 = no budget)")
-	prices := fs.String("prices", "", "X's prices to use, as KIND=USD,... for unfollow, user_read, following_read, owned_read (default: X's published prices, docs/costs.md)")
+	prices := fs.String("prices", "", "X's prices to use, as KIND=USD,... for unfollow, user_read, following_read, owned_read, post_read (default: X's published prices, docs/costs.md)")
 	fs.BoolVar(&o.yes, "yes", false, "do not ask for confirmation (needed when not on a terminal)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "do everything except the unfollow requests; change nothing in the queue")
 	fs.IntVar(&o.maxAttempts, "max-attempts", worker.DefaultMaxAttempts, "requests per target before it fails (transient errors, still following); also tries per read before sending (users/me, users/by, following list)")

@@ -76,7 +76,7 @@ Details: docs/simulator.md.`,
 	dateOffset := fs.Duration("date-offset", 0, "shift the Date header only (reset times stay on the --skew clock), e.g. 650000h")
 	mode := fs.String("mode", "", "fail every API request as X does when: usage-cap (429), credits (402), suspended (403), client-not-enrolled (403)")
 	appOwner := fs.String("app-owner", xapisim.AppOwnerSelf, "whose X app the requests come through: self (reading the signed-in user's own following list is billed as Owned Reads, $0.001 per user) or other ($0.010 per user)")
-	pricesFlag := fs.String("prices", "", "what the simulator bills, as KIND=USD,... for unfollow, user_read, following_read, owned_read (default: X's published prices)")
+	pricesFlag := fs.String("prices", "", "what the simulator bills, as KIND=USD,... for unfollow, user_read, following_read, owned_read, post_read (default: X's published prices)")
 	credits := fs.Float64("credits", 0, "starting credit balance in USD (0: unlimited); a request the balance cannot pay answers 402 and takes no effect")
 	autoApprove := fs.Bool("auto-approve", false, "authorize endpoint redirects at once instead of showing the consent page")
 	clientID := fs.String("client-id", simDefaultClientID, "OAuth 2.0 client id to accept")

@@ -171,7 +171,7 @@ func formatMetrics(m runMetrics) []byte {
 	}
 
 	if m.SpendKnown {
-		w.metric("bulkunfollow_spent_usd_total", "counter", "What X has charged this queue's job, in USD, per price kind (unfollow, user_read, following_read, owned_read).")
+		w.metric("bulkunfollow_spent_usd_total", "counter", "What X has charged this queue's job, in USD, per price kind (unfollow, user_read, following_read, owned_read, post_read).")
 		for _, k := range spend.Kinds {
 			w.sample("bulkunfollow_spent_usd_total", m.Spent[string(k)], label{"kind", string(k)})
 		}
