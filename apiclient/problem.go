@@ -74,8 +74,9 @@ type body struct {
 	Problem Problem
 	Legacy  []LegacyError
 	Errors  []Problem
-	Data    json.RawMessage
-	Meta    json.RawMessage
+	Data     json.RawMessage
+	Meta     json.RawMessage
+	Includes json.RawMessage
 }
 
 // parseBody decodes a JSON object leniently. It reports an error only when
@@ -91,6 +92,9 @@ func parseBody(b []byte) (body, error) {
 	}
 	if raw, ok := top["meta"]; ok && !isNull(raw) {
 		out.Meta = raw
+	}
+	if raw, ok := top["includes"]; ok && !isNull(raw) {
+		out.Includes = raw
 	}
 	if raw, ok := top["errors"]; ok {
 		var entries []json.RawMessage

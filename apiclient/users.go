@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MaxUsernamesPerRequest is X's limit for GET /2/users/by.
@@ -46,6 +47,24 @@ type User struct {
 	// field with no relation; nil when the answer had no connection_status
 	// (UsersByUsernames and UsersByIDs ask for it).
 	Connection []string `json:"connection_status"`
+	// Profile holds the facts FollowingProfiles asks for; nil otherwise.
+	Profile *Profile `json:"profile,omitempty"`
+}
+
+// Profile is what X says of an account beyond its names, as the review
+// sheet shows it (user.fields created_at, description, public_metrics,
+// protected, verified, verified_type; the most_recent_post_id expansion).
+type Profile struct {
+	CreatedAt   time.Time // zero when X did not say
+	Description string
+	// The public_metrics counts; -1 when X did not say.
+	Followers, Following, Posts, Listed int
+	Protected                           bool
+	Verified                            bool
+	VerifiedType                        string // "" when X did not say
+	// MostRecentPostID is the id of the account's most recent post; ""
+	// when it has none (or it was not asked for).
+	MostRecentPostID string
 }
 
 // Follows reports what connection_status says of whether the signed-in
@@ -78,7 +97,19 @@ type wireUser struct {
 	ConnectionStatus *[]string `json:"connection_status"`
 	PublicMetrics    *struct {
 		FollowingCount *jsonCount `json:"following_count"`
+		// The others only describe: any whole number X sends is kept
+		// (following_count prices a read and must be sane).
+		FollowersCount *metric `json:"followers_count"`
+		PostCount      *metric `json:"post_count"`
+		ListedCount    *metric `json:"listed_count"`
 	} `json:"public_metrics"`
+	// The profile fields (FollowingProfiles).
+	CreatedAt        string `json:"created_at"`
+	Description      string `json:"description"`
+	Protected        bool   `json:"protected"`
+	Verified         bool   `json:"verified"`
+	VerifiedType     string `json:"verified_type"`
+	MostRecentPostID jsonID `json:"most_recent_post_id"`
 }
 
 func (w wireUser) user() User {
@@ -90,6 +121,35 @@ func (w wireUser) user() User {
 		u.Connection = append([]string{}, *w.ConnectionStatus...)
 	}
 	return u
+}
+
+// profile is w's Profile; a created_at that is not RFC 3339 is a body
+// not understood.
+func (w wireUser) profile() (*Profile, error) {
+	p := &Profile{Description: w.Description, Protected: w.Protected, Verified: w.Verified,
+		VerifiedType: w.VerifiedType, MostRecentPostID: string(w.MostRecentPostID),
+		Followers: -1, Following: -1, Posts: -1, Listed: -1}
+	if w.CreatedAt != "" {
+		t, err := time.Parse(time.RFC3339, w.CreatedAt)
+		if err != nil {
+			return nil, fmt.Errorf("user %s: created_at %.40q is not an RFC 3339 time", w.ID, w.CreatedAt)
+		}
+		p.CreatedAt = t.UTC()
+	}
+	if m := w.PublicMetrics; m != nil {
+		if m.FollowingCount != nil {
+			p.Following = int(*m.FollowingCount)
+		}
+		for _, f := range []struct {
+			dst *int
+			src *metric
+		}{{&p.Followers, m.FollowersCount}, {&p.Posts, m.PostCount}, {&p.Listed, m.ListedCount}} {
+			if f.src != nil {
+				*f.dst = int(*f.src)
+			}
+		}
+	}
+	return p, nil
 }
 
 // jsonID is a user id decoded from its JSON text, never through float64.
@@ -121,6 +181,21 @@ func (n *jsonCount) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("count %.40q is not a non-negative integer", s)
 	}
 	*n = jsonCount(v)
+	return nil
+}
+
+// metric is a descriptive count: a non-negative whole number; anything
+// else X might send there (a fraction, a negative, text) reads as unknown
+// rather than failing a page of the list.
+type metric int
+
+func (m *metric) UnmarshalJSON(b []byte) error {
+	v, err := strconv.ParseInt(string(bytes.TrimSpace(b)), 10, 64)
+	if err != nil || v < 0 {
+		*m = -1
+		return nil
+	}
+	*m = metric(v)
 	return nil
 }
 
@@ -322,7 +397,19 @@ type Page struct {
 	ResultCount int    // meta.result_count
 	NextToken   string // "" on the last page
 	Rate        RateInfo
+	// Posts are the ids of the posts the page's includes carried (the
+	// most_recent_post_id expansion): X bills each as a post read.
+	Posts []string
 }
+
+// The user.fields and expansion FollowingProfiles asks for: every fact
+// the review sheet shows. The spec's following operation takes the most
+// recent post id only as the most_recent_post_id expansion (no user
+// field), which also returns the post in includes.
+const (
+	profileFields    = "created_at,description,public_metrics,protected,verified,verified_type,connection_status"
+	lastPostExpanded = "most_recent_post_id"
+)
 
 // Following returns one page of the accounts userID follows
 // (GET /2/users/:id/following, max_results=FollowingPageSize). Pass ""
@@ -335,6 +422,24 @@ func (c *Client) Following(ctx context.Context, userID, pageToken string) (Page,
 // FollowingPageSize; X's max_results): a caller paying per user returned
 // asks for no more than it can pay for.
 func (c *Client) FollowingPage(ctx context.Context, userID, pageToken string, max int) (Page, error) {
+	return c.following(ctx, userID, pageToken, max, nil)
+}
+
+// FollowingProfiles is FollowingPage asking for every user's Profile and
+// connection_status; with lastPost, also for the most recent post id (the
+// most_recent_post_id expansion: X returns the posts in includes and
+// bills each as a post read; Page.Posts lists them).
+func (c *Client) FollowingProfiles(ctx context.Context, userID, pageToken string, max int, lastPost bool) (Page, error) {
+	q := url.Values{"user.fields": {profileFields}}
+	if lastPost {
+		q.Set("expansions", lastPostExpanded)
+	}
+	return c.following(ctx, userID, pageToken, max, q)
+}
+
+// following reads a page of userID's following list with the extra query
+// parameters extra (nil: none, and no Profile is decoded).
+func (c *Client) following(ctx context.Context, userID, pageToken string, max int, extra url.Values) (Page, error) {
 	op := "following " + userID
 	if max < 1 || max > FollowingPageSize {
 		return Page{}, &Error{Op: op, Endpoint: EndpointFollowing, Err: fmt.Errorf("page size %d: want 1 to %d", max, FollowingPageSize), noEffect: true}
@@ -345,6 +450,9 @@ func (c *Client) FollowingPage(ctx context.Context, userID, pageToken string, ma
 	q := url.Values{"max_results": {fmt.Sprint(max)}}
 	if pageToken != "" {
 		q.Set("pagination_token", pageToken)
+	}
+	for k, v := range extra {
+		q[k] = v
 	}
 	r, err := c.send(ctx, call{endpoint: EndpointFollowing, op: op, method: "GET",
 		path: "/2/users/" + userID + "/following", query: q})
@@ -380,7 +488,27 @@ func (c *Client) FollowingPage(ctx context.Context, userID, pageToken string, ma
 		if w.ID == "" {
 			return Page{}, r.malformed("user without id")
 		}
-		p.Users = append(p.Users, w.user())
+		u := w.user()
+		if extra != nil {
+			var err error
+			if u.Profile, err = w.profile(); err != nil {
+				return Page{}, r.malformed(err.Error())
+			}
+		}
+		p.Users = append(p.Users, u)
+	}
+	if bd.Includes != nil {
+		var inc struct {
+			Posts []struct {
+				ID jsonID `json:"id"`
+			} `json:"posts"`
+		}
+		if err := json.Unmarshal(bd.Includes, &inc); err != nil {
+			return Page{}, r.malformed("includes: " + err.Error())
+		}
+		for _, post := range inc.Posts {
+			p.Posts = append(p.Posts, string(post.ID))
+		}
 	}
 	return p, nil
 }

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Client is what a whole run asks of X: the unfollow the drain sends, and
@@ -23,6 +24,10 @@ type Client interface {
 	// first page, Page.NextToken for the next) of at most max users (1 to
 	// FollowingPageSize).
 	Following(ctx context.Context, userID, pageToken string, max int) (Page, error)
+	// FollowingProfiles is Following with each account's Profile; with
+	// lastPost, also its most recent post id (X returns and bills the
+	// posts: ProfilePage.Posts).
+	FollowingProfiles(ctx context.Context, userID, pageToken string, max int, lastPost bool) (ProfilePage, error)
 }
 
 // MaxUsernamesPerRequest is how many names one UsersByUsernames request
@@ -66,6 +71,32 @@ type UnknownUser struct {
 type Page struct {
 	Users     []User
 	NextToken string // "" on the last page
+}
+
+// Profile is an account of a following list with the facts the review
+// sheet shows.
+type Profile struct {
+	User
+	Name string
+	// FollowsYou is whether the account follows the signed-in one, from
+	// connection_status (followed_by).
+	FollowsYou  Followed
+	CreatedAt   time.Time // zero: X did not say
+	Description string
+	// The public_metrics counts; -1 when X did not say.
+	Followers, Following, Posts, Listed int
+	Protected                           bool
+	VerifiedType                        string // "" when X did not say
+	// MostRecentPostID is the id of its most recent post ("" none, or not
+	// asked for).
+	MostRecentPostID string
+}
+
+// ProfilePage is one page of a following list with profiles.
+type ProfilePage struct {
+	Profiles  []Profile
+	NextToken string   // "" on the last page
+	Posts     []string // the posts X returned with the page (billed as post reads)
 }
 
 // Endpoint names a read endpoint: X limits each endpoint separately, and

@@ -336,11 +336,11 @@ func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return groupDigits(n) + " " + noun + "s"
+	return GroupDigits(n) + " " + noun + "s"
 }
 
-// groupDigits writes n with thousands separators.
-func groupDigits(n int) string {
+// GroupDigits writes n with thousands separators: 5,000.
+func GroupDigits(n int) string {
 	s := fmt.Sprint(n)
 	if n < 0 {
 		return s

@@ -190,10 +190,49 @@ func userIDs(users []User) []string {
 // trying each page again when it fails transiently; its users are billed
 // as kind.
 func (r reader) walkFollowing(ctx context.Context, userID string, kind spend.Kind, fn func(Page)) error {
+	return r.walkPages(ctx, userID, kind, func(token string, size int) (listPage, error) {
+		pg, err := r.api.Following(ctx, userID, token, size)
+		if err != nil {
+			return listPage{}, err
+		}
+		fn(pg)
+		return listPage{users: userIDs(pg.Users), next: pg.NextToken}, nil
+	})
+}
+
+// walkProfiles is walkFollowing with profiles (FollowingProfiles); the
+// posts X returns with a page are billed as post reads.
+func (r reader) walkProfiles(ctx context.Context, userID string, kind spend.Kind, lastPost bool, fn func(ProfilePage)) error {
+	return r.walkPages(ctx, userID, kind, func(token string, size int) (listPage, error) {
+		pg, err := r.api.FollowingProfiles(ctx, userID, token, size, lastPost)
+		if err != nil {
+			return listPage{}, err
+		}
+		ids := make([]string, len(pg.Profiles))
+		for i, p := range pg.Profiles {
+			ids[i] = p.ID
+		}
+		fn(pg)
+		return listPage{users: ids, posts: pg.Posts, next: pg.NextToken}, nil
+	})
+}
+
+// listPage is what walkPages needs of a page: the users and posts it is
+// billed for, and the next page's token.
+type listPage struct {
+	users, posts []string
+	next         string
+}
+
+// walkPages reads userID's following list page by page with fetch (one
+// request for at most size users after token; it hands the page on only
+// when it succeeds), each page waiting for the window and tried again
+// when it fails transiently, and bills every page as it is answered.
+func (r reader) walkPages(ctx context.Context, userID string, kind spend.Kind, fetch func(token string, size int) (listPage, error)) error {
 	seen := map[string]bool{}
 	token := ""
 	for {
-		var pg Page
+		var pg listPage
 		// A page holds at most the users asked for: what it could cost. With
 		// a budget, no more are asked for than it can pay.
 		size := r.led.affordable(kind, FollowingPageSize)
@@ -201,24 +240,26 @@ func (r reader) walkFollowing(ctx context.Context, userID string, kind spend.Kin
 			return r.led.afford(r.led.readBound(kind, 1), "the next page of the following list")
 		}
 		err := r.do(ctx, EndpointFollowing, "following", func() (err error) {
-			pg, err = r.api.Following(ctx, userID, token, size)
+			pg, err = fetch(token, size)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		if err := r.led.charge(kind, userIDs(pg.Users)); err != nil {
+		if err := r.led.charge(kind, pg.users); err != nil {
 			return err
 		}
-		fn(pg)
-		if pg.NextToken == "" {
+		if err := r.led.charge(spend.PostRead, pg.posts); err != nil {
+			return err
+		}
+		if pg.next == "" {
 			return nil
 		}
-		if seen[pg.NextToken] {
+		if seen[pg.next] {
 			return fmt.Errorf("following %s: %w", userID, ErrPaginationLoop)
 		}
-		seen[pg.NextToken] = true
-		token = pg.NextToken
+		seen[pg.next] = true
+		token = pg.next
 	}
 }
 

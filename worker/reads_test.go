@@ -22,6 +22,7 @@ type fakeClient struct {
 	usersBy   func(names []string) ([]User, []UnknownUser, error)
 	usersIDs  func(ids []string) ([]User, []UnknownUser, error)
 	following func(userID, token string) (Page, error)
+	profiles  func(userID, token string, max int, lastPost bool) (ProfilePage, error)
 }
 
 func (c *fakeClient) Unfollow(context.Context, string, string) (Reply, error) {
@@ -55,6 +56,13 @@ func (c *fakeClient) Following(_ context.Context, userID, token string, _ int) (
 		c.t.Fatal("unexpected following")
 	}
 	return c.following(userID, token)
+}
+
+func (c *fakeClient) FollowingProfiles(_ context.Context, userID, token string, max int, lastPost bool) (ProfilePage, error) {
+	if c.profiles == nil {
+		c.t.Fatal("unexpected following with profiles")
+	}
+	return c.profiles(userID, token, max, lastPost)
 }
 
 var testStart = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)

@@ -3,6 +3,7 @@ package worker
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
@@ -57,6 +58,9 @@ type ledger struct {
 	// spends cannot be written, and is only counted in memory.
 	record bool
 	bound  string // the account the queue is bound to ("" none)
+	// billed is the once-per-day rule without a queue (q nil): the kind
+	// and id of each read resource this process paid for, by day.
+	billed map[string]bool
 }
 
 // account is the queue's account as a list of ids (none when unbound):
@@ -104,8 +108,8 @@ func (l *ledger) readBound(k spend.Kind, n int, ids ...string) spend.Amount {
 	if !l.on() {
 		return 0
 	}
-	if len(ids) > 0 && l.q != nil {
-		n = l.q.Unbilled(string(k), l.day(), ids)
+	if len(ids) > 0 {
+		n = l.unbilled(k, ids)
 	}
 	return l.s.Prices.Of(k).Times(n)
 }
@@ -125,6 +129,19 @@ func (l *ledger) charge(k spend.Kind, ids []string) error {
 		return nil
 	}
 	c := l.readCharge(k, ids)
+	if l.q == nil {
+		for _, id := range ids {
+			key := c.Day + "\x00" + c.Kind + "\x00" + id
+			if !l.billed[key] || !c.OncePerDay {
+				l.spent += spend.Amount(c.Price)
+			}
+			if l.billed == nil {
+				l.billed = map[string]bool{}
+			}
+			l.billed[key] = true
+		}
+		return nil
+	}
 	if !l.record {
 		l.spent += spend.Amount(l.q.Unbilled(string(k), c.Day, ids)) * spend.Amount(c.Price)
 		return nil
@@ -135,6 +152,20 @@ func (l *ledger) charge(k spend.Kind, ids []string) error {
 	}
 	l.spent += spend.Amount(added)
 	return nil
+}
+
+// unbilled is how many of ids (a read of kind k) X would bill today.
+func (l *ledger) unbilled(k spend.Kind, ids []string) int {
+	if l.q != nil {
+		return l.q.Unbilled(string(k), l.day(), ids)
+	}
+	n := 0
+	for _, id := range slices.Compact(slices.Sorted(slices.Values(ids))) {
+		if !l.billed[l.day()+"\x00"+string(k)+"\x00"+id] || !l.s.Prices[k].OncePerDay {
+			n++
+		}
+	}
+	return n
 }
 
 func (l *ledger) readCharge(k spend.Kind, ids []string) queue.Charge {

@@ -58,7 +58,7 @@ func TestFlagEnvironmentNames(t *testing.T) {
 		"queue": true, "api-base-url": true, "account": true, "config-dir": true,
 		"log-format": true, "log-level": true, "json": true, "dry-run": true,
 		"client-id": true, "redirect-uri": true, "client-secret-file": true, "window": true, "yes": true,
-		"no-color": true, "prices": true, "own-app": true,
+		"no-color": true, "prices": true, "own-app": true, "max-attempts": true, "request-timeout": true,
 	}
 	users := map[string][]string{} // variable → "command --flag"
 	for cmd, envs := range flagEnvs(t) {

@@ -204,6 +204,7 @@ func TestEveryCommandHelp(t *testing.T) {
 // environment variable.
 var withoutEnvOnPurpose = map[string]bool{
 	"auth logout --all": true, // a stray BULKUNFOLLOW_ALL must never log out every account
+	"following --force": true, // a stray BULKUNFOLLOW_FORCE must never replace a marked sheet
 }
 
 // docCommand is one "bulkunfollow ..." command line quoted in the docs.

@@ -68,6 +68,14 @@ func (b *progressBar) Update(p progress) {
 	b.shown = true
 }
 
+// Show redraws the line with text, cut to the terminal's width.
+func (b *progressBar) Show(text string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fmt.Fprintf(b.w, "\r\033[K%s", cutColumns(text, b.cols()-1))
+	b.shown = true
+}
+
 // Clear erases the line so that other output starts on a clean line.
 func (b *progressBar) Clear() {
 	b.mu.Lock()

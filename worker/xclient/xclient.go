@@ -10,6 +10,7 @@ package xclient
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/bulkunfollow/bulkunfollow/apiclient"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
@@ -87,6 +88,37 @@ func (a Client) Following(ctx context.Context, userID, pageToken string, max int
 		out.Users = append(out.Users, user(u))
 	}
 	return out, nil
+}
+
+// FollowingProfiles reads one page of a following list with profiles.
+func (a Client) FollowingProfiles(ctx context.Context, userID, pageToken string, max int, lastPost bool) (worker.ProfilePage, error) {
+	pg, err := a.c.FollowingProfiles(ctx, userID, pageToken, max, lastPost)
+	if err != nil {
+		return worker.ProfilePage{}, readFailure(err)
+	}
+	out := worker.ProfilePage{NextToken: pg.NextToken, Posts: pg.Posts, Profiles: make([]worker.Profile, 0, len(pg.Users))}
+	for _, u := range pg.Users {
+		out.Profiles = append(out.Profiles, profile(u))
+	}
+	return out, nil
+}
+
+// profile converts a user read with FollowingProfiles: FollowsYou from
+// connection_status ("followed_by" in it: yes; the field without it: no).
+func profile(u apiclient.User) worker.Profile {
+	p := worker.Profile{User: user(u), Name: u.Name, Followers: -1, Following: -1, Posts: -1, Listed: -1}
+	if u.Connection != nil {
+		p.FollowsYou = worker.FollowedNo
+		if slices.Contains(u.Connection, "followed_by") {
+			p.FollowsYou = worker.FollowedYes
+		}
+	}
+	if pr := u.Profile; pr != nil {
+		p.CreatedAt, p.Description, p.Protected, p.VerifiedType = pr.CreatedAt, pr.Description, pr.Protected, pr.VerifiedType
+		p.Followers, p.Following, p.Posts, p.Listed = pr.Followers, pr.Following, pr.Posts, pr.Listed
+		p.MostRecentPostID = pr.MostRecentPostID
+	}
+	return p
 }
 
 // user converts a user: Followed from connection_status ("following" in

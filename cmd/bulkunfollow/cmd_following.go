@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/bulkunfollow/bulkunfollow/apiclient"
+	"github.com/bulkunfollow/bulkunfollow/auth"
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
+	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/sheet"
+	"github.com/bulkunfollow/bulkunfollow/spend"
+	"github.com/bulkunfollow/bulkunfollow/worker"
+	"github.com/bulkunfollow/bulkunfollow/worker/xclient"
+)
+
+const followingDescription = `Read the accounts you follow into a review sheet: one row per account with the
+facts to decide on, and an empty decision column. Write unfollow or keep in it
+(in a spreadsheet, or with "bulkunfollow review"), then "bulkunfollow import"
+queues the rows marked unfollow. Nothing is unfollowed here.
+
+Columns: id, username, name, followers_count, following_count, post_count,
+listed_count, created_at, last_post_at, days_since_last_post, protected,
+verified_type, follows_you, description, decision (docs/choosing.md says what
+each means). Rows are sorted by last_post_at, oldest first, accounts that never
+posted first; --sort takes any column.
+
+Reading the list costs money, and it says how much before reading: $0.001 per
+account with your own X app (Owned Read), $0.010 with someone else's
+(--own-app=false). The date of each account's last post comes from its most
+recent post id, which X sends only with the post itself, billed as a post read
+($0.005 per account that has posted): --last-post=false skips the dates and
+their cost. follows_you comes from X, or from --followers FILE (your archive's
+follower.js, free). With --queue, the list is kept as that job's following
+snapshot, so its next run does not pay to read it again.
+
+-o writes the file atomically, readable only by you (0600), and refuses to
+replace a sheet that already holds decisions (--force replaces it).`
+
+func runFollowing(ctx context.Context, c *cli, args []string) (err error) {
+	fs := c.newFlagSet("following", "", followingDescription,
+		"bulkunfollow following -o sheet.csv",
+		"bulkunfollow following --yes --format jsonl -o sheet.jsonl   # scripts",
+		"bulkunfollow following -o sheet.csv --followers archive/data/follower.js",
+		"bulkunfollow following -o sheet.csv --last-post=false   # cheaper, no dates",
+		"bulkunfollow following -o sheet.csv --queue unfollow.db --sort username",
+	)
+	apiBase := fs.apiBaseURLFlag()
+	account := fs.accountFlag()
+	configDir := fs.configDirFlag()
+	var out string
+	fs.StringVar(&out, "output", "", "write the sheet to this file (atomically, 0600) instead of standard output")
+	fs.alias("o", "output")
+	fs.envAs("output", "BULKUNFOLLOW_FOLLOWING_OUTPUT") // export's -o is another file
+	format := fs.String("format", "", "csv or jsonl (default: from the -o file name, else csv)")
+	fs.envAs("format", "BULKUNFOLLOW_FOLLOWING_FORMAT") // import's --format means something else
+	sortBy := fs.String("sort", sheet.DefaultSort, "order rows by this column (- before it: descending; none: X's order)")
+	followers := fs.String("followers", "", "file of the accounts that follow you (the archive's follower.js, or any list import reads): follows_you comes from it")
+	lastPost := fs.Bool("last-post", true, "date each account's last post (X bills the post it sends with the id: $0.005 per account that has posted)")
+	queuePath := fs.String("queue", "", "keep the list as this queue's following snapshot (its next run does not read it again)")
+	ownApp := fs.Bool("own-app", true, "the X app is the signed-in account's own: reading your following list is then an Owned Read ($0.001 per account instead of $0.010)")
+	prices := fs.String("prices", "", "X's prices to use, as KIND=USD,... (default: X's published prices, docs/costs.md)")
+	yes := fs.Bool("yes", false, "do not ask before reading (needed when not on a terminal)")
+	force := fs.Bool("force", false, "replace an -o file that holds decisions")
+	fs.withoutEnv("force") // losing decisions is asked for on the command line
+	maxAttempts := fs.Int("max-attempts", worker.DefaultMaxAttempts, "tries of each read that fails transiently")
+	timeout := fs.Duration("request-timeout", apiclient.DefaultTimeout, "timeout of each API request")
+	lf := fs.logFlags()
+	if err := fs.parse(args); err != nil {
+		c.useLogFormat(lf)
+		return err
+	}
+	c.useLogFormat(lf)
+	if len(fs.Args()) > 0 {
+		return usageErrorf("following: unexpected argument %q", fs.Args()[0]).withHint("bulkunfollow following -o " + fs.Args()[0])
+	}
+	f, err := sheet.ParseFormat(*format)
+	if err != nil {
+		return usageErrorf("following: --format %q: want csv or jsonl", *format).withHint("bulkunfollow following --format jsonl -o sheet.jsonl")
+	}
+	if *format == "" && out != "" {
+		f = sheet.FormatOf(out)
+	}
+	if err := sheet.Sort(nil, *sortBy); err != nil {
+		return usageErrorf("following: --%v", err).withHint("bulkunfollow following --sort last_post_at")
+	}
+	if *maxAttempts < 1 || *timeout <= 0 {
+		return usageErrorf("following: --max-attempts wants 1 or more and --request-timeout a positive duration").withHint("bulkunfollow following --help")
+	}
+	if _, err := apiclient.CheckBaseURL(*apiBase); err != nil {
+		return usageErrorf("--api-base-url %q: %v", *apiBase, err).withHint("--api-base-url https://api.x.com")
+	}
+	spending, err := parseSpending(*prices, "0", *ownApp)
+	if err != nil {
+		return err
+	}
+	if out == "-" {
+		out = ""
+	}
+	if out != "" {
+		if err := refuseQueueOutput("following", "-o", out, *queuePath, "sheet.csv"); err != nil {
+			return err
+		}
+		if err := refuseDecidedSheet(out, *force); err != nil {
+			return err
+		}
+	}
+	if !*yes && !c.interactive {
+		return usageErrorf("following needs --yes when no one is at a terminal to confirm its cost").
+			withHint("bulkunfollow following --yes -o sheet.csv")
+	}
+	var who *worker.AccountSet
+	if *followers != "" {
+		if who, err = worker.ReadFollowers(*followers); err != nil {
+			return withExit(exitBadInput, err, "give --followers a list import reads: your archive's data/follower.js, or a CSV with an id column")
+		}
+	}
+
+	var bar *progressBar
+	le := c
+	if c.animates() && !lf.isJSON(c) {
+		bar = newProgressBar(c.stderr, worker.SystemClock().Now)
+		copied := *c
+		copied.stderr = barClearingWriter{bar: bar, w: c.stderr}
+		le = &copied
+	}
+	log, err := lf.logger(le)
+	if err != nil {
+		return err
+	}
+	var q *queue.Store
+	if *queuePath != "" {
+		if q, err = openQueue(*queuePath, "following", false); err != nil {
+			return err
+		}
+		defer closeQueue(q, &err)
+	}
+	ctx, stop := c.trapSignals(ctx, func() {})
+	defer stop()
+
+	hc, id, err := auth.HTTPClient(ctx, c.authOptions(*configDir, *account, *apiBase, log))
+	if err != nil {
+		return withExit(exitPerson, fmt.Errorf("sign in: %w", err), auth.Hint(err))
+	}
+	windows := worker.NewReadWindows(worker.SystemClock().Now)
+	api := apiclient.New(hc, *apiBase, userAgent(), apiclient.WithTimeout(*timeout), apiclient.WithRateObserver(xclient.Observer(windows)))
+	o := worker.SheetOptions{
+		LastPost: *lastPost, Followers: who, Sort: *sortBy, Spending: spending, Queue: q,
+		Windows: windows, MaxAttempts: *maxAttempts, Log: log,
+		Confirm: func(sc worker.SheetCost) error { return c.confirmSheet(ctx, sc, *yes, *lastPost) },
+	}
+	if bar != nil {
+		o.Progress = func(read, total int) { bar.Show(readingLine(read, total)) }
+	}
+	log.Debug().Str("auth", string(id.Method)+" from "+id.Source).Msg("credential")
+	res, err := worker.ReadSheet(ctx, xclient.New(api), o)
+	if bar != nil {
+		bar.Clear()
+	}
+	if err != nil {
+		return c.sheetError(ctx, err, res, out)
+	}
+	now := worker.SystemClock().Now()
+	write := func(w io.Writer) error { return sheet.Write(w, f, res.Rows, now) }
+	if out == "" {
+		bw := bufio.NewWriter(c.stdout)
+		if err := write(bw); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+	} else if err := atomicfile.Write(out, 0o600, write); err != nil {
+		return withExit(exitPerson, fmt.Errorf("following: %w", err), "")
+	}
+	c.tellSheet(res, out, f, q)
+	return nil
+}
+
+// refuseDecidedSheet refuses to replace a file that holds decisions a
+// person made (unless force): exit 2, nothing read from X.
+func refuseDecidedSheet(path string, force bool) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil // nothing there to lose (or the write will say why)
+	}
+	defer f.Close()
+	n, err := sheet.CountDecisions(f)
+	if err != nil || n == 0 || force {
+		return nil
+	}
+	return usageErrorf("following: %s already holds %s: writing a new sheet there would lose them; nothing was read", path, countNoun(n, "decision", "decisions")).
+		withHint("bulkunfollow import "+path+"   # queue the rows marked unfollow", "bulkunfollow following -o sheet-new.csv", "bulkunfollow following -o "+path+" --force")
+}
+
+// readingLine is the progress line of the list read.
+func readingLine(read, total int) string {
+	if total > 0 {
+		return fmt.Sprintf("Reading your following list: %s of %s accounts", worker.GroupDigits(read), worker.GroupDigits(total))
+	}
+	return fmt.Sprintf("Reading your following list: %s accounts", worker.GroupDigits(read))
+}
+
+// confirmSheet states what the list read costs and, on a terminal without
+// --yes, asks to go ahead.
+func (c *cli) confirmSheet(ctx context.Context, sc worker.SheetCost, yes, lastPost bool) error {
+	statement := sheetCostText(sc, lastPost)
+	if yes || sc.Count == 0 {
+		c.tell("cost", nil, "%s.", statement)
+		return nil
+	}
+	ok, err := confirm(ctx, c, statement+" — continue? [y/N] ")
+	if ctx.Err() != nil {
+		return interrupted()
+	}
+	if err != nil || !ok {
+		c.tell("declined", nil, "Nothing read but who you are (%s). Run again when ready.", sc.Spent)
+		return quietExit(exitDeclined)
+	}
+	return nil
+}
+
+// sheetCostText is "Reading your 5,000 follows costs about $5.00 (Owned
+// Read, own app)", with the last-post dates' bound.
+func sheetCostText(sc worker.SheetCost, lastPost bool) string {
+	how := "Owned Read, own app"
+	if sc.Kind != spend.OwnedRead {
+		how = "$0.010 per account, someone else's app"
+	}
+	if sc.Count < 0 {
+		return "X did not say how many accounts you follow; reading them costs " + how
+	}
+	noun := " follows"
+	if sc.Count == 1 {
+		noun = " follow"
+	}
+	s := fmt.Sprintf("Reading your %s%s costs about %s (%s)", worker.GroupDigits(sc.Count), noun, sc.List, how)
+	if lastPost && sc.Posts > 0 {
+		s += fmt.Sprintf(", and up to %s more to date their last posts (post reads; --last-post=false skips them)", sc.Posts)
+	}
+	return s
+}
+
+// tellSheet says what was written and what it cost, and what to do next.
+func (c *cli) tellSheet(res worker.SheetResult, out string, f sheet.Format, q *queue.Store) {
+	where := "standard output"
+	next := "save it with -o sheet.csv, mark the decision column, then: bulkunfollow import sheet.csv"
+	if out != "" {
+		where = out
+		next = "write unfollow or keep in its decision column (a spreadsheet), then: bulkunfollow import " + out
+	}
+	kept := ""
+	if q != nil {
+		kept = fmt.Sprintf(" The list is kept in %s: its next run does not read it again.", q.Path())
+	}
+	c.tell("following", nil, "Wrote %s to %s (%s); X billed about %s (%s posts dated).%s Next: %s.",
+		countNoun(len(res.Rows), "account", "accounts"), where, strings.ToUpper(string(f)), res.Spent, worker.GroupDigits(res.Posts), kept, next)
+}
+
+// sheetError maps what stopped the list read to an exit code; nothing was
+// written.
+func (c *cli) sheetError(ctx context.Context, err error, res worker.SheetResult, out string) error {
+	var x *exitError
+	if errors.As(err, &x) {
+		return err // declined, interrupted at the prompt
+	}
+	nothing := "nothing was written"
+	if out != "" {
+		nothing = "nothing was written to " + out
+	}
+	if ctx.Err() != nil {
+		return withExit(exitTempFail, fmt.Errorf("following: interrupted after %s; %s", res.Spent, nothing),
+			"run it again: the accounts already read today are not billed again")
+	}
+	var mm *queue.AccountMismatchError
+	if errors.As(err, &mm) {
+		return withExit(exitPerson, err, "use the credentials of the account this queue belongs to (--account), or another --queue")
+	}
+	return apiStop(ctx, fmt.Errorf("%w; %s (spent %s; read again today, the accounts already read are not billed again)", err, nothing, res.Spent))
+}
