@@ -71,9 +71,9 @@ type LegacyError struct {
 // the body has type/title/detail), legacy entries and problem entries from
 // "errors", and the raw "data" and "meta" members.
 type body struct {
-	Problem Problem
-	Legacy  []LegacyError
-	Errors  []Problem
+	Problem  Problem
+	Legacy   []LegacyError
+	Errors   []Problem
 	Data     json.RawMessage
 	Meta     json.RawMessage
 	Includes json.RawMessage
