@@ -887,3 +887,57 @@ func TestUsersByIDsAnswers(t *testing.T) {
 		}
 	})
 }
+
+// TestFollowingProfiles: the review sheet's read asks for every profile
+// field and, with lastPost, the most_recent_post_id expansion (the only
+// form the spec's following operation allows); it decodes the fields,
+// tells absent counts apart, and lists the posts includes carried (X
+// bills them).
+func TestFollowingProfiles(t *testing.T) {
+	body := `{"data":[
+	  {"id":"11","name":"A","username":"a","created_at":"2013-12-14T04:35:55.000Z","description":"hi, \"you\"\nthere",
+	   "public_metrics":{"followers_count":123456789012,"following_count":7,"post_count":3,"listed_count":0},
+	   "protected":true,"verified":true,"verified_type":"blue","connection_status":["following","followed_by"],
+	   "most_recent_post_id":"1860000000000000000"},
+	  {"id":"12","name":"B","username":"b","public_metrics":{"followers_count":1.5},"connection_status":["following"]}],
+	 "includes":{"posts":[{"id":"1860000000000000000","text":"x","edit_history_tweet_ids":["1860000000000000000"]}]},
+	 "meta":{"result_count":2}}`
+	c, rec := fakeX(t, fixed(reply{200, nil, body}))
+	pg, err := c.FollowingProfiles(t.Context(), source, "", 1000, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := rec.all()[0].URL.Query()
+	if q.Get("user.fields") != "created_at,description,public_metrics,protected,verified,verified_type,connection_status" ||
+		q.Get("expansions") != "most_recent_post_id" || q.Get("max_results") != "1000" {
+		t.Errorf("query %v", q)
+	}
+	if len(pg.Users) != 2 || fmt.Sprint(pg.Posts) != "[1860000000000000000]" {
+		t.Fatalf("page %+v", pg)
+	}
+	a, b := pg.Users[0].Profile, pg.Users[1].Profile
+	if a == nil || b == nil {
+		t.Fatalf("profiles %+v", pg.Users)
+	}
+	if !a.CreatedAt.Equal(time.Date(2013, 12, 14, 4, 35, 55, 0, time.UTC)) || a.Description != "hi, \"you\"\nthere" ||
+		a.Followers != 123456789012 || a.Following != 7 || a.Posts != 3 || a.Listed != 0 || !a.Protected || !a.Verified ||
+		a.VerifiedType != "blue" || a.MostRecentPostID != "1860000000000000000" {
+		t.Errorf("a = %+v", a)
+	}
+	if !b.CreatedAt.IsZero() || b.Followers != -1 || b.Following != -1 || b.Posts != -1 || b.MostRecentPostID != "" || b.Protected {
+		t.Errorf("b = %+v", b)
+	}
+	// Without lastPost: no expansion asked for.
+	c2, rec2 := fakeX(t, fixed(reply{200, nil, `{"data":[{"id":"11","name":"A","username":"a"}],"meta":{"result_count":1}}`}))
+	if _, err := c2.FollowingProfiles(t.Context(), source, "", 5, false); err != nil {
+		t.Fatal(err)
+	}
+	if q := rec2.all()[0].URL.Query(); q.Has("expansions") || q.Get("user.fields") == "" {
+		t.Errorf("query %v", q)
+	}
+	// A created_at that is no time is a body not understood.
+	c3, _ := fakeX(t, fixed(reply{200, nil, `{"data":[{"id":"11","name":"A","username":"a","created_at":"yesterday"}],"meta":{"result_count":1}}`}))
+	if _, err := c3.FollowingProfiles(t.Context(), source, "", 5, false); err == nil || !strings.Contains(err.Error(), "created_at") {
+		t.Errorf("bad created_at: %v", err)
+	}
+}
