@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/bulkunfollow/bulkunfollow/apiclient"
 	"github.com/bulkunfollow/bulkunfollow/auth"
@@ -42,7 +44,25 @@ snapshot, so its next run does not pay to read it again.
 -o writes the file atomically, readable only by you (0600), and refuses to
 replace a sheet that already holds decisions (--force replaces it).`
 
-func runFollowing(ctx context.Context, c *cli, args []string) (err error) {
+// followingOptions are following's settings; demo fills them itself.
+type followingOptions struct {
+	apiBaseURL, account, configDir string
+	out                            string // "" standard output
+	format                         sheet.Format
+	sortBy                         string
+	followersFile                  string
+	lastPost                       bool
+	queuePath                      string // "" none
+	spending                       worker.Spending
+	yes, force                     bool
+	maxAttempts                    int
+	timeout                        time.Duration
+	logFlags                       logFlags
+	// Set by demo: an authenticated client instead of auth.HTTPClient.
+	httpClient *http.Client
+}
+
+func runFollowing(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlagSet("following", "", followingDescription,
 		"bulkunfollow following -o sheet.csv",
 		"bulkunfollow following --yes --format jsonl -o sheet.jsonl   # scripts",
@@ -50,92 +70,96 @@ func runFollowing(ctx context.Context, c *cli, args []string) (err error) {
 		"bulkunfollow following -o sheet.csv --last-post=false   # cheaper, no dates",
 		"bulkunfollow following -o sheet.csv --queue unfollow.db --sort username",
 	)
+	var o followingOptions
 	apiBase := fs.apiBaseURLFlag()
 	account := fs.accountFlag()
 	configDir := fs.configDirFlag()
-	var out string
-	fs.StringVar(&out, "output", "", "write the sheet to this file (atomically, 0600) instead of standard output")
+	fs.StringVar(&o.out, "output", "", "write the sheet to this file (atomically, 0600) instead of standard output")
 	fs.alias("o", "output")
 	fs.envAs("output", "BULKUNFOLLOW_FOLLOWING_OUTPUT") // export's -o is another file
 	format := fs.String("format", "", "csv or jsonl (default: from the -o file name, else csv)")
 	fs.envAs("format", "BULKUNFOLLOW_FOLLOWING_FORMAT") // import's --format means something else
-	sortBy := fs.String("sort", sheet.DefaultSort, "order rows by this column (- before it: descending; none: X's order)")
-	followers := fs.String("followers", "", "file of the accounts that follow you (the archive's follower.js, or any list import reads): follows_you comes from it")
-	lastPost := fs.Bool("last-post", true, "date each account's last post (X bills the post it sends with the id: $0.005 per account that has posted)")
-	queuePath := fs.String("queue", "", "keep the list as this queue's following snapshot (its next run does not read it again)")
+	fs.StringVar(&o.sortBy, "sort", sheet.DefaultSort, "order rows by this column (- before it: descending; none: X's order)")
+	fs.StringVar(&o.followersFile, "followers", "", "file of the accounts that follow you (the archive's follower.js, or any list import reads): follows_you comes from it")
+	fs.BoolVar(&o.lastPost, "last-post", true, "date each account's last post (X bills the post it sends with the id: $0.005 per account that has posted)")
+	fs.StringVar(&o.queuePath, "queue", "", "keep the list as this queue's following snapshot (its next run does not read it again)")
 	ownApp := fs.Bool("own-app", true, "the X app is the signed-in account's own: reading your following list is then an Owned Read ($0.001 per account instead of $0.010)")
 	prices := fs.String("prices", "", "X's prices to use, as KIND=USD,... (default: X's published prices, docs/costs.md)")
-	yes := fs.Bool("yes", false, "do not ask before reading (needed when not on a terminal)")
-	force := fs.Bool("force", false, "replace an -o file that holds decisions")
+	fs.BoolVar(&o.yes, "yes", false, "do not ask before reading (needed when not on a terminal)")
+	fs.BoolVar(&o.force, "force", false, "replace an -o file that holds decisions")
 	fs.withoutEnv("force") // losing decisions is asked for on the command line
-	maxAttempts := fs.Int("max-attempts", worker.DefaultMaxAttempts, "tries of each read that fails transiently")
-	timeout := fs.Duration("request-timeout", apiclient.DefaultTimeout, "timeout of each API request")
-	lf := fs.logFlags()
-	if err := fs.parse(args); err != nil {
-		c.useLogFormat(lf)
+	fs.IntVar(&o.maxAttempts, "max-attempts", worker.DefaultMaxAttempts, "tries of each read that fails transiently")
+	fs.DurationVar(&o.timeout, "request-timeout", apiclient.DefaultTimeout, "timeout of each API request")
+	o.logFlags = fs.logFlags()
+	err := fs.parse(args)
+	c.useLogFormat(o.logFlags)
+	if err != nil {
 		return err
 	}
-	c.useLogFormat(lf)
 	if len(fs.Args()) > 0 {
 		return usageErrorf("following: unexpected argument %q", fs.Args()[0]).withHint("bulkunfollow following -o " + fs.Args()[0])
 	}
-	f, err := sheet.ParseFormat(*format)
-	if err != nil {
+	if o.format, err = sheet.ParseFormat(*format); err != nil {
 		return usageErrorf("following: --format %q: want csv or jsonl", *format).withHint("bulkunfollow following --format jsonl -o sheet.jsonl")
 	}
-	if *format == "" && out != "" {
-		f = sheet.FormatOf(out)
+	if *format == "" && o.out != "" {
+		o.format = sheet.FormatOf(o.out)
 	}
-	if err := sheet.Sort(nil, *sortBy); err != nil {
+	if err := sheet.Sort(nil, o.sortBy); err != nil {
 		return usageErrorf("following: --%v", err).withHint("bulkunfollow following --sort last_post_at")
 	}
-	if *maxAttempts < 1 || *timeout <= 0 {
+	if o.maxAttempts < 1 || o.timeout <= 0 {
 		return usageErrorf("following: --max-attempts wants 1 or more and --request-timeout a positive duration").withHint("bulkunfollow following --help")
 	}
 	if _, err := apiclient.CheckBaseURL(*apiBase); err != nil {
 		return usageErrorf("--api-base-url %q: %v", *apiBase, err).withHint("--api-base-url https://api.x.com")
 	}
-	spending, err := parseSpending(*prices, "0", *ownApp)
-	if err != nil {
+	if o.spending, err = parseSpending(*prices, "0", *ownApp); err != nil {
 		return err
 	}
-	if out == "-" {
-		out = ""
+	o.apiBaseURL, o.account, o.configDir = *apiBase, *account, *configDir
+	if o.out == "-" {
+		o.out = ""
 	}
-	if out != "" {
-		if err := refuseQueueOutput("following", "-o", out, *queuePath, "sheet.csv"); err != nil {
+	return c.writeSheet(ctx, o)
+}
+
+// writeSheet reads the following list into a sheet and writes it (the
+// work of following; demo calls it too).
+func (c *cli) writeSheet(ctx context.Context, o followingOptions) (err error) {
+	if o.out != "" {
+		if err := refuseQueueOutput("following", "-o", o.out, o.queuePath, "sheet.csv"); err != nil {
 			return err
 		}
-		if err := refuseDecidedSheet(out, *force); err != nil {
+		if err := refuseDecidedSheet(o.out, o.force); err != nil {
 			return err
 		}
 	}
-	if !*yes && !c.interactive {
+	if !o.yes && !c.interactive {
 		return usageErrorf("following needs --yes when no one is at a terminal to confirm its cost").
 			withHint("bulkunfollow following --yes -o sheet.csv")
 	}
 	var who *worker.AccountSet
-	if *followers != "" {
-		if who, err = worker.ReadFollowers(*followers); err != nil {
+	if o.followersFile != "" {
+		if who, err = worker.ReadFollowers(o.followersFile); err != nil {
 			return withExit(exitBadInput, err, "give --followers a list import reads: your archive's data/follower.js, or a CSV with an id column")
 		}
 	}
-
 	var bar *progressBar
 	le := c
-	if c.animates() && !lf.isJSON(c) {
-		bar = newProgressBar(c.stderr, worker.SystemClock().Now)
+	if c.animates() && !o.logFlags.isJSON(c) {
+		bar = newProgressBar(c.stderr, time.Now)
 		copied := *c
 		copied.stderr = barClearingWriter{bar: bar, w: c.stderr}
 		le = &copied
 	}
-	log, err := lf.logger(le)
+	log, err := o.logFlags.logger(le)
 	if err != nil {
 		return err
 	}
 	var q *queue.Store
-	if *queuePath != "" {
-		if q, err = openQueue(*queuePath, "following", false); err != nil {
+	if o.queuePath != "" {
+		if q, err = openQueue(o.queuePath, "following", false); err != nil {
 			return err
 		}
 		defer closeQueue(q, &err)
@@ -143,31 +167,34 @@ func runFollowing(ctx context.Context, c *cli, args []string) (err error) {
 	ctx, stop := c.trapSignals(ctx, func() {})
 	defer stop()
 
-	hc, id, err := auth.HTTPClient(ctx, c.authOptions(*configDir, *account, *apiBase, log))
-	if err != nil {
-		return withExit(exitPerson, fmt.Errorf("sign in: %w", err), auth.Hint(err))
+	hc := o.httpClient
+	if hc == nil {
+		var id auth.Identity
+		if hc, id, err = auth.HTTPClient(ctx, c.authOptions(o.configDir, o.account, o.apiBaseURL, log)); err != nil {
+			return withExit(exitPerson, fmt.Errorf("sign in: %w", err), auth.Hint(err))
+		}
+		log.Debug().Str("auth", string(id.Method)+" from "+id.Source).Msg("credential")
 	}
-	windows := worker.NewReadWindows(worker.SystemClock().Now)
-	api := apiclient.New(hc, *apiBase, userAgent(), apiclient.WithTimeout(*timeout), apiclient.WithRateObserver(xclient.Observer(windows)))
-	o := worker.SheetOptions{
-		LastPost: *lastPost, Followers: who, Sort: *sortBy, Spending: spending, Queue: q,
-		Windows: windows, MaxAttempts: *maxAttempts, Log: log,
-		Confirm: func(sc worker.SheetCost) error { return c.confirmSheet(ctx, sc, *yes, *lastPost) },
+	windows := worker.NewReadWindows(time.Now)
+	api := apiclient.New(hc, o.apiBaseURL, userAgent(), apiclient.WithTimeout(o.timeout), apiclient.WithRateObserver(xclient.Observer(windows)))
+	so := worker.SheetOptions{
+		LastPost: o.lastPost, Followers: who, Sort: o.sortBy, Spending: o.spending, Queue: q,
+		Windows: windows, MaxAttempts: o.maxAttempts, Log: log,
+		Confirm: func(sc worker.SheetCost) error { return c.confirmSheet(ctx, sc, o.yes, o.lastPost) },
 	}
 	if bar != nil {
-		o.Progress = func(read, total int) { bar.Show(readingLine(read, total)) }
+		so.Progress = func(read, total int) { bar.Show(readingLine(read, total)) }
 	}
-	log.Debug().Str("auth", string(id.Method)+" from "+id.Source).Msg("credential")
-	res, err := worker.ReadSheet(ctx, xclient.New(api), o)
+	res, err := worker.ReadSheet(ctx, xclient.New(api), so)
 	if bar != nil {
 		bar.Clear()
 	}
 	if err != nil {
-		return c.sheetError(ctx, err, res, out)
+		return c.sheetError(ctx, err, res, o.out)
 	}
-	now := worker.SystemClock().Now()
-	write := func(w io.Writer) error { return sheet.Write(w, f, res.Rows, now) }
-	if out == "" {
+	now := time.Now()
+	write := func(w io.Writer) error { return sheet.Write(w, o.format, res.Rows, now) }
+	if o.out == "" {
 		bw := bufio.NewWriter(c.stdout)
 		if err := write(bw); err != nil {
 			return err
@@ -175,10 +202,10 @@ func runFollowing(ctx context.Context, c *cli, args []string) (err error) {
 		if err := bw.Flush(); err != nil {
 			return err
 		}
-	} else if err := atomicfile.Write(out, 0o600, write); err != nil {
+	} else if err := atomicfile.Write(o.out, 0o600, write); err != nil {
 		return withExit(exitPerson, fmt.Errorf("following: %w", err), "")
 	}
-	c.tellSheet(res, out, f, q)
+	c.tellSheet(res, o.out, o.format, q)
 	return nil
 }
 
