@@ -60,6 +60,9 @@ type followingOptions struct {
 	logFlags                       logFlags
 	// Set by demo: an authenticated client instead of auth.HTTPClient.
 	httpClient *http.Client
+	// clock drives the reads, their windows and days_since_last_post; nil
+	// is the system clock. Tests share a fake one with the simulator.
+	clock worker.Clock
 }
 
 func runFollowing(ctx context.Context, c *cli, args []string) error {
@@ -127,6 +130,9 @@ func runFollowing(ctx context.Context, c *cli, args []string) error {
 // writeSheet reads the following list into a sheet and writes it (the
 // work of following; demo calls it too).
 func (c *cli) writeSheet(ctx context.Context, o followingOptions) (err error) {
+	if o.clock == nil {
+		o.clock = worker.SystemClock()
+	}
 	if o.out != "" {
 		if err := refuseQueueOutput("following", "-o", o.out, o.queuePath, "sheet.csv"); err != nil {
 			return err
@@ -148,7 +154,7 @@ func (c *cli) writeSheet(ctx context.Context, o followingOptions) (err error) {
 	var bar *progressBar
 	le := c
 	if c.animates() && !o.logFlags.isJSON(c) {
-		bar = newProgressBar(c.stderr, time.Now)
+		bar = newProgressBar(c.stderr, o.clock.Now)
 		copied := *c
 		copied.stderr = barClearingWriter{bar: bar, w: c.stderr}
 		le = &copied
@@ -175,11 +181,12 @@ func (c *cli) writeSheet(ctx context.Context, o followingOptions) (err error) {
 		}
 		log.Debug().Str("auth", string(id.Method)+" from "+id.Source).Msg("credential")
 	}
-	windows := worker.NewReadWindows(time.Now)
-	api := apiclient.New(hc, o.apiBaseURL, userAgent(), apiclient.WithTimeout(o.timeout), apiclient.WithRateObserver(xclient.Observer(windows)))
+	windows := worker.NewReadWindows(o.clock.Now)
+	api := apiclient.New(hc, o.apiBaseURL, userAgent(), apiclient.WithTimeout(o.timeout), apiclient.WithClock(o.clock.Now),
+		apiclient.WithRateObserver(xclient.Observer(windows)))
 	so := worker.SheetOptions{
 		LastPost: o.lastPost, Followers: who, Sort: o.sortBy, Spending: o.spending, Queue: q,
-		Windows: windows, MaxAttempts: o.maxAttempts, Log: log,
+		Windows: windows, MaxAttempts: o.maxAttempts, Clock: o.clock, Log: log,
 		Confirm: func(sc worker.SheetCost) error { return c.confirmSheet(ctx, sc, o.yes, o.lastPost) },
 	}
 	if bar != nil {
@@ -192,7 +199,7 @@ func (c *cli) writeSheet(ctx context.Context, o followingOptions) (err error) {
 	if err != nil {
 		return c.sheetError(ctx, err, res, o.out)
 	}
-	now := time.Now()
+	now := o.clock.Now()
 	write := func(w io.Writer) error { return sheet.Write(w, o.format, res.Rows, now) }
 	if o.out == "" {
 		bw := bufio.NewWriter(c.stdout)
