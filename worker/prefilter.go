@@ -50,12 +50,14 @@ type listChoice struct {
 // clear at 95% confidence. Past a few hundred targets a sample costs at
 // most 4% of what the targets' unfollows do, most of it when the decision
 // is close; fewer than sampleMin lookups tell too little to decide on, so
-// a list that costs no more than them is read without one.
+// a list that costs no more than them is read without one. A lopsided
+// job is clear after one batch: a small job then pays for 5 lookups, not
+// 10.
 const (
 	sampleMin   = 10
 	sampleMax   = 100
 	sampleShare = 25
-	sampleBatch = 10
+	sampleBatch = 5
 	wilsonZ     = 1.96
 )
 
@@ -194,7 +196,7 @@ func (p *preparation) sample(ctx context.Context, j *Job, ids, handles int, list
 			return sm, err
 		}
 		picks = picks[n:]
-		if len(picks) == 0 || sm.IDs+sm.Handles < sampleMin {
+		if len(picks) == 0 {
 			continue
 		}
 		lo := per.Times(int(float64(ids-sm.IDs)*wilsonLow(sm.IDsNotFollowed, sm.IDs))) +
