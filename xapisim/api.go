@@ -279,15 +279,14 @@ func (s *Server) handleUnfollow(r *http.Request, p principal) response {
 	if _, known := s.users[target]; !known {
 		return success(map[string]any{"errors": []any{notFoundError("id", target, "id")}})
 	}
-	if !s.charge(spend.Unfollow, target) {
+	if !s.charge(bill{spend.Unfollow, []string{target}}) {
 		return creditsProblem() // before any effect: the follow stays
 	}
-	list := s.following[source]
-	if i := slices.Index(list, target); i >= 0 {
+	if s.follows(source, target) {
 		if s.sticky[target] {
 			return success(map[string]any{"data": map[string]bool{"following": true}})
 		}
-		s.following[source] = slices.Delete(list, i, i+1)
+		s.unfollow(source, target)
 		s.stats.Unfollowed++
 	}
 	return success(map[string]any{"data": map[string]bool{"following": false}})
@@ -295,19 +294,23 @@ func (s *Server) handleUnfollow(r *http.Request, p principal) response {
 
 // handleMe is GET /2/users/me.
 func (s *Server) handleMe(r *http.Request, p principal) response {
-	f, bad := parseUserFields(r)
+	if bad := checkParams(r.URL.Query(), meParams); bad != nil {
+		return *bad
+	}
+	f, bad := parseFields(r)
 	if bad != nil {
 		return *bad
 	}
-	if !s.charge(spend.UserRead, p.userID) {
+	out := s.render([]User{*s.users[p.userID]}, p, f)
+	if !s.charge(bill{spend.UserRead, []string{p.userID}}, bill{spend.PostRead, out.postIDs()}) {
 		return creditsProblem()
 	}
-	return success(map[string]any{"data": s.render([]User{*s.users[p.userID]}, p, f)[0]})
+	return success(out.withIncludes(map[string]any{"data": out.users[0]}))
 }
 
 // handleUsersBy is GET /2/users/by?usernames=a,b.
 func (s *Server) handleUsersBy(r *http.Request, p principal) response {
-	return s.lookup(r, p, "usernames", usernamePattern, `^[A-Za-z0-9_]{1,15}$`, func(n string) (*User, bool) {
+	return s.lookup(r, p, "usernames", usersByParams, usernamePattern, `^[A-Za-z0-9_]{1,15}$`, func(n string) (*User, bool) {
 		u, ok := s.byName[strings.ToLower(n)]
 		return u, ok
 	})
@@ -315,16 +318,20 @@ func (s *Server) handleUsersBy(r *http.Request, p principal) response {
 
 // handleUsers is GET /2/users?ids=1,2.
 func (s *Server) handleUsers(r *http.Request, p principal) response {
-	return s.lookup(r, p, "ids", idPattern, `^[0-9]{1,19}$`, func(id string) (*User, bool) {
+	return s.lookup(r, p, "ids", usersParams, idPattern, `^[0-9]{1,19}$`, func(id string) (*User, bool) {
 		u, ok := s.users[id]
 		return u, ok
 	})
 }
 
 // lookup answers a users lookup by the list parameter param (1 to 100
-// values matching pattern): the users found in data, in the order asked,
-// the others as resource-not-found entries in errors.
-func (s *Server) lookup(r *http.Request, p principal, param string, pattern *regexp.Regexp, patternText string, find func(string) (*User, bool)) response {
+// values matching pattern; allowed are the operation's parameters): the
+// users found in data, in the order asked, the others as
+// resource-not-found entries in errors.
+func (s *Server) lookup(r *http.Request, p principal, param string, allowed []string, pattern *regexp.Regexp, patternText string, find func(string) (*User, bool)) response {
+	if bad := checkParams(r.URL.Query(), allowed); bad != nil {
+		return *bad
+	}
 	raw := r.URL.Query().Get(param)
 	if raw == "" {
 		return invalidRequest(param,
@@ -341,7 +348,7 @@ func (s *Server) lookup(r *http.Request, p principal, param string, pattern *reg
 				fmt.Sprintf("The `%s` query parameter value [%s] does not match %s", param, v, patternText), v)
 		}
 	}
-	f, bad := parseUserFields(r)
+	f, bad := parseFields(r)
 	if bad != nil {
 		return *bad
 	}
@@ -354,17 +361,18 @@ func (s *Server) lookup(r *http.Request, p principal, param string, pattern *reg
 			errs = append(errs, notFoundError(param, v, param))
 		}
 	}
-	if !s.charge(spend.UserRead, userIDs(data)...) {
+	out := s.render(data, p, f)
+	if !s.charge(bill{spend.UserRead, userIDs(data)}, bill{spend.PostRead, out.postIDs()}) {
 		return creditsProblem()
 	}
 	body := map[string]any{}
 	if len(data) > 0 {
-		body["data"] = s.render(data, p, f)
+		body["data"] = out.users
 	}
 	if len(errs) > 0 {
 		body["errors"] = errs
 	}
-	return success(body)
+	return success(out.withIncludes(body))
 }
 
 // Pagination tokens are opaque to clients; here they encode an offset.
@@ -401,6 +409,9 @@ func decodePageToken(tok string) (offset int, ok bool) {
 func (s *Server) handleFollowing(r *http.Request, p principal) response {
 	id := r.PathValue("id")
 	q := r.URL.Query()
+	if bad := checkParams(q, followingParams); bad != nil {
+		return *bad
+	}
 	if !idPattern.MatchString(id) {
 		return invalidRequest("id",
 			fmt.Sprintf("The `id` path parameter value [%s] does not match ^[0-9]{1,19}$", id), id)
@@ -423,7 +434,7 @@ func (s *Server) handleFollowing(r *http.Request, p principal) response {
 		}
 		offset = n
 	}
-	f, bad := parseUserFields(r)
+	f, bad := parseFields(r)
 	if bad != nil {
 		return *bad
 	}
@@ -441,7 +452,8 @@ func (s *Server) handleFollowing(r *http.Request, p principal) response {
 	if id == p.userID && s.cfg.AppOwner == AppOwnerSelf {
 		kind = spend.OwnedRead
 	}
-	if !s.charge(kind, userIDs(data)...) {
+	out := s.render(data, p, f)
+	if !s.charge(bill{kind, userIDs(data)}, bill{spend.PostRead, out.postIDs()}) {
 		return creditsProblem()
 	}
 	meta := map[string]any{"result_count": len(data)}
@@ -453,9 +465,9 @@ func (s *Server) handleFollowing(r *http.Request, p principal) response {
 	}
 	body := map[string]any{"meta": meta}
 	if len(data) > 0 {
-		body["data"] = s.render(data, p, f)
+		body["data"] = out.users
 	}
-	return success(body)
+	return success(out.withIncludes(body))
 }
 
 func userIDs(users []User) []string {

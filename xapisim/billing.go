@@ -48,34 +48,46 @@ func newBilling(cfg Config) billing {
 	return billing{prices: spend.Default().With(cfg.Prices), credits: credits, count: map[spend.Kind]int{}, billed: map[billKey]string{}}
 }
 
-// charge bills the resources ids of kind, as of the server's UTC day. It
-// bills nothing and returns false when the credits cannot pay for them; the
-// caller then answers 402 and takes no effect. s.mu is held.
-func (s *Server) charge(kind spend.Kind, ids ...string) bool {
+// bill is what a response returns of one price kind: the ids of the
+// resources (users, posts).
+type bill struct {
+	kind spend.Kind
+	ids  []string
+}
+
+// charge bills the resources of every bill, as of the server's UTC day.
+// It bills nothing and returns false when the credits cannot pay for them
+// all; the caller then answers 402 and takes no effect. s.mu is held.
+func (s *Server) charge(bills ...bill) bool {
 	b := &s.bill
-	price := b.prices[kind]
 	day := s.now().UTC().Format(time.DateOnly)
-	var due []string
-	if price.OncePerDay {
-		seen := map[string]bool{}
-		for _, id := range ids {
-			if !seen[id] && b.billed[billKey{kind, id}] != day {
-				due = append(due, id)
+	due := make([][]string, len(bills))
+	var cost spend.Amount
+	for i, bl := range bills {
+		price := b.prices[bl.kind]
+		if price.OncePerDay {
+			seen := map[string]bool{}
+			for _, id := range bl.ids {
+				if !seen[id] && b.billed[billKey{bl.kind, id}] != day {
+					due[i] = append(due[i], id)
+				}
+				seen[id] = true
 			}
-			seen[id] = true
+		} else {
+			due[i] = bl.ids
 		}
-	} else {
-		due = ids
+		cost += price.Amount.Times(len(due[i]))
 	}
-	cost := price.Amount.Times(len(due))
 	if b.credits > 0 && b.spent+cost > b.credits {
 		return false
 	}
 	b.spent += cost
-	b.count[kind] += len(due)
-	if price.OncePerDay {
-		for _, id := range due {
-			b.billed[billKey{kind, id}] = day
+	for i, bl := range bills {
+		b.count[bl.kind] += len(due[i])
+		if b.prices[bl.kind].OncePerDay {
+			for _, id := range due[i] {
+				b.billed[billKey{bl.kind, id}] = day
+			}
 		}
 	}
 	return true

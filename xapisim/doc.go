@@ -15,6 +15,7 @@
 //	POST   /2/oauth2/token           (authorization_code + PKCE S256, refresh_token)
 //	POST   /2/oauth2/revoke
 //	GET    /sim/stats                (Stats as JSON; no auth, limits or faults)
+//	GET    /sim/users?ids=a,b        (AccountFacts as JSON; also free)
 //
 // Guarantees:
 //
@@ -39,6 +40,17 @@
 //     application/problem+json, as real responses are. Pagination tokens
 //     are 16 characters of base32hex, as the spec's pagination_token
 //     requires, and incoming ones are checked the same way (400).
+//   - The four user operations take exactly the parameters the spec
+//     gives them (user.fields, expansions, post.fields and their own),
+//     each list checked against its enum (400 invalid-request). They serve
+//     the user fields connection_status, created_at, description,
+//     protected, public_metrics, verified and verified_type when asked,
+//     and with expansions=most_recent_post_id each account's
+//     most_recent_post_id (a snowflake carrying its time) with the posts
+//     in includes.posts, billed as post reads. The facts are derived from
+//     each id (the same in every run) as of the server clock when the
+//     account became known, or given by a following file (ReadUsers);
+//     Account and /sim/users tell them.
 //   - Users exist if and only if they were added (AddUser, SetFollowing,
 //     SeedFollowing). Unfollowing an unknown id answers 200 with a
 //     resource-not-found entry in "errors"; unfollowing a known account

@@ -147,6 +147,9 @@ type User struct {
 	// NotFollowed, in a list given to SeedFollowing, makes the account
 	// exist without being followed.
 	NotFollowed bool `json:"-"`
+	// set are the facts a following file gives (ReadUsers); SeedFollowing
+	// applies them over the derived ones.
+	set overrides
 }
 
 // Server is the simulator. It is an http.Handler, safe for concurrent use.
@@ -157,9 +160,12 @@ type Server struct {
 	mu        sync.Mutex
 	rng       *mrand.Rand
 	mode      Mode
-	users     map[string]*User // by id
-	byName    map[string]*User // by lower-case username
+	users     map[string]*User    // by id
+	byName    map[string]*User    // by lower-case username
+	accounts  map[string]*account // facts, by id
 	following map[string][]string
+	followers map[string]int  // how many lists hold an account
+	listed    map[string]bool // accounts whose own following list was set
 	sticky    map[string]bool // targets whose unfollow does not take
 	windows   map[windowKey]*window
 	tokens    map[string]*token // access and refresh tokens
@@ -199,7 +205,10 @@ func New(cfg Config) *Server {
 		rng:       mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		users:     map[string]*User{},
 		byName:    map[string]*User{},
+		accounts:  map[string]*account{},
 		following: map[string][]string{},
+		followers: map[string]int{},
+		listed:    map[string]bool{cfg.UserID: true},
 		sticky:    map[string]bool{},
 		windows:   map[windowKey]*window{},
 		tokens:    map[string]*token{},
@@ -255,6 +264,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /2/oauth2/token", s.handleToken)
 	m.HandleFunc("POST /2/oauth2/revoke", s.handleRevoke)
 	m.HandleFunc("GET /sim/stats", s.handleStats)
+	m.HandleFunc("GET /sim/users", s.handleSimUsers)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, problemNotFound())
 	})
@@ -273,6 +283,7 @@ func (s *Server) AddUser(id, username string) {
 }
 
 // addUser adds or renames a user; empty fields keep what a known user has.
+// A new user gets the facts its id gives as of the server clock.
 func (s *Server) addUser(id, username, name string) {
 	if old, ok := s.users[id]; ok {
 		username = cmp.Or(username, old.Username)
@@ -289,12 +300,17 @@ func (s *Server) addUser(id, username, name string) {
 	}
 	u := &User{ID: id, Name: name, Username: username}
 	s.users[id] = u
+	if _, ok := s.accounts[id]; !ok {
+		s.accounts[id] = newAccount(id, s.now(), overrides{})
+	}
 	s.byName[strings.ToLower(username)] = u
 }
 
 // SetFollowing replaces userID's following list with ids, in the order
 // given without repeats (the following endpoint lists them in this order;
 // X lists the most recent follow first). Ids not yet known become users.
+// userID's public_metrics count its followers and following in the
+// simulator's lists from then on; no one is made to follow back.
 func (s *Server) SetFollowing(userID string, ids []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -315,7 +331,14 @@ func (s *Server) setFollowing(userID string, ids []string) {
 			list = append(list, id)
 		}
 	}
+	for _, id := range s.following[userID] {
+		s.followers[id]--
+	}
+	for _, id := range list {
+		s.followers[id]++
+	}
 	s.following[userID] = list
+	s.listed[userID] = true
 }
 
 // Following returns userID's current following list.

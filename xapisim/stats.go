@@ -34,7 +34,7 @@ type Stats struct {
 	PaymentRequired int `json:"payment_required"`
 	// BilledUSD is the total charged, in USD (exact to the micro-dollar);
 	// Billed counts the billed resources per price kind (unfollow,
-	// user_read, following_read, owned_read; every kind present).
+	// user_read, following_read, owned_read, post_read; every kind present).
 	BilledUSD float64        `json:"billed_usd"`
 	Billed    map[string]int `json:"billed"`
 	// BilledMicroUSD is BilledUSD in millionths of a dollar, for exact

@@ -52,18 +52,30 @@ does: same headers, error bodies and per-user 15-minute windows, with
 optional faults. It bills like X's pay-per-use API (see --app-owner and
 --credits).
 
+The user operations serve, when user.fields asks, created_at, description,
+public_metrics, protected, verified, verified_type and connection_status,
+and with expansions=most_recent_post_id each account's most recent post id
+(its time is in the id) plus the post in includes.posts, billed as a post
+read ($0.005 a post, once a day). The values are made up from each id, the
+same every run (a tenth never posted, two in five followed accounts follow
+back); the following file's columns created_at, description,
+followers_count, following_count, post_count, listed_count, protected,
+verified_type, last_post_at (empty: never posted) and follows_you set them,
+so a review sheet written by "following" can be fed back.
+
 The first line on stdout is one JSON object with base_url, access_token (a
 user token for the simulated account), user_id, username, client_id and the
 OAuth URLs. Point --api-base-url (BULKUNFOLLOW_API_BASE_URL) at base_url to
 rehearse a run. GET <base_url>/sim/stats shows what the simulator received
-and billed (billed_usd, billed).
+and billed (billed_usd, billed); GET <base_url>/sim/users[?ids=a,b] what it
+knows of each followed account (free).
 Details: docs/simulator.md.`,
 		"bulkunfollow simulate --following-file list.csv --unfollow-limit 5 --window 1m",
 		"bulkunfollow simulate --fail-rate 0.05 --reset-rate 0.02 --latency 150ms",
 		"bulkunfollow simulate --auto-approve --client-id app --client-secret-file sec",
 	)
 	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
-	followingFile := fs.String("following-file", "", "accounts the simulated user follows, by id: ids one per line, id,username CSV, JSON, or any list import reads that gives ids (JSON Lines, CSV with an id column, following.js); an id,username,followed CSV (yes/no) also adds accounts not followed")
+	followingFile := fs.String("following-file", "", "accounts the simulated user follows, by id: ids one per line, id,username CSV, JSON, JSON Lines, or any list import reads that gives ids (CSV with an id column, following.js); a followed column (yes/no) also adds accounts not followed, and the fact columns (created_at, description, followers_count, following_count, post_count, listed_count, protected, verified_type, last_post_at, follows_you) set what the user fields serve")
 	unfollowLimit := fs.Int("unfollow-limit", xapisim.DefaultUnfollowLimit, "unfollow requests allowed per user per window")
 	window := fs.Duration("window", xapisim.DefaultWindow, "rate-limit window of every endpoint")
 	dailyLimit := fs.Int("daily-limit", 0, "unfollows per 24 hours, announced in x-user-limit-24hour-* headers (0: none)")
@@ -257,9 +269,10 @@ func simReadSecretFile(path string) (string, error) {
 }
 
 // readFollowingFile reads the simulated user's following list: the
-// simulator's own id[,username] lists (which keep usernames), or else any
-// list import reads (CSV, text, JSON, JSON Lines, the X archive's
-// following.js), so the same file can seed the simulator and be imported.
+// simulator's own lists (which keep usernames, the followed column and the
+// facts of a review sheet), or else any list import reads (CSV, text,
+// JSON, JSON Lines, the X archive's following.js), so the same file can
+// seed the simulator and be imported.
 func readFollowingFile(path string) ([]xapisim.User, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -268,6 +281,15 @@ func readFollowingFile(path string) ([]xapisim.User, error) {
 	users, simErr := xapisim.ReadUsers(bytes.NewReader(raw))
 	if simErr == nil {
 		return users, nil
+	}
+	// A file naming the simulator's own columns (followed, the facts) is
+	// meant for it: read as another list, it would lose them.
+	var bad *xapisim.ReadError
+	if errors.As(simErr, &bad) && bad.Sheet {
+		if bad.Line == 0 {
+			return nil, fmt.Errorf("following file: %s: item %d: %w", path, bad.Item, bad.Err)
+		}
+		return nil, fmt.Errorf("following file: %s:%d: %w", path, bad.Line, bad.Err)
 	}
 	users = users[:0]
 	err = input.Read(bytes.NewReader(raw), path, input.Auto, input.Options{}, func(e input.Entry) error {

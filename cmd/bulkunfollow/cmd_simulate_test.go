@@ -179,10 +179,54 @@ func TestSimulateFollowingFileFormats(t *testing.T) {
 	}
 }
 
+// A review sheet fed back as the following file sets what the user
+// fields serve; /sim/users tells it for free, and the most recent posts
+// are billed as post reads.
+func TestSimulateSheet(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "sheet.csv")
+	sheet := "id,username,name,followers_count,following_count,post_count,listed_count,created_at,last_post_at,days_since_last_post,protected,verified_type,follows_you,description,decision\n" +
+		"1600000000000000001,alice,Alice,10,20,30,1,2013-12-14T04:35:55.000Z,2024-05-06T07:08:09.010Z,600,yes,blue,yes,\"Tea, not coffee\nreally\",unfollow\n" +
+		"1600000000000000002,bob,Bob,1,2,0,0,2015-01-01T00:00:00Z,,,no,none,no,,keep\n"
+	if err := os.WriteFile(list, []byte(sheet), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := startSimulate(t, func(string) string { return "" }, "--following-file", list)
+	if info.Following != 2 {
+		t.Fatalf("info %+v", info)
+	}
+	status, body := simGet(t, "GET", info.BaseURL+"/sim/users", "")
+	data, _ := body["data"].([]any)
+	if status != 200 || len(data) != 2 {
+		t.Fatalf("/sim/users: %d %v", status, body)
+	}
+	alice, bob := data[0].(map[string]any), data[1].(map[string]any)
+	if alice["last_post_at"] != "2024-05-06T07:08:09.010Z" || alice["follows_you"] != true || alice["protected"] != true ||
+		alice["verified_type"] != "blue" || alice["description"] != "Tea, not coffee\nreally" || alice["followers_count"] != 10.0 ||
+		bob["last_post_at"] != nil || bob["follows_you"] != false || bob["created_at"] != "2015-01-01T00:00:00.000Z" {
+		t.Fatalf("/sim/users: %v", data)
+	}
+	status, body = simGet(t, "GET", info.BaseURL+"/2/users/"+info.UserID+"/following?user.fields=connection_status,created_at&expansions=most_recent_post_id", info.AccessToken)
+	includes, _ := body["includes"].(map[string]any)
+	posts, _ := includes["posts"].([]any)
+	if status != 200 || len(posts) != 1 || posts[0].(map[string]any)["id"] != alice["most_recent_post_id"] {
+		t.Fatalf("following: %d %v", status, body)
+	}
+	_, stats := simGet(t, "GET", info.StatsURL, "")
+	if billed, _ := stats["billed"].(map[string]any); billed["post_read"] != 1.0 || billed["owned_read"] != 2.0 {
+		t.Fatalf("stats %v", stats)
+	}
+}
+
 func TestSimulateRefuses(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.txt")
 	if err := os.WriteFile(bad, []byte("11\nnot-an-id\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A sheet's bad fact is refused, not read as a plain list of ids.
+	badSheet := filepath.Join(dir, "sheet.csv")
+	if err := os.WriteFile(badSheet, []byte("id,description,protected\n11,\"one,\ntwo\",yes\n12,,maybe\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -203,6 +247,7 @@ func TestSimulateRefuses(t *testing.T) {
 		{"credits infinite", []string{"--credits", "+Inf"}, exitUsage, "--credits"},
 		{"unknown price kind", []string{"--prices", "likes=0.01"}, exitUsage, "--prices"},
 		{"bad following file", []string{"--following-file", bad}, exitBadInput, "bad.txt:2: "},
+		{"bad fact", []string{"--following-file", badSheet}, exitBadInput, `sheet.csv:4: protected "maybe" is not yes or no`},
 		{"missing following file", []string{"--following-file", filepath.Join(dir, "none")}, exitBadInput, "read following file"},
 	}
 	for _, tt := range tests {
@@ -228,6 +273,7 @@ func TestSimulateHelp(t *testing.T) {
 		"--latency", "--seed", "--token-lifetime", "--daily-limit", "--skew", "--mode", "--auto-approve", "--client-id",
 		"--client-secret-file", "--redirect-uri", "--oauth1-consumer-key", "--oauth1-token-secret-file",
 		"--app-owner", "--credits", "BULKUNFOLLOW_SIM_CREDITS",
+		"most_recent_post_id", "includes.posts", "last_post_at", "follows_you", "/sim/users",
 		"BULKUNFOLLOW_FAIL_RATE", "Examples:", "bulkunfollow simulate --following-file"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("help lacks %q", want)
