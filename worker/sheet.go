@@ -164,7 +164,7 @@ func ReadSheet(ctx context.Context, api Client, o SheetOptions) (SheetResult, er
 			return res, err
 		}
 	}
-	o.Log.Info().Int("accounts", len(res.Rows)).Int("posts", res.Posts).Str("spent", res.Spent.String()).Msg("read your following list")
+	o.Log.Debug().Int("accounts", len(res.Rows)).Int("posts", res.Posts).Str("spent", res.Spent.String()).Msg("read your following list")
 	return res, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -20,6 +21,7 @@ import (
 	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
+	"github.com/bulkunfollow/bulkunfollow/sheet"
 	"github.com/bulkunfollow/bulkunfollow/spend"
 	"github.com/bulkunfollow/bulkunfollow/worker"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
@@ -42,13 +44,15 @@ func runDemo(ctx context.Context, c *cli, args []string) error {
 Run the whole job on a built-in example, with no account and no network:
 start the X API simulator on loopback with compressed rate-limit windows,
 import a sample list (ids, @handles, a duplicate, accounts you do not follow,
-an unknown handle, your own id), and run the real "run" pipeline with a
-keep-list (progress, pacing by the server's headers and all), then print
-the queue's status. It takes about 10 seconds.
+an unknown handle, your own id), write the review sheet of who the demo
+account follows ("following": the quietest accounts first; the list is kept
+for the run), and run the real "run" pipeline with a keep-list (progress,
+pacing by the server's headers and all), then print the queue's status. It
+takes about 10 seconds.
 
 With --dir, the queue an earlier demo left there (DIR/demo.db) is replaced
 only after you say yes at the terminal; without a terminal demo refuses and
-leaves it alone. Nothing else in DIR is touched but keep.txt.`,
+leaves it alone. Nothing else in DIR is touched but keep.txt and sheet.csv.`,
 		"bulkunfollow demo",
 		"bulkunfollow demo --window 5s --limit 20",
 		"bulkunfollow demo --dir ./demo-out   # keep the queue for status and export",
@@ -119,6 +123,10 @@ leaves it alone. Nothing else in DIR is touched but keep.txt.`,
 	}
 
 	hc := oauth2.NewClient(ctx, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: sim.IssueToken(demoAccountID), TokenType: "bearer"}))
+	sheetPath := filepath.Join(workDir, "sheet.csv")
+	if err := c.demoSheet(ctx, baseURL, hc, sheetPath, queuePath, lf); err != nil {
+		return err
+	}
 	runErr := c.runJob(ctx, runOptions{
 		queuePath:   queuePath,
 		apiBaseURL:  baseURL,
@@ -172,18 +180,13 @@ func seedDemoWorld(sim *xapisim.Server) error {
 	if err != nil {
 		return fmt.Errorf("demo world: %w", err)
 	}
-	rows, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
+	users, err := xapisim.ReadUsers(bytes.NewReader(raw))
 	if err != nil {
 		return fmt.Errorf("demo world: %w", err)
 	}
-	var followed []string
-	for _, row := range rows[1:] {
-		sim.AddUser(row[0], row[1])
-		if row[2] == "yes" {
-			followed = append(followed, row[0])
-		}
-	}
-	sim.SetFollowing(demoAccountID, followed)
+	// The simulator gives each account its facts (last post, follows you,
+	// counts) from its id: the review sheet has something to show.
+	sim.SeedFollowing(demoAccountID, users)
 	return nil
 }
 
@@ -193,6 +196,46 @@ func seedDemoWorld(sim *xapisim.Server) error {
 // (without one, it refuses: a queue is never replaced unasked). Anything
 // else at that name is left alone: a queue another process holds (exit
 // 75), a file that is no queue, or a queue of a real account.
+// demoSheet is the review-sheet step: following writes who the demo
+// account follows to sheetPath (keeping the list in the queue, so the run
+// does not read it again) and the quietest few are shown. A person would
+// mark the sheet and import it; the demo goes on with its prepared list.
+func (c *cli) demoSheet(ctx context.Context, baseURL string, hc *http.Client, sheetPath, queuePath string, lf logFlags) error {
+	err := c.writeSheet(ctx, followingOptions{
+		apiBaseURL: baseURL, out: sheetPath, format: sheet.CSV, sortBy: sheet.DefaultSort, lastPost: true,
+		queuePath: queuePath, spending: worker.Spending{Prices: spend.Default(), OwnApp: true}, yes: true, force: true,
+		maxAttempts: 5, timeout: 10 * time.Second, logFlags: lf, httpClient: hc,
+	})
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(sheetPath)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) < 2 {
+		return fmt.Errorf("demo: read %s: %v", sheetPath, err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "The quietest of the %d accounts you follow (%s, oldest post first):\n", len(recs)-1, filepath.Base(sheetPath))
+	for _, r := range recs[1:min(len(recs), 6)] {
+		last := "never posted"
+		if d := r[col["days_since_last_post"]]; d != "" {
+			last = "last post " + d + " days ago"
+		}
+		fmt.Fprintf(&b, "  @%-16s %-26s follows you: %s\n", r[col["username"]], last, r[col["follows_you"]])
+	}
+	b.WriteString("A real cleanup marks unfollow or keep in that sheet (or: bulkunfollow review\nsheet.csv) and imports it; the demo goes on with its prepared list.\n")
+	c.tell("sheet", func(e *zerolog.Event) { e.Str("file", sheetPath).Int("accounts", len(recs)-1) }, "%s", b.String())
+	return nil
+}
+
 func (c *cli) removeOldDemoQueue(ctx context.Context, path string) error {
 	if !queueExists(path) {
 		return nil

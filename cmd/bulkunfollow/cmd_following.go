@@ -216,6 +216,16 @@ func (c *cli) writeSheet(ctx context.Context, o followingOptions) (err error) {
 	return nil
 }
 
+// tellWrapped is tell of a long text: wrapped at 80 columns as a line of
+// text, one message as an event.
+func (c *cli) tellWrapped(event, text string) {
+	if c.events == nil {
+		fmt.Fprint(c.stderr, wrapText(text, "", 80))
+		return
+	}
+	c.tell(event, nil, "%s", text)
+}
+
 // refuseDecidedSheet refuses to replace a file that holds decisions a
 // person made (unless force): exit 2, nothing read from X.
 func refuseDecidedSheet(path string, force bool) error {
@@ -245,10 +255,12 @@ func readingLine(read, total int) string {
 func (c *cli) confirmSheet(ctx context.Context, sc worker.SheetCost, yes, lastPost bool) error {
 	statement := sheetCostText(sc, lastPost)
 	if yes || sc.Count == 0 {
-		c.tell("cost", nil, "%s.", statement)
+		c.tellWrapped("cost", statement+".")
 		return nil
 	}
-	ok, err := confirm(ctx, c, statement+" — continue? [y/N] ")
+	// The question wraps at 80 columns, the answer on its last line.
+	question := strings.TrimSuffix(wrapText(statement+" — continue? [y/N]", "", 80), "\n") + " "
+	ok, err := confirm(ctx, c, question)
 	if ctx.Err() != nil {
 		return interrupted()
 	}
@@ -292,8 +304,8 @@ func (c *cli) tellSheet(res worker.SheetResult, out string, f sheet.Format, q *q
 	if q != nil {
 		kept = fmt.Sprintf(" The list is kept in %s: its next run does not read it again.", q.Path())
 	}
-	c.tell("following", nil, "Wrote %s to %s (%s); X billed about %s (%s posts dated).%s Next: %s.",
-		countNoun(len(res.Rows), "account", "accounts"), where, strings.ToUpper(string(f)), res.Spent, worker.GroupDigits(res.Posts), kept, next)
+	c.tellWrapped("following", fmt.Sprintf("Wrote %s to %s (%s), %s dated by their last post; it cost %s at X's prices.%s Next: %s.",
+		countNoun(len(res.Rows), "account", "accounts"), where, strings.ToUpper(string(f)), worker.GroupDigits(res.Posts), res.Spent, kept, next))
 }
 
 // sheetError maps what stopped the list read to an exit code; nothing was

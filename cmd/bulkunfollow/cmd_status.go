@@ -103,6 +103,8 @@ func spendKindWords(k spend.Kind, n int) string {
 		return countNoun(n, "following-list account", "following-list accounts")
 	case spend.OwnedRead:
 		return countNoun(n, "following-list account (Owned Read)", "following-list accounts (Owned Reads)")
+	case spend.PostRead:
+		return countNoun(n, "post read (a last-post date)", "posts read (last-post dates)")
 	}
 	return fmt.Sprintf("%d %s", n, k)
 }

@@ -168,7 +168,8 @@ func TestFollowingAsksAndKeepsDecisions(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		e := &cli{stdin: strings.NewReader(answer), stdout: &stdout, stderr: &stderr, interactive: true,
 			getenv: func(k string) string { return w.environ[k] }}
-		return e.main(context.Background(), append([]string{"following"}, args...)), stderr.String()
+		code := e.main(context.Background(), append([]string{"following"}, args...))
+		return code, strings.Join(strings.Fields(stderr.String()), " ") // the question wraps at 80 columns
 	}
 	code, stderr := ask("n\n", "-o", out)
 	if code != exitDeclined || !strings.Contains(stderr, "Reading your 30 follows costs about $0.03 (Owned Read, own app)") || !strings.Contains(stderr, "— continue? [y/N]") {
