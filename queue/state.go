@@ -79,6 +79,11 @@ type Target struct {
 	// Record with Unmark clears it. A marked target is never taken for
 	// "not following".
 	MayHaveTakenEffect bool
+
+	// Protected: the list the target was imported from marked the account
+	// protected (a review sheet's protected column). Following it again is
+	// a request the account has to accept.
+	Protected bool
 }
 
 // Key returns the target as a person wrote it: the id, or "@handle" while
