@@ -62,7 +62,7 @@ type Target struct {
 	Seq      uint64 // input order, 1-based, unique in the queue
 	ID       string // decimal id; "" while an @handle is unresolved
 	Handle   string // @handle as given in the input, without '@'; "" for ids
-	Username string // username when known (resolution or the server's answer)
+	Username string // username when known (the list beside the id, resolution, or the following list)
 
 	State    State
 	Attempts int        // requests counted against this target

@@ -283,7 +283,9 @@ func readCSV(br *bufio.Reader, name string, s *sink, info *Info) error {
 			return err
 		}
 		t := trimSpace(line)
-		if len(t) == 0 || t[0] == '#' {
+		if len(t) == 0 || t[0] == '#' && s.decided <= 0 {
+			// In a review sheet a row may start with '#' (a name such
+			// as "#1 fan" in the first column): it is a row, not a comment.
 			continue
 		}
 		lineNo := lr.line

@@ -85,9 +85,6 @@ type suspect struct {
 	id   uint64
 }
 
-// significantDigits is how many digits of a number a spreadsheet keeps.
-const significantDigits = 15
-
 // roundedZeros is how many zero digits past the 15th, over every id of
 // a file, mean rounding: the chance of as many by accident is 10^-12.
 const roundedZeros = 12
@@ -95,7 +92,7 @@ const roundedZeros = 12
 // see looks at one id read on line, keeping at most max suspects (all
 // when max < 0). It costs no allocation for an id that is not one.
 func (r *rounding) see(id uint64, line int, max int) {
-	if r.clean || id < 1e15 {
+	if r.clean || id < 1e15 { // 15 digits or fewer: what a spreadsheet keeps
 		return
 	}
 	// Digits past the 15th: 1 for a 16-digit id, 4 for a 19-digit one.
@@ -123,8 +120,8 @@ func (r *rounding) errors(file string) []LineError {
 	errs := make([]LineError, len(r.suspect))
 	for i, s := range r.suspect {
 		errs[i] = LineError{File: file, Line: s.line, Reason: "id " + strconv.FormatUint(s.id, 10) +
-			" was rounded by a spreadsheet: it and every other id of more than 15 digits in this file end in zeros past the 15th digit, all a spreadsheet keeps; " +
-			"format the id column as Text before saving, or import the file as it was before a spreadsheet opened it"}
+			" was rounded by a spreadsheet: it and every other id longer than 15 digits in this file end in zeros after the 15th digit (a spreadsheet keeps only 15); " +
+			spreadsheetFix}
 	}
 	return errs
 }

@@ -67,6 +67,7 @@ var sheetCases = []struct {
 	{file: "only-keep.csv", want: decided("keep", "undecided", "keep", "undecided", "keep", "keep", "undecided", "undecided")},
 	{file: "excel-utf8.csv", want: decided("unfollow", "unfollow", "unfollow", "undecided", "keep", "keep", "undecided", "undecided")},
 	{file: "excel-semicolon-1252.csv", comma: ';', want: sheetRows},
+	{file: "excel-unicode-text.txt", comma: '\t', want: sheetRows},
 	{file: "excel-scientific.csv", want: []string{"7:783214 keep @X", "8:2244994945 keep @XDevelopers"},
 		errs: []string{"2:scientific notation", "3:scientific notation", "4:scientific notation", "5:scientific notation", "9:scientific notation", "10:scientific notation"}},
 	// The rounded ids are valid ids: Read passes them on as it reads, and
@@ -123,7 +124,11 @@ func TestReadSheets(t *testing.T) {
 				if info.Column != "id" {
 					t.Errorf("column read %q, want id", info.Column)
 				}
-				if want := max(tc.comma, ','); info.Comma != want {
+				want := tc.comma
+				if want == 0 {
+					want = ','
+				}
+				if info.Comma != want {
 					t.Errorf("separator %q, want %q", info.Comma, want)
 				}
 			}
@@ -163,6 +168,7 @@ func TestSheetFixtureBytes(t *testing.T) {
 		{"excel-semicolon-1252.csv", func(s string) bool {
 			return strings.HasPrefix(s, strings.ReplaceAll(header, ",", ";")+"\r\n") && strings.Contains(s, ";Quiet, Person;") && strings.Contains(s, "Locked ?;")
 		}, "; separator, CRLF, unquoted commas, emoji lost"},
+		{"excel-unicode-text.txt", func(s string) bool { return strings.HasPrefix(s, "\xff\xfei\x00d\x00\t\x00u\x00") }, "UTF-16 LE with a byte order mark, tabs"},
 		{"excel-scientific.csv", func(s string) bool { return strings.Contains(s, "\r\n1.60235E+18,") }, "ids in scientific notation"},
 		{"excel-rounded.csv", func(s string) bool { return strings.Contains(s, "\r\n1602345678912350000,") }, "ids rounded to 15 digits"},
 		{"google-sheets.csv", func(s string) bool { return !strings.HasSuffix(s, "\n") && !strings.Contains(s, "\r") }, "LF, no final line break"},
@@ -204,6 +210,9 @@ func TestReadDecisions(t *testing.T) {
 		{name: "a bad id is reported before its decision", file: "a.csv", in: "id,decision\n1.5E+18,keep\n12,nope\n",
 			errs: []string{"2:scientific notation", `3:decision "nope"`}},
 		{name: "no decision column", file: "a.csv", in: "id,name\n12,a\n", want: []string{"2:12 none"}},
+		{name: "a row starting with # is a row in a sheet", file: "a.csv", in: "# made by hand\nname;decision;id\n#1 fan;unfollow;12\n#2;keep;13\n",
+			want: []string{"3:12 unfollow", "4:13 keep"}},
+		{name: "and a comment elsewhere", file: "a.csv", in: "name;id\n#1 fan;12\nx;13\n", want: []string{"3:13 none"}},
 		{name: "decided_at is not the decision", file: "a.csv", in: "id,decided_at\n12,2026-04-21T09:00:00Z\n", want: []string{"2:12 none"}},
 		{name: "json array", file: "a.json", in: "[{\"id\":\"12\",\"decision\":\"unfollow\",\"protected\":\"yes\",\"screen_name\":\"jack\"},\n{\"id\":13,\"decision\":\"\"}]",
 			want: []string{"1:12 unfollow protected @jack", "2:13 undecided"}},
