@@ -748,10 +748,10 @@ func stringField(fields []jfield, key string) (jvalue, bool) {
 // input is a review sheet: when it has a "decision" field, every value
 // must have one; when it has none, no value may.
 func emitValue(s *sink, v jvalue) error {
-	dec, hasDec := topField(v, decisionColumn)
+	sf := sheetFieldsOf(&v)
 	if s.decided == 0 {
 		s.decided = -1
-		if hasDec {
+		if sf.decision != nil {
 			s.decided = 1
 		}
 	}
@@ -761,55 +761,70 @@ func emitValue(s *sink, v jvalue) error {
 		return nil
 	}
 	switch {
-	case s.decided > 0 && !hasDec:
+	case s.decided > 0 && sf.decision == nil:
 		reason = `no "decision" field, while the first entry has one: give every entry "decision": "unfollow", "keep" or "" (undecided)`
-	case s.decided < 0 && hasDec:
-		line, reason = dec.line, `a "decision" field, while the first entry has none: give every entry "decision": "unfollow", "keep" or "" (undecided), or none of them`
-	case hasDec:
-		line, reason = dec.line, decisionOf(dec, &e)
+	case s.decided < 0 && sf.decision != nil:
+		line, reason = sf.decision.line, `a "decision" field, while the first entry has none: give every entry "decision": "unfollow", "keep" or "" (undecided), or none of them`
+	case sf.decision != nil:
+		line, reason = sf.decision.line, decisionOf(sf.decision, &e)
 	}
 	if reason != "" {
 		s.bad(line, reason)
 		return nil
 	}
-	if v.kind == jObject {
-		if p, ok := fieldOf(v.fields, protectedColumn); ok {
-			e.Protected = p.kind == jTrue || p.kind == jString && !p.long && parseProtected(p.text)
-		}
-		if e.ID != 0 {
-			for _, k := range handleColumns {
-				if u, ok := stringField(v.fields, k); ok {
-					e.Username = usernameOf(u.text)
-					break
-				}
-			}
-		}
+	if p := sf.protected; p != nil {
+		e.Protected = p.kind == jTrue || p.kind == jString && !p.long && parseProtected(p.text)
+	}
+	if sf.username != nil && e.ID != 0 {
+		e.Username = usernameOf(sf.username.text)
 	}
 	e.Line = line
 	return s.entry(e)
 }
 
-// topField returns field key of object v, and whether v has it.
-func topField(v jvalue, key string) (jvalue, bool) {
-	if v.kind != jObject {
-		return jvalue{}, false
-	}
-	return fieldOf(v.fields, key)
+// sheetFields are the fields of a review sheet's object beside the
+// account, nil when absent: the first of each, and of the username
+// fields the first string in handleColumns' order.
+type sheetFields struct {
+	decision, protected, username *jvalue
 }
 
-// fieldOf returns the kept field key of fields.
-func fieldOf(fields []jfield, key string) (jvalue, bool) {
-	for _, f := range fields {
-		if f.key == key {
-			return f.val, true
+// sheetFieldsOf finds them among the top-level fields of v, in one pass.
+func sheetFieldsOf(v *jvalue) sheetFields {
+	var sf sheetFields
+	if v.kind != jObject {
+		return sf
+	}
+	rank := len(handleColumns) // of sf.username
+	for i := range v.fields {
+		f := &v.fields[i]
+		switch f.key {
+		case "":
+		case decisionColumn:
+			if sf.decision == nil {
+				sf.decision = &f.val
+			}
+		case protectedColumn:
+			if sf.protected == nil {
+				sf.protected = &f.val
+			}
+		default:
+			for r := 0; r < rank; r++ {
+				if handleColumns[r] == f.key {
+					if f.val.kind == jString && !f.val.long {
+						rank, sf.username = r, &f.val
+					}
+					break
+				}
+			}
 		}
 	}
-	return jvalue{}, false
+	return sf
 }
 
 // decisionOf sets e's decision from a "decision" field's value, or
 // returns why it cannot: a string (null and "" are undecided).
-func decisionOf(v jvalue, e *Entry) string {
+func decisionOf(v *jvalue, e *Entry) string {
 	switch {
 	case v.kind == jNull:
 		e.Decision = Undecided
