@@ -10,8 +10,9 @@ import (
 )
 
 // Check verifies the file (bbolt's own page consistency check) and the
-// queue's invariants: counters equal a recount, and the pending, failed,
-// unresolved, id and handle indexes list exactly the targets they should.
+// queue's invariants: counters equal a recount, the pending, failed,
+// unresolved, id and handle indexes list exactly the targets they should,
+// and the schema version covers every record.
 // It reads every target: it is for tests and diagnostics, not for every run.
 func (s *Store) Check() error {
 	err := s.view(func(tx *bbolt.Tx) error {
@@ -68,6 +69,7 @@ func checkInvariants(tx *bbolt.Tx) error {
 	ids := tx.Bucket(bIDs)
 	handles := tx.Bucket(bHandles)
 	var maxSeq uint64
+	schema, _ := binary.Uvarint(tx.Bucket(bSys).Get(kSchema))
 	err := tx.Bucket(bTargets).ForEach(func(k, v []byte) error {
 		seq := binary.BigEndian.Uint64(k)
 		maxSeq = max(maxSeq, seq)
@@ -75,6 +77,9 @@ func checkInvariants(tx *bbolt.Tx) error {
 		if err != nil {
 			fail("target %d: %v", seq, err)
 			return nil
+		}
+		if r.schema() > schema {
+			fail("target %d needs schema %d, the file says %d", seq, r.schema(), schema)
 		}
 		c.add(&r, 1)
 		if r.state == Pending {

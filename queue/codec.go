@@ -26,12 +26,22 @@ type rec struct {
 	// mayHaveTakenEffect: a request for this target may have reached the
 	// server. Sticky: once set it is never cleared.
 	mayHaveTakenEffect bool
+	// protected: the list it was imported from marked the account
+	// protected (schema 3).
+	protected bool
 }
 
 // unresolved reports whether r is a pending @handle still awaiting an id.
 func (r *rec) unresolved() bool { return r.state == Pending && !r.hasID }
 
-const recVersion = 1
+// Record layouts, the first byte of a record. A version-1 record has one
+// flags byte; version 2 (schema 3) has a second one after it, and is
+// written only for a record that sets one of its bits, so a queue without
+// such records stays readable by an older bulkunfollow.
+const (
+	recVersion  = 1
+	recVersion2 = 2
+)
 
 // Flag bits of a record. fID and fMayHaveTakenEffect came with schema 2;
 // a record without fID has an id if its id field is not 0 (schema 1
@@ -47,10 +57,27 @@ const (
 	fMayHaveTakenEffect
 )
 
-// needsSchema2 reports whether a schema-1 reader would misread r: it
-// would take id 0 for an unresolved @handle, and it would drop the
-// may-have-taken-effect flag when it rewrote r.
-func (r *rec) needsSchema2() bool { return (r.hasID && r.id == 0) || r.mayHaveTakenEffect }
+// Flag bits of the second flags byte (record version 2, schema 3).
+const (
+	f2Protected = 1 << iota
+)
+
+// schemaProtected is the schema of a file with a protected record.
+const schemaProtected = 3
+
+// schema returns the oldest schema whose readers read r right: a schema-1
+// reader would take id 0 for an unresolved @handle and drop the
+// may-have-taken-effect flag when it rewrote r; a schema-2 reader cannot
+// read a version-2 record.
+func (r *rec) schema() uint64 {
+	switch {
+	case r.protected:
+		return schemaProtected
+	case (r.hasID && r.id == 0) || r.mayHaveTakenEffect:
+		return 2
+	}
+	return 1
+}
 
 // encode appends r's stored form to b. A freshly imported id costs 19 bytes.
 func (r *rec) encode(b []byte) []byte {
@@ -79,7 +106,15 @@ func (r *rec) encode(b []byte) []byte {
 	if r.mayHaveTakenEffect {
 		flags |= fMayHaveTakenEffect
 	}
-	b = append(b, recVersion, byte(r.state), flags)
+	var flags2 byte
+	if r.protected {
+		flags2 |= f2Protected
+	}
+	if flags2 == 0 {
+		b = append(b, recVersion, byte(r.state), flags)
+	} else {
+		b = append(b, recVersion2, byte(r.state), flags, flags2)
+	}
 	b = binary.BigEndian.AppendUint64(b, r.id)
 	b = binary.AppendUvarint(b, uint64(r.attempts))
 	b = binary.AppendVarint(b, r.added)
@@ -117,17 +152,23 @@ var errCorrupt = errors.New("corrupt target record")
 // decodeRec parses a stored record. It copies everything it keeps: b may
 // be bbolt's memory, valid only inside the transaction.
 func decodeRec(b []byte) (rec, error) {
-	d := decoder{b: b}
 	var r rec
-	if len(b) < 11 || b[0] != recVersion {
+	head := 3 // version, state, flags
+	if len(b) > 0 && b[0] == recVersion2 {
+		head = 4 // and the second flags byte
+	}
+	if len(b) < head+8 || b[0] != recVersion && b[0] != recVersion2 {
 		return r, errCorrupt
 	}
 	r.state = State(b[1])
 	flags := b[2]
-	r.id = binary.BigEndian.Uint64(b[3:11])
+	if head == 4 {
+		r.protected = b[3]&f2Protected != 0
+	}
+	r.id = binary.BigEndian.Uint64(b[head : head+8])
 	r.hasID = flags&fID != 0 || r.id != 0
 	r.mayHaveTakenEffect = flags&fMayHaveTakenEffect != 0
-	d.b = b[11:]
+	d := decoder{b: b[head+8:]}
 	r.attempts = int(d.uvarint())
 	r.added = d.varint()
 	if flags&fUpdated != 0 {
@@ -202,6 +243,7 @@ func (r *rec) target(seq uint64) Target {
 		AddedAt:  fromNanos(r.added),
 
 		MayHaveTakenEffect: r.mayHaveTakenEffect,
+		Protected:          r.protected,
 	}
 	if r.hasID {
 		t.ID = strconv.FormatUint(r.id, 10)

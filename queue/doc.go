@@ -8,6 +8,9 @@
 //     whatever the number of finished targets (no scans of finished work).
 //   - Import is all-or-nothing: invalid input, an error or a killed process
 //     leaves the queue exactly as it was.
+//   - From a list with a decision column (a review sheet) only the rows
+//     marked unfollow are queued; one that marks none is refused
+//     (*UnmarkedError), the queue untouched.
 //   - Only one process writes a queue at a time; a second one fails fast
 //     with an error naming the file instead of waiting.
 //   - Every finished target keeps when and what the server answered.

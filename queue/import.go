@@ -63,7 +63,16 @@ type SourceSummary struct {
 	Format   input.Format
 	Encoding string // "" (UTF-8) or the encoding decoded (input.UTF16LE, input.UTF16BE)
 	Entries  int    // valid entries
+	// Decisions: the list has a decision column (a review sheet), so
+	// only its rows marked unfollow are queued (Entries - Kept - Undecided).
+	Decisions bool
+	Kept      int // rows marked keep: skipped
+	Undecided int // rows with an empty decision: skipped
 }
+
+// Unfollow is how many of the source's entries are to be queued: every
+// entry, or in a list with a decision column those marked unfollow.
+func (s SourceSummary) Unfollow() int { return s.Entries - s.Kept - s.Undecided }
 
 // ImportSummary reports what an import did (or, with DryRun, would do).
 type ImportSummary struct {
@@ -74,6 +83,8 @@ type ImportSummary struct {
 	Duplicate       int // entries repeating an earlier entry of the input
 	AlreadyPending  int // entries already in the queue, still pending
 	AlreadyFinished int // entries already in the queue and finished (done, skipped or failed)
+	Kept            int // entries marked keep in a decision column: not queued
+	Undecided       int // entries with an empty decision: not queued
 	DryRun          bool
 }
 
@@ -96,11 +107,29 @@ func (e *InvalidError) Error() string {
 	return "import: " + s + "; the queue is unchanged"
 }
 
+// UnmarkedError reports lists that have a decision column but mark no
+// row unfollow (a review sheet not filled in yet): Import refuses them
+// and writes nothing, since such a list can only be given by mistake.
+type UnmarkedError struct {
+	Sources []SourceSummary // the lists refused, with their counts
+}
+
+func (e *UnmarkedError) Error() string {
+	names := make([]string, len(e.Sources))
+	for i, s := range e.Sources {
+		names[i] = s.Name
+	}
+	return "import: no row of " + strings.Join(names, ", ") + " is marked unfollow in its decision column; the queue is unchanged"
+}
+
 // Import adds the targets of srcs to the queue, in input order, after
 // every target already there. It is all-or-nothing: first it reads every
 // source completely, keeping only compact (id, position) pairs and
 // handles; if any entry is invalid it returns *InvalidError before
-// touching the file. Then it writes: duplicates (within the input, and of
+// touching the file. A source with a decision column (a review sheet)
+// adds only its rows marked unfollow, counting the others as Kept and
+// Undecided; one that marks no row unfollow is refused with
+// *UnmarkedError, also before touching the file. Then it writes: duplicates (within the input, and of
 // targets already queued) are left out, so re-importing a list changes
 // nothing already finished. An import that fails, is cancelled or is
 // killed leaves the queue as it was: a small one commits in one
@@ -296,13 +325,35 @@ func (s *Store) importCopy(ctx context.Context, p *importPlan, sum *ImportSummar
 	return nil
 }
 
-// importPlan is a parsed import: every valid entry, compactly, in input order.
+// importPlan is a parsed import: every entry to queue, compactly, in input order.
 type importPlan struct {
 	byOrd   []uint64  // id of entry ord, 0 for a handle (input never yields id 0)
 	handles []hentry  // the handle entries, in input order
 	drop    []uint64  // bitset over ord: entry is not added (duplicate or already queued)
 	rank    []uint32  // rank[w] = entries kept before word w of drop
 	ids     []identry // id entries sorted by (id, ord)
+	// What a list says of an account beside naming it (a review sheet):
+	// protected is a bitset over ord (nil when no entry is), names the
+	// usernames given beside ids, in input order.
+	protected []uint64
+	names     []nentry
+}
+
+type nentry struct {
+	ord  uint32
+	name string
+}
+
+func (p *importPlan) setProtected(ord uint32) {
+	for int(ord/64) >= len(p.protected) {
+		p.protected = append(p.protected, 0)
+	}
+	p.protected[ord/64] |= 1 << (ord % 64)
+}
+
+func (p *importPlan) isProtected(ord uint32) bool {
+	w := int(ord / 64)
+	return w < len(p.protected) && p.protected[w]&(1<<(ord%64)) != 0
 }
 
 type identry struct {
@@ -329,7 +380,7 @@ func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*impor
 		} else if left := limit - len(inv.Errors); left > 0 {
 			keep = left
 		}
-		n := 0
+		n, kept, undecided := 0, 0, 0
 		info, err := input.ReadInfo(src.R, src.Name, src.Format, input.Options{MaxErrors: keep}, func(e input.Entry) error {
 			if len(p.byOrd) >= 1<<32-1 {
 				return errors.New("too many entries")
@@ -339,14 +390,33 @@ func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*impor
 					return err
 				}
 			}
+			switch e.Decision {
+			case input.Keep:
+				kept++
+				return nil
+			case input.Undecided:
+				undecided++
+				return nil
+			}
+			ord := uint32(len(p.byOrd))
 			if e.Handle != "" {
-				p.handles = append(p.handles, hentry{key: strings.ToLower(e.Handle), name: e.Handle, ord: uint32(len(p.byOrd))})
+				p.handles = append(p.handles, hentry{key: strings.ToLower(e.Handle), name: e.Handle, ord: ord})
+			}
+			if e.Username != "" {
+				p.names = append(p.names, nentry{ord: ord, name: e.Username})
+			}
+			if e.Protected {
+				p.setProtected(ord)
 			}
 			p.byOrd = append(p.byOrd, e.ID)
 			return nil
 		})
-		sum.Sources = append(sum.Sources, SourceSummary{Name: src.Name, Format: info.Format, Encoding: info.Encoding, Entries: info.Entries})
+		ss := SourceSummary{Name: src.Name, Format: info.Format, Encoding: info.Encoding, Entries: info.Entries,
+			Decisions: info.Decisions, Kept: kept, Undecided: undecided}
+		sum.Sources = append(sum.Sources, ss)
 		sum.Read += info.Entries
+		sum.Kept += kept
+		sum.Undecided += undecided
 		var ie *input.InvalidError
 		switch {
 		case errors.As(err, &ie):
@@ -362,6 +432,15 @@ func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*impor
 	}
 	if inv.Total > 0 {
 		return nil, sum, inv
+	}
+	var unmarked []SourceSummary
+	for _, ss := range sum.Sources {
+		if ss.Decisions && ss.Unfollow() == 0 {
+			unmarked = append(unmarked, ss)
+		}
+	}
+	if unmarked != nil {
+		return nil, sum, &UnmarkedError{Sources: unmarked}
 	}
 	return p, sum, nil
 }
@@ -530,7 +609,7 @@ func (p *importPlan) write(ctx context.Context, run func(func(tx *bbolt.Tx) erro
 	}
 	added := nanos(now)
 	n := len(p.byOrd)
-	hi := 0 // next handle entry
+	hi, ni := 0, 0 // next handle entry, next username
 
 	// Targets (and unresolved entries), in input order.
 	for ord := 0; ord < n; {
@@ -549,13 +628,19 @@ func (p *importPlan) write(ctx context.Context, run func(func(tx *bbolt.Tx) erro
 					h = p.handles[hi]
 					hi++
 				}
+				name := ""
+				if ni < len(p.names) && p.names[ni].ord == uint32(ord) {
+					name = p.names[ni].name
+					ni++
+				}
 				if p.dropped(uint32(ord)) {
 					continue
 				}
 				done++
 				seq := base + 1 + p.position(uint32(ord))
 				binary.BigEndian.PutUint64(key[:], seq)
-				r := rec{id: p.byOrd[ord], hasID: !isHandle, state: Pending, added: added, handle: h.name}
+				r := rec{id: p.byOrd[ord], hasID: !isHandle, state: Pending, added: added, handle: h.name,
+					username: name, protected: p.isProtected(uint32(ord))}
 				// bbolt keeps value slices until commit: each record gets
 				// its own bytes of the arena (if append reallocates, the
 				// earlier slices keep the old array, never written again).
@@ -613,17 +698,24 @@ func (p *importPlan) write(ctx context.Context, run func(func(tx *bbolt.Tx) erro
 	// Counters and the sequence last: in a copy, a batch that is not the
 	// last leaves them behind, which no one sees.
 	return run(func(tx *bbolt.Tx) error {
-		kept, handles := 0, 0
+		kept, handles, protected := 0, 0, false
 		for ord := 0; ord < n; ord++ {
 			if !p.dropped(uint32(ord)) {
 				kept++
 				if p.byOrd[ord] == 0 {
 					handles++
 				}
+				protected = protected || p.isProtected(uint32(ord))
 			}
 		}
 		if kept == 0 {
 			return nil
+		}
+		if protected {
+			// The records just written carry the schema-3 flag.
+			if err := requireSchema(tx.Bucket(bSys), schemaProtected); err != nil {
+				return err
+			}
 		}
 		if err := tx.Bucket(bTargets).SetSequence(base + uint64(kept)); err != nil {
 			return err

@@ -17,11 +17,13 @@ import (
 // targets, pending and finished. Whatever the bytes:
 //   - Import never panics;
 //   - it fails with *InvalidError exactly when input.Read finds a bad
-//     entry in some source, and then the queue is unchanged, target for
-//     target;
-//   - otherwise every valid entry is in the queue, the targets already
-//     there are untouched, Added counts the new keys, and the file passes
-//     the consistency check.
+//     entry in some source, else with *UnmarkedError exactly when a
+//     source has a decision column and no entry marked unfollow, and then
+//     the queue is unchanged, target for target;
+//   - otherwise every valid entry to queue (all of them, or in a source
+//     with a decision column those marked unfollow) is in the queue, the
+//     targets already there are untouched, Added counts the new keys, and
+//     the file passes the consistency check.
 func FuzzImport(f *testing.F) {
 	seeds := []struct {
 		data   string
@@ -39,6 +41,9 @@ func FuzzImport(f *testing.F) {
 		{"12\r13\r", 0, 2},
 		{"@A\n@a\n1\n", 2, 2},
 		{"@Bob\n@BOB\n", 2, 0},
+		{"id,protected,decision\n12,yes,unfollow\n13,no,keep\n14,,\n", 1, 0},
+		{"id,decision\n12,keep\n13,\n", 1, 0},
+		{"{\"id\":\"12\",\"decision\":\"unfollow\"}\n{\"id\":\"13\",\"decision\":\"\"}\n", 4, 0},
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s.data), s.format, s.split)
@@ -80,12 +85,19 @@ func FuzzImport(f *testing.F) {
 
 		// What the parser makes of each part, on its own.
 		var want []string
-		bad := false
+		bad, unmarked := false, false
+		read := 0
 		for i, p := range parts {
-			err := input.Read(bytes.NewReader(p), names[i], ff, input.Options{}, func(e input.Entry) error {
-				want = append(want, e.Key())
+			marked := 0
+			info, err := input.ReadInfo(bytes.NewReader(p), names[i], ff, input.Options{}, func(e input.Entry) error {
+				if e.Decision == input.NoDecision || e.Decision == input.Unfollow {
+					want = append(want, e.Key())
+					marked++
+				}
 				return nil
 			})
+			read += info.Entries
+			unmarked = unmarked || info.Decisions && marked == 0
 			var ie *input.InvalidError
 			switch {
 			case errors.As(err, &ie):
@@ -102,10 +114,14 @@ func FuzzImport(f *testing.F) {
 		}
 		sum, err := s.Import(t.Context(), srcs, ImportOptions{})
 		after := exportAll(t, s)
-		if bad {
+		if bad || unmarked {
 			var ie *InvalidError
-			if !errors.As(err, &ie) || ie.Total == 0 || len(ie.Errors) == 0 {
+			var ue *UnmarkedError
+			if bad && (!errors.As(err, &ie) || ie.Total == 0 || len(ie.Errors) == 0) {
 				t.Fatalf("Import = %v, want *InvalidError", err)
+			}
+			if !bad && !errors.As(err, &ue) {
+				t.Fatalf("Import = %v, want *UnmarkedError", err)
 			}
 			if !slices.EqualFunc(before, after, equalTarget) {
 				t.Fatalf("a failed import changed the queue:\nbefore %v\nafter  %v", keys(before), keys(after))
@@ -131,7 +147,7 @@ func FuzzImport(f *testing.F) {
 				newKeys[k] = true
 			}
 		}
-		if sum.Added != len(newKeys) || len(after) != len(before)+len(newKeys) || sum.Read != len(want) {
+		if sum.Added != len(newKeys) || len(after) != len(before)+len(newKeys) || sum.Read != read || sum.Read-sum.Kept-sum.Undecided != len(want) {
 			t.Fatalf("summary %+v: read %d entries, %d new keys, queue %d → %d", sum, len(want), len(newKeys), len(before), len(after))
 		}
 		if err := s.Check(); err != nil {

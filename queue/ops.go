@@ -103,8 +103,8 @@ func put(tx *bbolt.Tx, seq uint64, old, nw *rec) error {
 		}
 	}
 	sys := tx.Bucket(bSys)
-	if nw.needsSchema2() {
-		if err := requireSchema(sys, 2); err != nil {
+	if v := nw.schema(); v > newSchema {
+		if err := requireSchema(sys, v); err != nil {
 			return err
 		}
 	}

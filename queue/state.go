@@ -62,7 +62,7 @@ type Target struct {
 	Seq      uint64 // input order, 1-based, unique in the queue
 	ID       string // decimal id; "" while an @handle is unresolved
 	Handle   string // @handle as given in the input, without '@'; "" for ids
-	Username string // username when known (resolution or the server's answer)
+	Username string // username when known (the list beside the id, resolution, or the following list)
 
 	State    State
 	Attempts int        // requests counted against this target
@@ -79,6 +79,11 @@ type Target struct {
 	// Record with Unmark clears it. A marked target is never taken for
 	// "not following".
 	MayHaveTakenEffect bool
+
+	// Protected: the list the target was imported from marked the account
+	// protected (a review sheet's protected column). Following it again is
+	// a request the account has to accept.
+	Protected bool
 }
 
 // Key returns the target as a person wrote it: the id, or "@handle" while

@@ -19,10 +19,11 @@ import (
 // writes. Opening a file with a newer version fails with *SchemaError.
 //
 // A new queue is written as schema 1. Schema 2 adds two record flags (an
-// id that may be 0, and "a request may have taken effect"); the first
-// record that carries one marks the file as schema 2, so that an older
-// bulkunfollow refuses the file instead of misreading those records.
-const SchemaVersion = 2
+// id that may be 0, and "a request may have taken effect"); schema 3 a
+// second flags byte (record version 2) with one flag, protected. The
+// first record that needs one marks the file as that schema, so that an
+// older bulkunfollow refuses the file instead of misreading those records.
+const SchemaVersion = 3
 
 // newSchema is the version a new queue is created with.
 const newSchema = 1

@@ -139,7 +139,7 @@ func TestImportOrderAndDuplicates(t *testing.T) {
 func equalSummary(a, b ImportSummary) bool {
 	return slices.Equal(a.Sources, b.Sources) && a.Read == b.Read && a.Added == b.Added &&
 		a.AddedHandles == b.AddedHandles && a.Duplicate == b.Duplicate && a.AlreadyPending == b.AlreadyPending &&
-		a.AlreadyFinished == b.AlreadyFinished && a.DryRun == b.DryRun
+		a.AlreadyFinished == b.AlreadyFinished && a.Kept == b.Kept && a.Undecided == b.Undecided && a.DryRun == b.DryRun
 }
 
 func TestReimportChangesNothingFinished(t *testing.T) {

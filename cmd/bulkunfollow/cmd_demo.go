@@ -204,7 +204,7 @@ func (c *cli) demoSheet(ctx context.Context, baseURL string, hc *http.Client, sh
 	err := c.writeSheet(ctx, followingOptions{
 		apiBaseURL: baseURL, out: sheetPath, format: sheet.CSV, sortBy: sheet.DefaultSort, lastPost: true,
 		queuePath: queuePath, spending: worker.Spending{Prices: spend.Default(), OwnApp: true}, yes: true, force: true,
-		maxAttempts: 5, timeout: 10 * time.Second, logFlags: lf, httpClient: hc,
+		maxAttempts: 5, timeout: 10 * time.Second, logFlags: lf, httpClient: hc, demo: true,
 	})
 	if err != nil {
 		return err
@@ -231,7 +231,7 @@ func (c *cli) demoSheet(ctx context.Context, baseURL string, hc *http.Client, sh
 		}
 		fmt.Fprintf(&b, "  @%-16s %-26s follows you: %s\n", r[col["username"]], last, r[col["follows_you"]])
 	}
-	b.WriteString("A real cleanup marks unfollow or keep in that sheet (or: bulkunfollow review\nsheet.csv) and imports it; the demo goes on with its prepared list.\n")
+	b.WriteString("A real cleanup marks unfollow or keep in that sheet (in a spreadsheet, or with\nthe review command) and imports it; the demo goes on with its prepared list.\n")
 	c.tell("sheet", func(e *zerolog.Event) { e.Str("file", sheetPath).Int("accounts", len(recs)-1) }, "%s", b.String())
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
 	"github.com/bulkunfollow/bulkunfollow/queue"
+	"github.com/bulkunfollow/bulkunfollow/refollow"
 )
 
 // exportColumns are the export's columns, in order (docs/queue.md).
@@ -72,13 +73,23 @@ what was done, and the list to re-follow from. Columns:
 (docs/queue.md). CSV has a header row; JSON Lines has one object per target.
 With -o the file is written atomically (complete or not at all) and readable
 only by you (0600: it names the accounts you unfollowed); an interrupted export
-leaves no file and no temporary file behind. -o may not name the queue itself.`,
+leaves no file and no temporary file behind. -o may not name the queue itself.
+
+To undo: X no longer lets a program follow accounts, so a re-follow is a click
+on X's own page. --format follow-links writes the unfollowed accounts as rows
+username,id,https://x.com/intent/follow?user_id=ID (header username,id,
+follow_link); --format html (or -o FILE.html) writes one page of those links to
+open in a browser, in batches of at most 400 (X's daily follow limit), protected
+accounts marked (they get a follow request). Both take the done targets unless
+--state says otherwise (docs/queue.md, "Undo").`,
 		"bulkunfollow export -o unfollowed.csv --state done",
 		"bulkunfollow export --format jsonl --state failed | jq -r .detail",
+		"bulkunfollow export -o follow-again.html",
+		"bulkunfollow export --format follow-links -o follow-again.csv",
 	)
 	queuePath := fs.queueFlag()
-	stateFlag := fs.String("state", "all", "only targets in this state: all, pending, done, skipped or failed")
-	format := fs.String("format", "", "csv or jsonl (default: from the -o file name, else csv)")
+	stateFlag := fs.String("state", "", "only targets in this state: all, pending, done, skipped or failed (default: all; done for follow-links and html)")
+	format := fs.String("format", "", "csv, jsonl, follow-links or html (default: from the -o file name, .jsonl or .html, else csv)")
 	fs.envAs("format", "BULKUNFOLLOW_EXPORT_FORMAT") // import's --format means something else
 	var out string
 	fs.StringVar(&out, "output", "", "write to this file (atomically) instead of standard output")
@@ -89,26 +100,33 @@ leaves no file and no temporary file behind. -o may not name the queue itself.`,
 	if len(fs.Args()) > 0 {
 		return usageErrorf("export: unexpected argument %q", fs.Args()[0]).withHint("bulkunfollow export -o " + fs.Args()[0])
 	}
-	var state queue.State
-	if *stateFlag != "all" && *stateFlag != "" {
-		state, err = queue.ParseState(*stateFlag)
-		if err != nil {
-			// queue's list of states lacks "all", which only export means.
-			return usageErrorf("export: --state %q: want all, pending, done, skipped or failed", *stateFlag).withHint(c.hints.command("export", "--state failed"))
-		}
-	}
 	f := strings.ToLower(*format)
 	if f == "" {
 		f = "csv"
-		if ext := strings.ToLower(filepath.Ext(out)); ext == ".jsonl" || ext == ".ndjson" {
+		switch strings.ToLower(filepath.Ext(out)) {
+		case ".jsonl", ".ndjson":
 			f = "jsonl"
+		case ".html", ".htm":
+			f = string(refollow.HTML)
 		}
 	}
 	if f == "ndjson" {
 		f = "jsonl"
 	}
-	if f != "csv" && f != "jsonl" {
-		return usageErrorf("export: --format %q: want csv or jsonl", *format).withHint("bulkunfollow export --format jsonl")
+	links := f == string(refollow.CSV) || f == string(refollow.HTML)
+	if f != "csv" && f != "jsonl" && !links {
+		return usageErrorf("export: --format %q: want csv, jsonl, follow-links or html", *format).withHint("bulkunfollow export --format jsonl")
+	}
+	var state queue.State
+	switch {
+	case *stateFlag == "" && links:
+		state = queue.Done // the way back from what was unfollowed
+	case *stateFlag != "all" && *stateFlag != "":
+		state, err = queue.ParseState(*stateFlag)
+		if err != nil {
+			// queue's list of states lacks "all", which only export means.
+			return usageErrorf("export: --state %q: want all, pending, done, skipped or failed", *stateFlag).withHint(c.hints.command("export", "--state failed"))
+		}
 	}
 
 	if err := refuseQueueOutput("export", "-o", out, *queuePath, "unfollowed.csv"); err != nil {
@@ -124,6 +142,18 @@ leaves no file and no temporary file behind. -o may not name the queue itself.`,
 	ctx, stop := c.trapSignals(ctx, func() {})
 	defer stop()
 	write := func(w io.Writer) error { return exportTo(ctx, s, w, state, f) }
+	if links {
+		write = func(w io.Writer) error {
+			return refollow.Write(w, refollow.Format(f), func(fn func(queue.Target) error) error {
+				return s.Export(state, func(t queue.Target) error {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+					return fn(t)
+				})
+			})
+		}
+	}
 	if out == "" || out == "-" {
 		bw := bufio.NewWriter(c.stdout)
 		err := write(bw)

@@ -209,3 +209,102 @@ func bigQueue(t *testing.T, path string, n int) {
 		t.Fatal(err)
 	}
 }
+
+// TestExportFollowLinks: the way back. follow-links and html take the done
+// targets unless --state says otherwise, leave out targets without an id,
+// and the page's format comes from an -o name ending in .html.
+func TestExportFollowLinks(t *testing.T) {
+	env, path := queueEnv(t)
+	seedQueue(t, path) // 1 done, 2 failed, 3 skipped, 4 and 5 pending, @five pending
+
+	code, stdout, stderr := runCLI(t, env, "", "export", "--format", "follow-links")
+	if code != exitOK || stdout != "username,id,follow_link\n,1,https://x.com/intent/follow?user_id=1\n" {
+		t.Errorf("follow-links: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, env, "", "export", "--format", "follow-links", "--state", "all")
+	rows, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	if code != exitOK || err != nil || len(rows) != 6 || rows[5][1] != "5" {
+		t.Errorf("follow-links --state all: exit %d, rows %q (%v); want the 5 targets with an id", code, rows, err)
+	}
+	for _, args := range [][]string{{"--format", "html"}, {"--format", "HTML", "--state", "done"}} {
+		code, stdout, _ = runCLI(t, env, "", append([]string{"export"}, args...)...)
+		if code != exitOK || !strings.HasPrefix(stdout, "<!DOCTYPE html>") || strings.Count(stdout, "<li>") != 1 ||
+			!strings.Contains(stdout, `<a href="https://x.com/intent/follow?user_id=1"`) {
+			t.Errorf("export %v: exit %d, page:\n%s", args, code, stdout)
+		}
+	}
+	for _, name := range []string{"again.html", "AGAIN.HTM"} {
+		out := filepath.Join(t.TempDir(), name)
+		if code, _, stderr := runCLI(t, env, "", "export", "-o", out); code != exitOK {
+			t.Fatalf("export -o %s: exit %d: %s", name, code, stderr)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil || !strings.HasPrefix(string(b), "<!DOCTYPE html>") || strings.Count(string(b), "<li>") != 1 {
+			t.Errorf("export -o %s wrote %q (%v), want the page of the done target", name, b, err)
+		}
+	}
+	// -o x.html with --format csv is the CSV export: the flag wins.
+	out := filepath.Join(t.TempDir(), "all.html")
+	if code, _, _ := runCLI(t, env, "", "export", "--format", "csv", "-o", out); code != exitOK {
+		t.Fatalf("export --format csv -o all.html: exit %d", code)
+	}
+	if b, _ := os.ReadFile(out); !strings.HasPrefix(string(b), "id,handle,username,state") {
+		t.Errorf("--format csv -o all.html wrote %q", b)
+	}
+	code, _, stderr = runCLI(t, env, "", "export", "--format", "pdf")
+	if code != exitUsage || !strings.Contains(stderr, "want csv, jsonl, follow-links or html") {
+		t.Errorf("--format pdf: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// 850 unfollowed accounts make a page of three days: 400, 400 and 50.
+func TestExportHTMLBatches(t *testing.T) {
+	path := filepath.Join(fastTempDir(t), "q.db")
+	env := map[string]string{"BULKUNFOLLOW_QUEUE": path}
+	s, err := queue.Open(path, queue.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list strings.Builder
+	list.WriteString("id,username,protected,decision\n")
+	for i := range 850 {
+		fmt.Fprintf(&list, "%d,user_%d,%v,unfollow\n", 1700000000000000001+i, i, i%100 == 0)
+	}
+	if _, err := s.Import(t.Context(), []queue.Source{{Name: "sheet.csv", R: strings.NewReader(list.String())}}, queue.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for seq := uint64(1); seq <= 850; seq++ {
+		if err := s.Record(seq, queue.Result{State: queue.Done, Reason: queue.ReasonUnfollowed, CountAttempt: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, page, stderr := runCLI(t, env, "", "export", "--format", "html")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	sections := strings.Split(page, "<section")[1:]
+	if len(sections) != 3 {
+		t.Fatalf("%d batches, want 3", len(sections))
+	}
+	for i, w := range []struct {
+		head string
+		n    int
+	}{{"Day 1: accounts 1–400", 400}, {"Day 2: accounts 401–800", 400}, {"Day 3: accounts 801–850", 50}} {
+		if !strings.Contains(sections[i], "<h2>"+w.head+"</h2>") || strings.Count(sections[i], "<li>") != w.n {
+			t.Errorf("batch %d: want %q with %d links", i+1, w.head, w.n)
+		}
+	}
+	if !strings.Contains(sections[2], `<a href="https://x.com/intent/follow?user_id=1700000000000000850" target="_blank" rel="noopener noreferrer">@user_849</a>`) {
+		t.Error("the last link is not the 850th account")
+	}
+	if n := strings.Count(page, "protected: a follow request"); n != 9 {
+		t.Errorf("%d marked protected, want 9 (one in a hundred)", n)
+	}
+	code, links, _ := runCLI(t, env, "", "export", "--format", "follow-links")
+	if code != exitOK || strings.Count(links, "\n") != 851 || !strings.HasPrefix(links, "username,id,follow_link\nuser_0,1700000000000000001,https://x.com/intent/follow?user_id=1700000000000000001\n") {
+		t.Errorf("follow-links: exit %d, %d lines", code, strings.Count(links, "\n"))
+	}
+}

@@ -63,6 +63,8 @@ type followingOptions struct {
 	// clock drives the reads, their windows and days_since_last_post; nil
 	// is the system clock. Tests share a fake one with the simulator.
 	clock worker.Clock
+	// demo: the demo says what comes next itself (its sheet stays unmarked).
+	demo bool
 }
 
 func runFollowing(ctx context.Context, c *cli, args []string) error {
@@ -212,7 +214,7 @@ func (c *cli) writeSheet(ctx context.Context, o followingOptions) (err error) {
 	} else if err := atomicfile.Write(o.out, 0o600, write); err != nil {
 		return withExit(exitPerson, fmt.Errorf("following: %w", err), "")
 	}
-	c.tellSheet(res, o.out, o.format, q)
+	c.tellSheet(res, o.out, o.format, q, !o.demo)
 	return nil
 }
 
@@ -293,18 +295,24 @@ func sheetCostText(sc worker.SheetCost, lastPost bool) string {
 }
 
 // tellSheet says what was written and what it cost, and what to do next.
-func (c *cli) tellSheet(res worker.SheetResult, out string, f sheet.Format, q *queue.Store) {
+func (c *cli) tellSheet(res worker.SheetResult, out string, f sheet.Format, q *queue.Store, withNext bool) {
 	where := "standard output"
 	next := "save it with -o sheet.csv, mark the decision column, then: bulkunfollow import sheet.csv"
 	if out != "" {
 		where = out
 		next = "write unfollow or keep in its decision column (a spreadsheet), then: bulkunfollow import " + out
 	}
+	if !withNext {
+		next = ""
+	}
 	kept := ""
 	if q != nil {
 		kept = fmt.Sprintf(" The list is kept in %s: its next run does not read it again.", q.Path())
 	}
-	c.tellWrapped("following", fmt.Sprintf("Wrote %s to %s (%s), %s dated by their last post; it cost %s at X's prices.%s Next: %s.",
+	if next != "" {
+		next = " Next: " + next + "."
+	}
+	c.tellWrapped("following", fmt.Sprintf("Wrote %s to %s (%s), %s dated by their last post; it cost %s at X's prices.%s%s",
 		countNoun(len(res.Rows), "account", "accounts"), where, strings.ToUpper(string(f)), worker.GroupDigits(res.Posts), res.Spent, kept, next))
 }
 

@@ -26,7 +26,12 @@ docs/input-formats.md. "-" reads standard input.
 All or nothing: every file is read and checked first; if any entry is invalid,
 each bad line is listed as FILE:LINE: reason, nothing is imported (exit 65) and
 the queue is unchanged. Duplicates collapse; importing the same list again
-changes nothing already finished. A killed import leaves the queue as it was.`,
+changes nothing already finished. A killed import leaves the queue as it was.
+
+A review sheet (a list with a "decision" column, such as the one "bulkunfollow
+following" writes) queues only the rows marked unfollow; rows marked keep and
+rows left empty are skipped and counted. Any other decision is a bad line, and
+a sheet that marks no row unfollow is refused (exit 65).`,
 		"bulkunfollow import following.csv",
 		"bulkunfollow import --queue nightly.db --dry-run list-a.txt list-b.txt",
 		"jq -r '.data[].id' page.json | bulkunfollow import --format text -",
@@ -93,7 +98,17 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 		}
 	}
 	var inv *queue.InvalidError
+	var unmarked *queue.UnmarkedError
 	switch {
+	case errors.As(err, &unmarked):
+		for _, src := range unmarked.Sources {
+			c.tell("unmarked_list", func(e *zerolog.Event) {
+				e.Str("file", src.Name).Int("kept", src.Kept).Int("undecided", src.Undecided)
+			}, "%s: no row is marked unfollow in the decision column (%s)", src.Name, decisionCounts(src))
+		}
+		return withExit(exitBadInput,
+			errors.New("import: nothing is marked to unfollow: nothing imported, the queue is unchanged"),
+			markHint(unmarked.Sources[0].Name))
 	case errors.As(err, &inv):
 		for _, le := range inv.Errors {
 			c.tell("invalid_entry", nil, "%s", le.Error())
@@ -114,6 +129,18 @@ changes nothing already finished. A killed import leaves the queue as it was.`,
 		return withExit(exitPerson, err, "")
 	}
 	printImportSummary(c.stdout, *queuePath, sum)
+	if c.events != nil {
+		// The summary as one event, for a job whose stderr is JSON.
+		c.tell("import", func(e *zerolog.Event) {
+			names := make([]string, len(sum.Sources))
+			for i, src := range sum.Sources {
+				names[i] = src.Name
+			}
+			e.Strs("files", names).Int("read", sum.Read).Int("added", sum.Added).Int("added_handles", sum.AddedHandles).
+				Int("duplicate", sum.Duplicate).Int("already_pending", sum.AlreadyPending).Int("already_finished", sum.AlreadyFinished).
+				Int("kept", sum.Kept).Int("undecided", sum.Undecided).Bool("dry_run", sum.DryRun)
+		}, "%s", addedLine(sum))
+	}
 	if s != nil && !*dryRun {
 		if st, serr := s.Status(); serr == nil {
 			fmt.Fprintf(c.stdout, "Queue %s: %s\n", *queuePath, queueCountsLine(st))
@@ -202,13 +229,31 @@ func checkQueueNotInput(queuePath string, srcs []queue.Source) error {
 }
 
 func printImportSummary(w io.Writer, queuePath string, s queue.ImportSummary) {
+	decisions := false
 	for _, src := range s.Sources {
 		format := src.Format.String()
 		if src.Encoding != "" {
 			format += ", " + src.Encoding
 		}
-		fmt.Fprintf(w, "Read %s: %s (%s)\n", src.Name, countNoun(src.Entries, "entry", "entries"), format)
+		line := fmt.Sprintf("Read %s: %s (%s)", src.Name, countNoun(src.Entries, "entry", "entries"), format)
+		if src.Decisions {
+			decisions = true
+			line += fmt.Sprintf(": %d marked unfollow, %s", src.Unfollow(), decisionCounts(src))
+		}
+		fmt.Fprintln(w, line)
 	}
+	fmt.Fprintln(w, addedLine(s))
+	fmt.Fprintf(w, "  duplicate:        %d\n", s.Duplicate)
+	fmt.Fprintf(w, "  already pending:  %d\n", s.AlreadyPending)
+	fmt.Fprintf(w, "  already finished: %d\n", s.AlreadyFinished)
+	if decisions {
+		fmt.Fprintf(w, "  kept:             %d (marked keep)\n", s.Kept)
+		fmt.Fprintf(w, "  undecided:        %d (no decision)\n", s.Undecided)
+	}
+}
+
+// addedLine is the summary's first line: "Added N targets ...".
+func addedLine(s queue.ImportSummary) string {
 	verb := "Added"
 	if s.DryRun {
 		verb = "Dry run, nothing written. Would add"
@@ -217,10 +262,34 @@ func printImportSummary(w io.Writer, queuePath string, s queue.ImportSummary) {
 	if s.AddedHandles > 0 {
 		added += fmt.Sprintf(" (%s to resolve at the next run)", countNoun(s.AddedHandles, "@handle", "@handles"))
 	}
-	fmt.Fprintln(w, added)
-	fmt.Fprintf(w, "  duplicate:        %d\n", s.Duplicate)
-	fmt.Fprintf(w, "  already pending:  %d\n", s.AlreadyPending)
-	fmt.Fprintf(w, "  already finished: %d\n", s.AlreadyFinished)
+	return added
+}
+
+// decisionCounts is "K kept, U undecided" for a review sheet.
+func decisionCounts(src queue.SourceSummary) string {
+	if src.Entries == 0 {
+		return "it has no rows"
+	}
+	return fmt.Sprintf("%d kept, %d undecided", src.Kept, src.Undecided)
+}
+
+// markHint says how to mark a review sheet so that import takes it.
+func markHint(file string) string {
+	h := "write unfollow in the decision column of each account to unfollow, keep for the rest"
+	if hasCommand("review") {
+		h += "; or use bulkunfollow review " + shellQuote(file)
+	}
+	return h + "; then import the file again"
+}
+
+// hasCommand reports whether bulkunfollow has the command name.
+func hasCommand(name string) bool {
+	for _, cmd := range commands() {
+		if cmd.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // countNoun formats n with the singular or plural noun.

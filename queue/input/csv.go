@@ -41,7 +41,14 @@ func normName(b []byte) string {
 type csvColumns struct {
 	id, handle int // -1 when absent
 	idKind     valueKind
+	// A review sheet's columns (-1 when absent): the person's decision
+	// and whether the account is protected.
+	decision, protected int
 }
+
+// single reports whether a row is read from its id cell alone, so an
+// unquoted line can take the fast path.
+func (c csvColumns) single() bool { return c.handle < 0 && c.decision < 0 && c.protected < 0 }
 
 func pickColumns(cells [][]byte) (csvColumns, bool) {
 	names := make([]string, len(cells))
@@ -58,18 +65,22 @@ func pickColumns(cells [][]byte) (csvColumns, bool) {
 		}
 		return -1
 	}
-	cols := csvColumns{id: find(idColumns), handle: find(handleColumns)}
+	cols := csvColumns{id: find(idColumns), handle: find(handleColumns),
+		decision: find([]string{decisionColumn}), protected: find([]string{protectedColumn})}
 	switch {
 	case cols.id >= 0:
 	case cols.handle >= 0:
 		cols.id, cols.handle, cols.idKind = cols.handle, -1, handleValue
 	default:
 		if cols.id = find(urlColumns); cols.id < 0 {
-			return csvColumns{id: 0, handle: -1}, false
+			return noColumns, false
 		}
 	}
 	return cols, true
 }
+
+// noColumns reads the first column of a list without a (known) header.
+var noColumns = csvColumns{id: 0, handle: -1, decision: -1, protected: -1}
 
 // isHeaderRow reports whether a first row is a header: it names a known
 // column, or all its non-empty cells are words that are not ids, handles or
@@ -260,7 +271,7 @@ func readCSV(br *bufio.Reader, name string, s *sink, info *Info) error {
 	if strings.EqualFold(filepath.Ext(name), ".tsv") {
 		comma = '\t'
 	}
-	cols := csvColumns{id: 0, handle: -1}
+	cols := noColumns
 	var rec csvRecord
 	first, sawSep := true, false
 	for {
@@ -272,7 +283,9 @@ func readCSV(br *bufio.Reader, name string, s *sink, info *Info) error {
 			return err
 		}
 		t := trimSpace(line)
-		if len(t) == 0 || t[0] == '#' {
+		if len(t) == 0 || t[0] == '#' && s.decided <= 0 {
+			// In a review sheet a row may start with '#' (a name such
+			// as "#1 fan" in the first column): it is a row, not a comment.
 			continue
 		}
 		lineNo := lr.line
@@ -308,6 +321,9 @@ func readCSV(br *bufio.Reader, name string, s *sink, info *Info) error {
 					info.Header[i] = string(trimSpace(c))
 				}
 				info.Column = info.Header[cols.id]
+				if cols.decision >= 0 {
+					s.decided = 1
+				}
 				continue
 			}
 			if err := csvRow(s, &rec, lineNo, reason, cols, comma, info); err != nil {
@@ -315,8 +331,8 @@ func readCSV(br *bufio.Reader, name string, s *sink, info *Info) error {
 			}
 			continue
 		}
-		if bytes.IndexByte(line, '"') < 0 {
-			// Fast path: an unquoted line.
+		if cols.single() && bytes.IndexByte(line, '"') < 0 {
+			// Fast path: an unquoted line whose id cell is all it needs.
 			cell, ok := nthField(line, comma, cols.id)
 			if ok {
 				if e, reason := parseValue(cell, cols.idKind); reason == "" {
@@ -371,8 +387,39 @@ func csvRow(s *sink, rec *csvRecord, line int, reason string, cols csvColumns, c
 		s.bad(line, reason)
 		return nil
 	}
+	// A review sheet's other columns. A row cut short by a tool that drops
+	// trailing empty cells has them empty.
+	cellAt := func(i int) []byte {
+		if i < 0 || i >= rec.n() {
+			return nil
+		}
+		return rec.field(i)
+	}
+	if cols.decision >= 0 {
+		if e.Decision, reason = parseDecision(cellAt(cols.decision)); reason != "" {
+			s.bad(line, reason)
+			return nil
+		}
+	}
+	e.Protected = parseProtected(cellAt(cols.protected))
+	if e.ID != 0 {
+		e.Username = usernameOf(cellAt(cols.handle))
+	}
 	e.Line = line
 	return s.entry(e)
+}
+
+// usernameOf reads the username written beside an id ("jack", "@jack", a
+// profile URL), or returns "" when there is none or it is not one: it
+// only names the account.
+func usernameOf(b []byte) string {
+	if len(trimSpace(b)) == 0 {
+		return ""
+	}
+	if u, reason := parseValue(b, handleValue); reason == "" {
+		return u.Handle
+	}
+	return ""
 }
 
 func columnName(i int, info *Info) string {

@@ -8,8 +8,17 @@
 //     read from their text. Anything else (scientific notation, decimals,
 //     20+ digits, negative, zero) is rejected with a reason that says why
 //     and how to fix the file.
+//   - Ids a spreadsheet rounded to 15 significant digits are rejected
+//     when the file shows it: every id longer than 15 digits ends in
+//     zeros past the 15th, too many of them to be chance.
 //   - Every Entry holds exactly one of ID (> 0) and Handle (1–15 of
 //     [A-Za-z0-9_], without '@'), and its 1-based line.
+//   - A review sheet's columns are read beside the account: a decision
+//     column (or JSON key) gives every entry its Decision (unfollow, keep
+//     or empty, in any case and with spaces around; any other value is a
+//     bad entry), a protected column marks Protected, and a username
+//     column beside the id gives Username. Deciding what to do with them
+//     is the caller's.
 //   - Read streams: memory stays bounded by one line (at most MaxLineBytes)
 //     or one JSON array element (only its account fields are kept), however
 //     long the input. Unquoted CSV lines and text lines cost no allocation.

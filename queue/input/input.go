@@ -63,6 +63,17 @@ type Entry struct {
 	Line   int
 	ID     uint64
 	Handle string
+	// Username is the username the same row (or object) gives beside the
+	// id, in a username column such as a review sheet's: it names the
+	// account, the id stays what identifies it. "" when the row has none,
+	// and always for a Handle entry.
+	Username string
+	// Protected: the row's protected column (or key) says yes (yes, y,
+	// true or 1): the account's posts are protected.
+	Protected bool
+	// Decision is the row's decision column (or key): NoDecision when the
+	// list has none, else what the person wrote.
+	Decision Decision
 }
 
 // Key identifies the account an entry names: the decimal id ("123456") or
@@ -151,6 +162,10 @@ type Info struct {
 	Lines    int      // lines read
 	Entries  int      // valid entries passed to fn
 	Invalid  int      // bad entries (InvalidError.Total)
+	// Decisions: the list has a decision column (a CSV header cell, or a
+	// key of its first JSON object, named "decision"), so every Entry
+	// carries a Decision other than NoDecision.
+	Decisions bool
 }
 
 // Read streams every valid entry of r to fn, in file order. name is used in
@@ -206,19 +221,20 @@ func ReadInfo(r io.Reader, name string, f Format, opts Options, fn func(Entry) e
 	default:
 		return info, fmt.Errorf("read %s: unknown format %q", name, string(f))
 	}
-	info.Entries, info.Invalid = s.entries, s.total
 	var fe fnError
 	switch {
 	case err == nil:
+		s.finish()
 	case errors.As(err, &fe):
+		info.Entries, info.Invalid = s.entries, s.total
 		return info, fe.err
 	case errors.As(err, &se):
 		s.bad(se.line, se.reason)
 		s.stopped = true
-		info.Invalid = s.total
 	default:
 		return info, fmt.Errorf("read %s: %w", name, err)
 	}
+	info.Entries, info.Invalid, info.Decisions = s.entries, s.total, s.decided > 0
 	if s.total > 0 {
 		return info, &InvalidError{File: name, Errors: s.errs, Total: s.total, Stopped: s.stopped}
 	}
@@ -234,14 +250,48 @@ type sink struct {
 	total   int
 	entries int
 	stopped bool
+	// decided is +1 once the input is known to have a decision column
+	// (its CSV header, or its first JSON value, says so), -1 once it is
+	// known to have none, 0 before.
+	decided  int8
+	rounding rounding
 }
 
 func (s *sink) entry(e Entry) error {
 	s.entries++
+	if e.ID != 0 {
+		s.rounding.see(e.ID, e.Line, s.max)
+	}
 	if err := s.fn(e); err != nil {
 		return fnError{err}
 	}
 	return nil
+}
+
+// finish adds the errors only the whole input shows, once it is read:
+// ids a spreadsheet rounded. They join the others in line order, and
+// the first max of all are kept.
+func (s *sink) finish() {
+	late := s.rounding.errors(s.file)
+	if len(late) == 0 {
+		return
+	}
+	s.total += s.rounding.total
+	merged := make([]LineError, 0, len(s.errs)+len(late))
+	i, j := 0, 0
+	for i < len(s.errs) || j < len(late) {
+		if j == len(late) || i < len(s.errs) && s.errs[i].Line <= late[j].Line {
+			merged = append(merged, s.errs[i])
+			i++
+		} else {
+			merged = append(merged, late[j])
+			j++
+		}
+	}
+	if s.max >= 0 && len(merged) > s.max {
+		merged = merged[:s.max]
+	}
+	s.errs = merged
 }
 
 func (s *sink) bad(line int, reason string) {

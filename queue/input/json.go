@@ -25,6 +25,13 @@ const (
 // userLink). "url" is not one: in X API user objects it is the user's website.
 var jsonURLKeys = []string{"userlink", "profileurl"}
 
+// jsonSheetKeys are the fields of a review sheet's objects kept beside the
+// account: they never name it.
+var jsonSheetKeys = []string{decisionColumn, protectedColumn}
+
+// keptKeys are the lists of the object fields a parser keeps.
+var keptKeys = [][]string{idColumns, handleColumns, jsonURLKeys, jsonSheetKeys}
+
 type jkind uint8
 
 const (
@@ -346,7 +353,7 @@ func (p *jsonParser) object(level int, keep bool) ([]jfield, error) {
 }
 
 // fieldValue parses a field's value, keeping it only when it can name an
-// account (or is an object to look into).
+// account, is a review sheet's (see keptKeys), or is an object to look into.
 func (p *jsonParser) fieldValue(name string, level int, keep bool) (jvalue, error) {
 	if !keep {
 		_, err := p.value(level+1, false)
@@ -359,7 +366,7 @@ func (p *jsonParser) fieldValue(name string, level int, keep bool) (jvalue, erro
 	if c == '{' && level == 0 {
 		return p.value(level+1, true)
 	}
-	if accountKey(name) {
+	if keptKey(name) {
 		v, err := p.value(level+1, c != '{' && c != '[')
 		if v.kind == jObject || v.kind == jArray {
 			v.fields = nil
@@ -382,7 +389,7 @@ func (p *jsonParser) key(keep bool) (string, error) {
 	return canonKey(b), nil
 }
 
-// canonKey folds a key like normName and returns the matching account field
+// canonKey folds a key like normName and returns the matching kept field
 // name from the lists (a constant: no allocation), or "".
 func canonKey(b []byte) string {
 	var buf [24]byte
@@ -401,7 +408,7 @@ func canonKey(b []byte) string {
 		n++
 	}
 	k := buf[:n]
-	for _, list := range [][]string{idColumns, handleColumns, jsonURLKeys} {
+	for _, list := range keptKeys {
 		for _, s := range list {
 			if string(k) == s {
 				return s
@@ -411,8 +418,10 @@ func canonKey(b []byte) string {
 	return ""
 }
 
-func accountKey(name string) bool {
-	for _, list := range [][]string{idColumns, handleColumns, jsonURLKeys} {
+// keptKey reports whether a field's value is kept: it can name the
+// account, or is one of a review sheet's.
+func keptKey(name string) bool {
+	for _, list := range keptKeys {
 		for _, k := range list {
 			if name == k {
 				return true
@@ -734,14 +743,100 @@ func stringField(fields []jfield, key string) (jvalue, bool) {
 	return jvalue{}, false
 }
 
+// emitValue passes one array element (or JSON Lines value) to s as an
+// entry, or reports why it is not one. The first value says whether the
+// input is a review sheet: when it has a "decision" field, every value
+// must have one; when it has none, no value may.
 func emitValue(s *sink, v jvalue) error {
+	sf := sheetFieldsOf(&v)
+	if s.decided == 0 {
+		s.decided = -1
+		if sf.decision != nil {
+			s.decided = 1
+		}
+	}
 	e, line, reason := entryOf(v)
 	if reason != "" {
 		s.bad(line, reason)
 		return nil
 	}
+	switch {
+	case s.decided > 0 && sf.decision == nil:
+		reason = `no "decision" field, while the first entry has one: give every entry "decision": "unfollow", "keep" or "" (undecided)`
+	case s.decided < 0 && sf.decision != nil:
+		line, reason = sf.decision.line, `a "decision" field, while the first entry has none: give every entry "decision": "unfollow", "keep" or "" (undecided), or none of them`
+	case sf.decision != nil:
+		line, reason = sf.decision.line, decisionOf(sf.decision, &e)
+	}
+	if reason != "" {
+		s.bad(line, reason)
+		return nil
+	}
+	if p := sf.protected; p != nil {
+		e.Protected = p.kind == jTrue || p.kind == jString && !p.long && parseProtected(p.text)
+	}
+	if sf.username != nil && e.ID != 0 {
+		e.Username = usernameOf(sf.username.text)
+	}
 	e.Line = line
 	return s.entry(e)
+}
+
+// sheetFields are the fields of a review sheet's object beside the
+// account, nil when absent: the first of each, and of the username
+// fields the first string in handleColumns' order.
+type sheetFields struct {
+	decision, protected, username *jvalue
+}
+
+// sheetFieldsOf finds them among the top-level fields of v, in one pass.
+func sheetFieldsOf(v *jvalue) sheetFields {
+	var sf sheetFields
+	if v.kind != jObject {
+		return sf
+	}
+	rank := len(handleColumns) // of sf.username
+	for i := range v.fields {
+		f := &v.fields[i]
+		switch f.key {
+		case "":
+		case decisionColumn:
+			if sf.decision == nil {
+				sf.decision = &f.val
+			}
+		case protectedColumn:
+			if sf.protected == nil {
+				sf.protected = &f.val
+			}
+		default:
+			for r := 0; r < rank; r++ {
+				if handleColumns[r] == f.key {
+					if f.val.kind == jString && !f.val.long {
+						rank, sf.username = r, &f.val
+					}
+					break
+				}
+			}
+		}
+	}
+	return sf
+}
+
+// decisionOf sets e's decision from a "decision" field's value, or
+// returns why it cannot: a string (null and "" are undecided).
+func decisionOf(v *jvalue, e *Entry) string {
+	switch {
+	case v.kind == jNull:
+		e.Decision = Undecided
+		return ""
+	case v.kind != jString:
+		return `"decision" is ` + v.kind.String() + `: write "unfollow", "keep" or "" (undecided)`
+	case v.long:
+		return `"decision" is longer than ` + strconv.Itoa(maxKeptValue) + ` characters: write "unfollow", "keep" or "" (undecided)`
+	}
+	d, reason := parseDecision(v.text)
+	e.Decision = d
+	return reason
 }
 
 // readJSON reads a JSON document (or the X archive's JavaScript file, which

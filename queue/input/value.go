@@ -139,6 +139,9 @@ func digitsReason(s string) string {
 	return quote(s) + " is not an id" // unreachable: valid ids take the fast path
 }
 
+// spreadsheetFix is what to do about ids a spreadsheet rounded.
+const spreadsheetFix = "format the id column as Text before saving, or import the file as it was before a spreadsheet opened it"
+
 // numberShapeReason explains number-like strings that are not ids, or
 // returns "".
 func numberShapeReason(s string) string {
@@ -152,7 +155,7 @@ func numberShapeReason(s string) string {
 	}
 	switch {
 	case isScientific(body):
-		return quote(s) + " is in scientific notation: the spreadsheet rounded this id and its digits are lost; format the column as Text and export again"
+		return quote(s) + " is in scientific notation: the spreadsheet rounded this id and its digits are lost; " + spreadsheetFix
 	case sign == '-' && isDecimal(body):
 		return quote(s) + " is negative: ids are positive whole numbers"
 	case sign == '+' && allDigits(body):

@@ -37,7 +37,7 @@ func TestParseValue(t *testing.T) {
 		{in: "123456789012345678901234", reason: "24 digits: X ids have at most 19"},
 		{in: "-5", reason: "negative"},
 		{in: "+5", reason: "sign"},
-		{in: "1.23457E+18", reason: "scientific notation: the spreadsheet rounded this id and its digits are lost; format the column as Text and export again"},
+		{in: "1.23457E+18", reason: "scientific notation: the spreadsheet rounded this id and its digits are lost; format the id column as Text before saving, or import the file as it was before a spreadsheet opened it"},
 		{in: "1,23457E+18", reason: "scientific notation"},
 		{in: "5e3", reason: "scientific notation"},
 		{in: "-1.2E+18", reason: "scientific notation"},
