@@ -259,3 +259,77 @@ func TestFollowingFollowersFile(t *testing.T) {
 		t.Errorf("bad followers file: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestFollowingMarkedRowsAreUnfollowed (issue 13): in the sheet following
+// wrote, 7 rows marked unfollow and 3 keep (in every spreadsheet re-save:
+// as written, Excel's ; with a BOM and CRLF, every field quoted); import +
+// run unfollow exactly those 7 at the simulator.
+func TestFollowingMarkedRowsAreUnfollowed(t *testing.T) {
+	resaves := map[string]func(recs [][]string) []byte{
+		"as written": func(recs [][]string) []byte { return writeCSV(t, recs, ',', false, "\n") },
+		"excel ;":    func(recs [][]string) []byte { return append([]byte("\xef\xbb\xbf"), writeCSV(t, recs, ';', false, "\r\n")...) },
+		"all quoted": func(recs [][]string) []byte { return writeCSV(t, recs, ',', true, "\r\n") },
+	}
+	for name, resave := range resaves {
+		t.Run(name, func(t *testing.T) {
+			w := newSheetWorld(t, 40, xapisim.Config{})
+			sheetPath := filepath.Join(w.dir, "f.csv")
+			if code, _, stderr := runCLI(t, w.environ, "", "following", "--yes", "-o", sheetPath); code != exitOK {
+				t.Fatalf("following: exit %d\n%s", code, stderr)
+			}
+			header, rows := readSheet(t, sheetPath)
+			marked := map[string]bool{}
+			for i := range rows {
+				switch {
+				case i%4 == 1 && len(marked) < 7:
+					rows[i][len(header)-1] = "unfollow"
+					marked[rows[i][0]] = true
+				case i%4 == 2 && i < 14:
+					rows[i][len(header)-1] = "Keep"
+				}
+			}
+			if len(marked) != 7 {
+				t.Fatalf("marked %d", len(marked))
+			}
+			if err := os.WriteFile(sheetPath, resave(append([][]string{header}, rows...)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			qPath := filepath.Join(w.dir, "q.db")
+			code, _, stderr := runCLI(t, w.environ, "", "import", "--queue", qPath, sheetPath)
+			if code != exitOK || !strings.Contains(stderr, `"kept":3`) || !strings.Contains(stderr, `"undecided":30`) {
+				t.Fatalf("import: exit %d, want 3 kept and 30 undecided reported\n%s", code, stderr)
+			}
+			if code, _, stderr = runCLI(t, w.environ, "", "run", "--yes", "--queue", qPath); code != exitOK {
+				t.Fatalf("run: exit %d\n%s", code, stderr)
+			}
+			st := w.sim.Stats()
+			if st.Unfollowed != 7 || len(st.UnfollowCallsByTarget) != 7 {
+				t.Fatalf("unfollowed %d (%v)", st.Unfollowed, st.UnfollowCallsByTarget)
+			}
+			for id := range st.UnfollowCallsByTarget {
+				if !marked[id] {
+					t.Errorf("unfollowed %s, which was not marked", id)
+				}
+			}
+		})
+	}
+}
+
+// writeCSV writes records as a spreadsheet would save them.
+func writeCSV(t *testing.T, recs [][]string, comma rune, quoteAll bool, eol string) []byte {
+	t.Helper()
+	var b strings.Builder
+	for _, r := range recs {
+		for i, f := range r {
+			if i > 0 {
+				b.WriteRune(comma)
+			}
+			if quoteAll || strings.ContainsAny(f, string(comma)+"\"\r\n") {
+				f = `"` + strings.ReplaceAll(f, `"`, `""`) + `"`
+			}
+			b.WriteString(f)
+		}
+		b.WriteString(eol)
+	}
+	return []byte(b.String())
+}
