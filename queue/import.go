@@ -68,6 +68,9 @@ type SourceSummary struct {
 	Decisions bool
 	Kept      int // rows marked keep: skipped
 	Undecided int // rows with an empty decision: skipped
+	// ByUsername counts the rows queued by their username because a
+	// spreadsheet had rounded their id (input.Entry.ByUsername).
+	ByUsername int
 }
 
 // Unfollow is how many of the source's entries are to be queued: every
@@ -85,6 +88,7 @@ type ImportSummary struct {
 	AlreadyFinished int // entries already in the queue and finished (done, skipped or failed)
 	Kept            int // entries marked keep in a decision column: not queued
 	Undecided       int // entries with an empty decision: not queued
+	ByUsername      int // entries queued by username: a spreadsheet had rounded their id
 	DryRun          bool
 }
 
@@ -380,7 +384,7 @@ func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*impor
 		} else if left := limit - len(inv.Errors); left > 0 {
 			keep = left
 		}
-		n, kept, undecided := 0, 0, 0
+		n, kept, undecided, byName := 0, 0, 0, 0
 		info, err := input.ReadInfo(src.R, src.Name, src.Format, input.Options{MaxErrors: keep}, func(e input.Entry) error {
 			if len(p.byOrd) >= 1<<32-1 {
 				return errors.New("too many entries")
@@ -398,6 +402,9 @@ func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*impor
 				undecided++
 				return nil
 			}
+			if e.ByUsername {
+				byName++
+			}
 			ord := uint32(len(p.byOrd))
 			if e.Handle != "" {
 				p.handles = append(p.handles, hentry{key: strings.ToLower(e.Handle), name: e.Handle, ord: ord})
@@ -412,11 +419,12 @@ func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*impor
 			return nil
 		})
 		ss := SourceSummary{Name: src.Name, Format: info.Format, Encoding: info.Encoding, Entries: info.Entries,
-			Decisions: info.Decisions, Kept: kept, Undecided: undecided}
+			Decisions: info.Decisions, Kept: kept, Undecided: undecided, ByUsername: byName}
 		sum.Sources = append(sum.Sources, ss)
 		sum.Read += info.Entries
 		sum.Kept += kept
 		sum.Undecided += undecided
+		sum.ByUsername += byName
 		var ie *input.InvalidError
 		switch {
 		case errors.As(err, &ie):

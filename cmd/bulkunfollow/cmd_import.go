@@ -138,7 +138,7 @@ a sheet that marks no row unfollow is refused (exit 65).`,
 			}
 			e.Strs("files", names).Int("read", sum.Read).Int("added", sum.Added).Int("added_handles", sum.AddedHandles).
 				Int("duplicate", sum.Duplicate).Int("already_pending", sum.AlreadyPending).Int("already_finished", sum.AlreadyFinished).
-				Int("kept", sum.Kept).Int("undecided", sum.Undecided).Bool("dry_run", sum.DryRun)
+				Int("kept", sum.Kept).Int("undecided", sum.Undecided).Int("by_username", sum.ByUsername).Bool("dry_run", sum.DryRun)
 		}, "%s", addedLine(sum))
 	}
 	if s != nil && !*dryRun {
@@ -249,6 +249,11 @@ func printImportSummary(w io.Writer, queuePath string, s queue.ImportSummary) {
 	if decisions {
 		fmt.Fprintf(w, "  kept:             %d (marked keep)\n", s.Kept)
 		fmt.Fprintf(w, "  undecided:        %d (no decision)\n", s.Undecided)
+	}
+	if s.ByUsername > 0 {
+		fmt.Fprintf(w, "  by username:      %d (a spreadsheet rounded their ids to 1.6E+18 and the like: queued by\n"+
+			"                    the row's username, looked up at the run for $0.010 each; format the id\n"+
+			"                    column as Text before saving to keep the ids)\n", s.ByUsername)
 	}
 }
 

@@ -43,6 +43,7 @@ func TestImportSheetFiles(t *testing.T) {
 		stdout []string
 		errs   []string // exactly the FILE:LINE references in stderr (code 65)
 		stderr []string
+		queued []string // the queue's keys, when not sheetUnfollow by id
 	}{
 		{file: "following.csv", stdout: append([]string{read}, summary...)},
 		{file: "excel-utf8.csv", stdout: append([]string{read}, summary...)},
@@ -55,8 +56,9 @@ func TestImportSheetFiles(t *testing.T) {
 		{file: "reviewed.csv", stdout: append([]string{read}, summary...)},
 		{file: "following.jsonl", stdout: append([]string{"8 entries (jsonl): 3 marked unfollow, 2 kept, 3 undecided"}, summary...)},
 
-		{file: "excel-scientific.csv", code: exitBadInput, errs: []string{"2", "3", "4", "5", "9", "10"},
-			stderr: []string{"scientific notation: the spreadsheet rounded this id", "format the id column as Text before saving", "6 invalid entries in the input: nothing imported, the queue is unchanged"}},
+		// Ids a spreadsheet wrote as 1.6E+18: queued by the row's username.
+		{file: "excel-scientific.csv", stdout: []string{read, "Added 3 targets (3 @handles to resolve at the next run)\n", "  by username:      3 (a spreadsheet rounded their ids"},
+			queued: []string{"@never_posted", "@quiet_since2019", "@locked_acct"}},
 		{file: "excel-rounded.csv", code: exitBadInput, errs: []string{"2", "3", "4", "5", "9", "10"},
 			stderr: []string{":3: id 1602345678912350000 was rounded by a spreadsheet", "format the id column as Text before saving, or import the file as it was before a spreadsheet opened it"}},
 		{file: "bad-decisions.csv", code: exitBadInput, errs: []string{"3", "4", "7", "9"},
@@ -84,6 +86,12 @@ func TestImportSheetFiles(t *testing.T) {
 				}
 				if _, err := os.Stat(path); !os.IsNotExist(err) {
 					t.Errorf("a refused first import left a queue file (%v)", err)
+				}
+				return
+			}
+			if tt.queued != nil {
+				if got := rwExportKeys(t, env); !slices.Equal(got, tt.queued) {
+					t.Errorf("queue = %q, want %q", got, tt.queued)
 				}
 				return
 			}

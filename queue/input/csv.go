@@ -380,6 +380,13 @@ func csvRow(s *sink, rec *csvRecord, line int, reason string, cols csvColumns, c
 		cell, kind = rec.field(cols.handle), handleValue
 	}
 	e, reason := parseValue(cell, kind)
+	if reason != "" && cols.decision >= 0 && kind != handleValue && isScientific(strings.TrimLeft(string(trimSpace(cell)), "+")) {
+		// A review sheet whose ids a spreadsheet rounded: the row's
+		// username still names the account (looked up at the run).
+		if name := usernameOf(cellAt(rec, cols.handle)); name != "" {
+			e, reason = Entry{Handle: name, ByUsername: true}, ""
+		}
+	}
 	if reason != "" {
 		if len(cell) == 0 {
 			reason = "empty " + columnName(cols.id, info) + ": expected an id (1–19 digits) or @handle"
@@ -387,23 +394,16 @@ func csvRow(s *sink, rec *csvRecord, line int, reason string, cols csvColumns, c
 		s.bad(line, reason)
 		return nil
 	}
-	// A review sheet's other columns. A row cut short by a tool that drops
-	// trailing empty cells has them empty.
-	cellAt := func(i int) []byte {
-		if i < 0 || i >= rec.n() {
-			return nil
-		}
-		return rec.field(i)
-	}
+	// A review sheet's other columns.
 	if cols.decision >= 0 {
-		if e.Decision, reason = parseDecision(cellAt(cols.decision)); reason != "" {
+		if e.Decision, reason = parseDecision(cellAt(rec, cols.decision)); reason != "" {
 			s.bad(line, reason)
 			return nil
 		}
 	}
-	e.Protected = parseProtected(cellAt(cols.protected))
+	e.Protected = parseProtected(cellAt(rec, cols.protected))
 	if e.ID != 0 {
-		e.Username = usernameOf(cellAt(cols.handle))
+		e.Username = usernameOf(cellAt(rec, cols.handle))
 	}
 	e.Line = line
 	return s.entry(e)
@@ -412,6 +412,15 @@ func csvRow(s *sink, rec *csvRecord, line int, reason string, cols csvColumns, c
 // usernameOf reads the username written beside an id ("jack", "@jack", a
 // profile URL), or returns "" when there is none or it is not one: it
 // only names the account.
+// cellAt is field i of rec; nil when the row has no such field (a row cut
+// short by a tool that drops trailing empty cells has them empty).
+func cellAt(rec *csvRecord, i int) []byte {
+	if i < 0 || i >= rec.n() {
+		return nil
+	}
+	return rec.field(i)
+}
+
 func usernameOf(b []byte) string {
 	if len(trimSpace(b)) == 0 {
 		return ""

@@ -74,6 +74,10 @@ type Entry struct {
 	// Decision is the row's decision column (or key): NoDecision when the
 	// list has none, else what the person wrote.
 	Decision Decision
+	// ByUsername: a review sheet's row whose id a spreadsheet turned into
+	// scientific notation (its digits lost) names its account by the
+	// row's username instead: the entry is that Handle.
+	ByUsername bool
 }
 
 // Key identifies the account an entry names: the decimal id ("123456") or
