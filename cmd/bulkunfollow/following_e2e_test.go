@@ -267,7 +267,9 @@ func TestFollowingFollowersFile(t *testing.T) {
 func TestFollowingMarkedRowsAreUnfollowed(t *testing.T) {
 	resaves := map[string]func(recs [][]string) []byte{
 		"as written": func(recs [][]string) []byte { return writeCSV(t, recs, ',', false, "\n") },
-		"excel ;":    func(recs [][]string) []byte { return append([]byte("\xef\xbb\xbf"), writeCSV(t, recs, ';', false, "\r\n")...) },
+		"excel ;": func(recs [][]string) []byte {
+			return append([]byte("\xef\xbb\xbf"), writeCSV(t, recs, ';', false, "\r\n")...)
+		},
 		"all quoted": func(recs [][]string) []byte { return writeCSV(t, recs, ',', true, "\r\n") },
 	}
 	for name, resave := range resaves {
