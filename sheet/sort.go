@@ -19,26 +19,50 @@ const DefaultSort = "last_post_at"
 // never posted come first; by days_since_last_post, never posted counts
 // as the most days.
 func Sort(rows []Row, by string) error {
+	compare, err := comparer(by)
+	if err != nil || compare == nil {
+		return err
+	}
+	slices.SortStableFunc(rows, compare)
+	return nil
+}
+
+// Order is the order Sort would put rows in, as their indices: rows
+// itself is left as it is ("none" is rows' own order).
+func Order(rows []Row, by string) ([]int, error) {
+	compare, err := comparer(by)
+	if err != nil {
+		return nil, err
+	}
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	if compare != nil {
+		slices.SortStableFunc(order, func(a, b int) int { return compare(rows[a], rows[b]) })
+	}
+	return order, nil
+}
+
+// comparer is the comparison Sort uses for by (nil: "none").
+func comparer(by string) (func(a, b Row) int, error) {
 	key := strings.ToLower(strings.TrimSpace(by))
 	switch key {
 	case "":
 		key = DefaultSort
 	case "none":
-		return nil
+		return nil, nil
 	}
 	desc := strings.HasPrefix(key, "-")
 	key = strings.TrimPrefix(key, "-")
 	compare, ok := comparers[key]
 	if !ok {
-		return fmt.Errorf("sort %q: want one of the columns (%s), - before it to reverse, or none", by, strings.Join(sortable(), ", "))
+		return nil, fmt.Errorf("sort %q: want one of the columns (%s), - before it to reverse, or none", by, strings.Join(sortable(), ", "))
 	}
-	slices.SortStableFunc(rows, func(a, b Row) int {
-		if desc {
-			return compare(b, a)
-		}
-		return compare(a, b)
-	})
-	return nil
+	if desc {
+		return func(a, b Row) int { return compare(b, a) }, nil
+	}
+	return compare, nil
 }
 
 // comparers order rows by each column.

@@ -69,6 +69,7 @@ func commands() []command {
 		{"demo", "run the whole job against a built-in simulator (no account needed)", runDemo},
 		{"auth", "log in to X, show or remove stored credentials", runAuth},
 		{"following", "write who you follow to a review sheet to mark unfollow or keep", runFollowing},
+		{"review", "decide account by account in the terminal: unfollow or keep", runReview},
 		{"import", "load ids or @handles from files into the queue", runImport},
 		{"run", "unfollow the queued targets, paced to X's rate limits", runRun},
 		{"status", "show queue counts, bound account and the last run", runStatus},

@@ -280,21 +280,8 @@ func decisionCounts(src queue.SourceSummary) string {
 
 // markHint says how to mark a review sheet so that import takes it.
 func markHint(file string) string {
-	h := "write unfollow in the decision column of each account to unfollow, keep for the rest"
-	if hasCommand("review") {
-		h += "; or use bulkunfollow review " + shellQuote(file)
-	}
-	return h + "; then import the file again"
-}
-
-// hasCommand reports whether bulkunfollow has the command name.
-func hasCommand(name string) bool {
-	for _, cmd := range commands() {
-		if cmd.name == name {
-			return true
-		}
-	}
-	return false
+	return "write unfollow in the decision column of each account to unfollow, keep for the rest; or use bulkunfollow review " +
+		shellQuote(file) + "; then import the file again"
 }
 
 // countNoun formats n with the singular or plural noun.

@@ -42,8 +42,8 @@ func newSheetWorld(t *testing.T, n int, cfg xapisim.Config) *sheetWorld {
 	}}
 }
 
-// readSheet reads a CSV sheet: its header and rows.
-func readSheet(t *testing.T, path string) ([]string, [][]string) {
+// readSheetCSV reads a CSV sheet: its header and rows.
+func readSheetCSV(t *testing.T, path string) ([]string, [][]string) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -75,7 +75,7 @@ func TestFollowingSheetAgreesWithTheSimulator(t *testing.T) {
 	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("sheet mode %v, %v", fi.Mode(), err)
 	}
-	header, rows := readSheet(t, out)
+	header, rows := readSheetCSV(t, out)
 	if strings.Join(header, ",") != "id,username,name,followers_count,following_count,post_count,listed_count,created_at,last_post_at,days_since_last_post,protected,verified_type,follows_you,description,decision" {
 		t.Fatalf("header %q", header)
 	}
@@ -197,7 +197,7 @@ func TestFollowingAsksAndKeepsDecisions(t *testing.T) {
 	}
 	// --queue keeps the list: the run that follows reads none.
 	qPath := filepath.Join(w.dir, "q.db")
-	_, rows := readSheet(t, out)
+	_, rows := readSheetCSV(t, out)
 	list := filepath.Join(w.dir, "list.txt")
 	if err := os.WriteFile(list, []byte(rows[0][0]+"\n"+rows[1][0]+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -279,7 +279,7 @@ func TestFollowingMarkedRowsAreUnfollowed(t *testing.T) {
 			if code, _, stderr := runCLI(t, w.environ, "", "following", "--yes", "-o", sheetPath); code != exitOK {
 				t.Fatalf("following: exit %d\n%s", code, stderr)
 			}
-			header, rows := readSheet(t, sheetPath)
+			header, rows := readSheetCSV(t, sheetPath)
 			marked := map[string]bool{}
 			for i := range rows {
 				switch {

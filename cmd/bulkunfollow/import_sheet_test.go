@@ -67,7 +67,7 @@ func TestImportSheetFiles(t *testing.T) {
 		{file: "unmarked.csv", code: exitBadInput, stderr: []string{
 			"unmarked.csv: no row is marked unfollow in the decision column (0 kept, 8 undecided)\n",
 			"import: nothing is marked to unfollow: nothing imported, the queue is unchanged",
-			"Hint:  write unfollow in the decision column of each account to unfollow, keep for the rest; then import the file again"}},
+			"Hint:  write unfollow in the decision column of each account to unfollow, keep for the rest; or use bulkunfollow review", "; then import the file again"}},
 		{file: "only-keep.csv", code: exitBadInput, stderr: []string{"only-keep.csv: no row is marked unfollow in the decision column (4 kept, 4 undecided)", "write unfollow in the decision column"}},
 	}
 	for _, tt := range tests {

@@ -21,13 +21,19 @@ type tmuxPane struct {
 // test is skipped only when tmux is not installed.
 func newTmuxPane(t *testing.T, cols int, cmd string) *tmuxPane {
 	t.Helper()
+	return newTmuxPaneSized(t, cols, 24, cmd)
+}
+
+// newTmuxPaneSized starts cmd in a cols×rows pane.
+func newTmuxPaneSized(t *testing.T, cols, rows int, cmd string) *tmuxPane {
+	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux is not installed")
 	}
 	p := &tmuxPane{t: t, socket: fmt.Sprintf("bu-%d-%d", cols, time.Now().UnixNano())}
 	// The shell waits after the command so the pane (and its scrollback)
 	// stays until the test has read it.
-	p.tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", fmt.Sprint(cols), "-y", "24",
+	p.tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", fmt.Sprint(cols), "-y", fmt.Sprint(rows),
 		"sh", "-c", cmd+"; echo DEMO-EXIT-$?; exec sleep 3600")
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", p.socket, "kill-server").Run() })
 	return p

@@ -1,0 +1,26 @@
+package review
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
+	"github.com/bulkunfollow/bulkunfollow/sheet"
+)
+
+// Save rewrites the sheet at path with f, atomically (internal/atomicfile:
+// an exclusive temporary file beside it, synced, renamed over it, the
+// directory synced), so that a crash or a kill -9 leaves the sheet as it
+// was before or after, never a part. The file keeps its mode; a new one
+// is 0600.
+func Save(path string, f *sheet.File) error {
+	mode := fs.FileMode(0o600)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	if err := atomicfile.Write(path, mode, f.Write); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	return nil
+}

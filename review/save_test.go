@@ -1,0 +1,78 @@
+package review
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bulkunfollow/bulkunfollow/internal/atomicfile"
+	"github.com/bulkunfollow/bulkunfollow/sheet"
+)
+
+func TestSave(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sheet.csv")
+	f := fileOf(t, accounts(3))
+	if err := f.Decide(1, sheet.Keep, start); err != nil {
+		t.Fatal(err)
+	}
+	// A new file is 0600.
+	if err := Save(path, f); err != nil {
+		t.Fatal(err)
+	}
+	check := func(mode os.FileMode) {
+		t.Helper()
+		fi, err := os.Stat(path)
+		if err != nil || fi.Mode().Perm() != mode {
+			t.Errorf("mode %v, %v; want %v", fi.Mode(), err, mode)
+		}
+		var want bytes.Buffer
+		if err := f.Write(&want); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("file\n%s\nwant\n%s", got, want.Bytes())
+		}
+		if left, _ := filepath.Glob(atomicfile.Leftovers(path)); len(left) > 0 {
+			t.Errorf("temporary files left: %v", left)
+		}
+	}
+	check(0o600)
+	// An existing file keeps its mode.
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Decide(2, sheet.Unfollow, start); err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(path, f); err != nil {
+		t.Fatal(err)
+	}
+	check(0o640)
+	// A failed save says which file, and leaves it.
+	if err := Save(filepath.Join(dir, "missing", "sheet.csv"), f); err == nil {
+		t.Error("saved into a missing directory")
+	}
+}
+
+// BenchmarkSave5000 is the cost of one key: rewriting a sheet of 5,000
+// accounts atomically, fsyncs included, on the test's temporary
+// directory's file system.
+func BenchmarkSave5000(b *testing.B) {
+	f := fileOf(b, accounts(5000))
+	path := filepath.Join(b.TempDir(), "sheet.csv")
+	var size bytes.Buffer
+	if err := f.Write(&size); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(size.Len()))
+	for i := 0; b.Loop(); i++ {
+		if err := f.Decide(i%5000, sheet.Unfollow, start); err != nil {
+			b.Fatal(err)
+		}
+		if err := Save(path, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
