@@ -1033,26 +1033,28 @@ func TestRunSignal(t *testing.T) {
 	t.Logf("SIGINT during request %d: stopped after %d DELETEs (%d done); resumed: %d DELETEs in all, %d 429s", at, st.UnfollowCalls, c.Done, end.UnfollowCalls, end.RateLimited)
 }
 
-// onPath wraps a simulator handler: fn runs before the first request whose
-// path ends in suffix is served.
-func onPath(suffix string, fn func()) func(http.Handler) http.Handler {
-	var once sync.Once
-	return func(h http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasSuffix(r.URL.Path, suffix) {
-				once.Do(fn)
-			}
-			h.ServeHTTP(w, r)
-		})
-	}
-}
-
 // TestRunSignalBeforeSending: a signal while run is still reading (the
 // following list, once confirmed) stops it with exit 75, no target
 // decided or sent: the decisions are written once the list is in.
 func TestRunSignalBeforeSending(t *testing.T) {
 	var x *e2e
-	wrap := onPath("/following", func() { x.signals.send(os.Interrupt) })
+	// The signal arrives while the list's answer is on its way: the run
+	// gives up on it (the handler answers only once the client has), so
+	// nothing of it can be decided.
+	wrap := func(h http.Handler) http.Handler {
+		var once sync.Once
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/following") {
+				first := false
+				once.Do(func() { first = true; x.signals.send(os.Interrupt) })
+				if first {
+					<-r.Context().Done()
+					return
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
 	x = newE2E(t, xapisim.Config{}, 20, 10, wrap)
 	before := x.image(t)
 	code, out := x.run(t, "--yes")
