@@ -250,7 +250,9 @@ func TestReviewNoColorInTheTerminal(t *testing.T) {
 		args      []string
 		color     bool
 	}{
-		{"colour", "-u NO_COLOR TERM=xterm-256color", nil, true},
+		// (Without CI: the terminal library takes CI=true to mean no
+		// terminal, hence no colour.)
+		{"colour", "-u NO_COLOR -u CI TERM=xterm-256color", nil, true},
 		{"NO_COLOR", "NO_COLOR=1 TERM=xterm-256color", nil, false},
 		{"--no-color", "-u NO_COLOR TERM=xterm-256color", []string{"--no-color"}, false},
 		{"TERM=dumb", "-u NO_COLOR TERM=dumb", nil, false},
