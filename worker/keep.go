@@ -37,25 +37,33 @@ func (e *KeepListError) Unwrap() error { return e.Err }
 // match a target's handle or username; when the run has no following list
 // to name the accounts, they are also looked up to match by id.
 func ReadKeepList(path string) (*KeepList, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &KeepListError{Path: path, Err: err}
-	}
-	defer f.Close()
-	k := &KeepList{path: path, ids: map[string]bool{}, handles: map[string]bool{}}
-	err = input.Read(f, path, input.Auto, input.Options{}, func(e input.Entry) error {
-		if e.Handle != "" {
-			k.handles[strings.ToLower(e.Handle)] = true
-			k.names = append(k.names, e.Handle)
-		} else {
-			k.ids[strconv.FormatUint(e.ID, 10)] = true
-		}
-		return nil
-	})
-	if err != nil {
+	k := &KeepList{path: path}
+	var err error
+	if k.ids, k.handles, k.names, err = readAccounts(path); err != nil {
 		return nil, &KeepListError{Path: path, Err: err}
 	}
 	return k, nil
+}
+
+// readAccounts reads a list of accounts in any format import reads: its
+// ids, its @handles (lower case, without '@') and the handles as written.
+func readAccounts(path string) (ids, handles map[string]bool, names []string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer f.Close()
+	ids, handles = map[string]bool{}, map[string]bool{}
+	err = input.Read(f, path, input.Auto, input.Options{}, func(e input.Entry) error {
+		if e.Handle != "" {
+			handles[strings.ToLower(e.Handle)] = true
+			names = append(names, e.Handle)
+		} else {
+			ids[strconv.FormatUint(e.ID, 10)] = true
+		}
+		return nil
+	})
+	return ids, handles, names, err
 }
 
 // InvalidEntries is the list of bad lines when the keep-list was read but

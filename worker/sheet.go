@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 
 	"github.com/rs/zerolog"
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
-	"github.com/bulkunfollow/bulkunfollow/queue/input"
 	"github.com/bulkunfollow/bulkunfollow/sheet"
 	"github.com/bulkunfollow/bulkunfollow/spend"
 )
@@ -198,9 +195,10 @@ func sheetRow(p Profile, followers *AccountSet) (sheet.Row, error) {
 type AccountSet struct {
 	ids     map[string]bool
 	handles map[string]bool // lower case, without '@'
-	// Len is how many entries the file held.
-	Len int
 }
+
+// Len is how many accounts the set names.
+func (s *AccountSet) Len() int { return len(s.ids) + len(s.handles) }
 
 // Has reports whether the set names the account with this id or username.
 func (s *AccountSet) Has(id, username string) bool {
@@ -210,23 +208,9 @@ func (s *AccountSet) Has(id, username string) bool {
 // ReadFollowers reads a followers list (the archive's follower.js, or any
 // list import reads) for follows_you; it costs nothing.
 func ReadFollowers(path string) (*AccountSet, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read followers list: %w", err)
-	}
-	defer f.Close()
-	s := &AccountSet{ids: map[string]bool{}, handles: map[string]bool{}}
-	err = input.Read(f, path, input.Auto, input.Options{}, func(e input.Entry) error {
-		if e.Handle != "" {
-			s.handles[strings.ToLower(e.Handle)] = true
-		} else {
-			s.ids[strconv.FormatUint(e.ID, 10)] = true
-		}
-		s.Len++
-		return nil
-	})
+	ids, handles, _, err := readAccounts(path)
 	if err != nil {
 		return nil, fmt.Errorf("read followers list %s: %w", path, err)
 	}
-	return s, nil
+	return &AccountSet{ids: ids, handles: handles}, nil
 }

@@ -111,7 +111,7 @@ func TestReadSheetFollowersFileAndQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	who, err := ReadFollowers(path)
-	if err != nil || who.Len != 2 {
+	if err != nil || who.Len() != 2 {
 		t.Fatalf("ReadFollowers = %+v, %v", who, err)
 	}
 	res, err := ReadSheet(t.Context(), api, SheetOptions{Followers: who, Sort: "id", Queue: q,

@@ -153,15 +153,7 @@ func (c *cli) writeSheet(ctx context.Context, o followingOptions) (err error) {
 			return withExit(exitBadInput, err, "give --followers a list import reads: your archive's data/follower.js, or a CSV with an id column")
 		}
 	}
-	var bar *progressBar
-	le := c
-	if c.animates() && !o.logFlags.isJSON(c) {
-		bar = newProgressBar(c.stderr, o.clock.Now)
-		copied := *c
-		copied.stderr = barClearingWriter{bar: bar, w: c.stderr}
-		le = &copied
-	}
-	log, err := o.logFlags.logger(le)
+	bar, log, err := c.progressAndLog(o.logFlags, o.clock.Now)
 	if err != nil {
 		return err
 	}

@@ -210,15 +210,7 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 		o.clock = worker.SystemClock()
 	}
 	c.useLogFormat(o.logFlags)
-	var bar *progressBar
-	le := c
-	if c.animates() && !o.logFlags.isJSON(c) {
-		bar = newProgressBar(c.stderr, o.clock.Now)
-		copied := *c
-		copied.stderr = barClearingWriter{bar: bar, w: c.stderr}
-		le = &copied
-	}
-	log, err := o.logFlags.logger(le)
+	bar, log, err := c.progressAndLog(o.logFlags, o.clock.Now)
 	if err != nil {
 		return err
 	}
@@ -294,6 +286,23 @@ func (c *cli) runJob(ctx context.Context, o runOptions) error {
 		return c.finishRun(rep, worker.Summary{Stop: worker.StopFinished})
 	}
 	return c.drain(ctx, rep, bar, notice)
+}
+
+// progressAndLog returns the progress line (nil unless stderr is a
+// terminal that may be redrawn and the logs are not JSON) and the logger,
+// whose every line first clears the progress line (the next redraw
+// restores it).
+func (c *cli) progressAndLog(lf logFlags, now func() time.Time) (*progressBar, zerolog.Logger, error) {
+	var bar *progressBar
+	le := c
+	if c.animates() && !lf.isJSON(c) {
+		bar = newProgressBar(c.stderr, now)
+		copied := *c
+		copied.stderr = barClearingWriter{bar: bar, w: c.stderr}
+		le = &copied
+	}
+	log, err := lf.logger(le)
+	return bar, log, err
 }
 
 // prepareJob signs in and prepares the run (worker.Prepare), mapping what
