@@ -199,17 +199,32 @@ func (p *preparation) sample(ctx context.Context, j *Job, ids, handles int, list
 		if len(picks) == 0 {
 			continue
 		}
-		lo := per.Times(int(float64(ids-sm.IDs)*wilsonLow(sm.IDsNotFollowed, sm.IDs))) +
-			lookup.Times(int(float64(handles-sm.Handles)*wilsonLow(sm.HandlesFound, sm.Handles)))
-		hi := per.Times(int(math.Ceil(float64(ids-sm.IDs)*wilsonHigh(sm.IDsNotFollowed, sm.IDs)))) +
-			lookup.Times(int(math.Ceil(float64(handles-sm.Handles)*wilsonHigh(sm.HandlesFound, sm.Handles))))
-		if hi < listCost || lo > listCost {
+		if lo, hi := savingBounds(sm, ids, handles, per, lookup); hi < listCost || lo > listCost {
 			break // clear at 95%
 		}
 	}
 	j.opts.Log.Info().Int("ids", sm.IDs).Int("ids_not_followed", sm.IDsNotFollowed).Int("handles", sm.Handles).
 		Int("handles_found", sm.HandlesFound).Msg("looked up a sample of the targets")
 	return sm, nil
+}
+
+// savingBounds bounds, at 95% confidence, what the list would save on the
+// targets not sampled: a DELETE per id not followed (price per), a lookup
+// per @handle that exists (price lookup). When the two prices are the same
+// (X's), each sampled target is one draw of "the list saves a request for
+// it", and the ids and @handles share one interval (the sample is spread
+// over both alike); otherwise each kind has its own.
+func savingBounds(sm queue.Sample, ids, handles int, per, lookup spend.Amount) (lo, hi spend.Amount) {
+	restIDs, restHandles := ids-sm.IDs, handles-sm.Handles
+	if per == lookup {
+		k, n, rest := sm.IDsNotFollowed+sm.HandlesFound, sm.IDs+sm.Handles, restIDs+restHandles
+		return per.Times(int(float64(rest) * wilsonLow(k, n))), per.Times(int(math.Ceil(float64(rest) * wilsonHigh(k, n))))
+	}
+	lo = per.Times(int(float64(restIDs)*wilsonLow(sm.IDsNotFollowed, sm.IDs))) +
+		lookup.Times(int(float64(restHandles)*wilsonLow(sm.HandlesFound, sm.Handles)))
+	hi = per.Times(int(math.Ceil(float64(restIDs)*wilsonHigh(sm.IDsNotFollowed, sm.IDs)))) +
+		lookup.Times(int(math.Ceil(float64(restHandles)*wilsonHigh(sm.HandlesFound, sm.Handles))))
+	return lo, hi
 }
 
 // lookUp looks up targets (ids with users by ids, @handles with users/by,

@@ -174,3 +174,20 @@ func TestWilson(t *testing.T) {
 		t.Errorf("sample sizes %d %d %d %d", sampleSize(100), sampleSize(20_000), sampleSize(1_000), sampleSize(3))
 	}
 }
+
+// TestSavingBounds: at X's prices (a DELETE and a lookup cost the same)
+// the ids and @handles of the sample share one interval, so a small mixed
+// sample can already be clear; at other prices each kind has its own.
+func TestSavingBounds(t *testing.T) {
+	sm := queue.Sample{IDs: 3, IDsNotFollowed: 3, Handles: 2, HandlesFound: 2}
+	lo, hi := savingBounds(sm, 150, 150, 10_000, 10_000)
+	// 5 of 5: Wilson 56.6%–100% of the 295 targets not sampled.
+	if lo != 10_000*166 || hi != 10_000*295 {
+		t.Errorf("pooled bounds %s–%s, want $1.66–$2.95", lo, hi)
+	}
+	lo, hi = savingBounds(sm, 150, 150, 10_000, 20_000)
+	// 3 of 3 ids: 43.9%–100% of 147; 2 of 2 handles: 34.2%–100% of 148.
+	if lo != 10_000*64+20_000*50 || hi != 10_000*147+20_000*148 {
+		t.Errorf("separate bounds %s–%s", lo, hi)
+	}
+}
