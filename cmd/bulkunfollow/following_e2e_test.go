@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
@@ -334,4 +337,53 @@ func writeCSV(t *testing.T, recs [][]string, comma rune, quoteAll bool, eol stri
 		b.WriteString(eol)
 	}
 	return []byte(b.String())
+}
+
+// TestFollowingProgressInTheTerminal: on a real terminal of 80 and 40
+// columns, following shows how far the list read is (a line that never
+// wraps) and leaves no piece of it behind once the sheet is written.
+func TestFollowingProgressInTheTerminal(t *testing.T) {
+	bin := builtBinary(t)
+	for _, cols := range []int{80, 40} {
+		t.Run(fmt.Sprint(cols), func(t *testing.T) {
+			t.Parallel()
+			sim := xapisim.New(xapisim.Config{})
+			sim.SeedFollowing(xapisim.DefaultUserID, xapisim.SampleUsers(2500))
+			// Each page answers slowly (as X's do across the world), so
+			// the progress line is on screen long enough to be seen.
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, "/following") {
+					time.Sleep(400 * time.Millisecond) // latency of the fake X, not a wait for behaviour
+				}
+				sim.ServeHTTP(w, r)
+			}))
+			t.Cleanup(srv.Close)
+			out := filepath.Join(t.TempDir(), "sheet.csv")
+			p := newTmuxPane(t, cols, "env -u NO_COLOR TERM=xterm-256color BULKUNFOLLOW_ACCESS_TOKEN="+sim.IssueToken(xapisim.DefaultUserID)+
+				" BULKUNFOLLOW_API_BASE_URL="+srv.URL+" BULKUNFOLLOW_CONFIG_DIR="+filepath.Join(t.TempDir(), "cfg")+" "+bin+" following --yes -o "+out)
+			joined := func() string { return p.tmux("capture-pane", "-p", "-J", "-t", "t") }
+			p.waitFor("progress line", joined, func(s string) bool {
+				for _, line := range strings.Split(s, "\n") {
+					if !strings.Contains(line, "Reading your following list") {
+						continue
+					}
+					if n := utf8.RuneCountInString(line); n > cols {
+						t.Fatalf("progress line of %d columns in a %d-column pane: %q", n, cols, line)
+					}
+					return cols < 80 || strings.Contains(line, "of 2,500 accounts")
+				}
+				return false
+			})
+			end := p.waitFor("end", p.scrollback, func(s string) bool { return strings.Contains(s, "DEMO-EXIT-") })
+			if !strings.Contains(end, "DEMO-EXIT-0") {
+				t.Fatalf("following failed:\n%s", end)
+			}
+			if strings.Contains(end, "Reading your following list") {
+				t.Errorf("a progress line was left behind:\n%s", end)
+			}
+			if _, rows := readSheetCSV(t, out); len(rows) != 2500 {
+				t.Errorf("%d rows", len(rows))
+			}
+		})
+	}
 }
