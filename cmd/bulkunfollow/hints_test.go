@@ -225,19 +225,26 @@ func TestHintsWorkWhenFollowed(t *testing.T) {
 }
 
 // hintCommands are the bulkunfollow command lines of out's hint lines,
-// each cut where the prose around it starts.
+// each cut where the prose around it starts. A message wrapped at 80
+// columns puts a command that would not fit on a line of its own: such a
+// line is read as the end of the one before it.
 func hintCommands(out string) []string {
 	var cmds []string
 	cmdRE := regexp.MustCompile(`bulkunfollow [a-z][^,;()&#]*`)
+	var lines []string
 	for _, line := range strings.Split(eventsAsText(out), "\n") {
+		if n := len(lines); n > 0 && strings.HasPrefix(strings.TrimLeft(line, " "), "bulkunfollow ") {
+			lines[n-1] += " " + line
+			continue
+		}
+		lines = append(lines, line)
+	}
+	for _, line := range lines {
 		i := -1
 		for _, p := range []string{"Next:", "Try:", "Hint:", "See them:", "Explore:", "see the plan:"} {
 			if j := strings.Index(line, p); j >= 0 && (i < 0 || j < i) {
 				i = j
 			}
-		}
-		if i < 0 && strings.HasPrefix(line, "           bulkunfollow ") {
-			i = 0 // a Next: of status that goes on
 		}
 		if i < 0 {
 			continue
