@@ -276,23 +276,30 @@ func sheetCostText(sc worker.SheetCost, lastPost bool) string {
 	return s
 }
 
-// tellSheet says what was written and what it cost, and what to do next.
+// tellSheet says what was written and what it cost, and what to do next:
+// review the sheet (or mark it in a spreadsheet), then import it into the
+// queue that keeps the list, if any.
 func (c *cli) tellSheet(res worker.SheetResult, out string, f sheet.Format, q *queue.Store, withNext bool) {
 	where := "standard output"
-	next := "save it with -o sheet.csv, mark the decision column, then: bulkunfollow import sheet.csv"
 	if out != "" {
 		where = out
-		next = "write unfollow or keep in its decision column (a spreadsheet), then: bulkunfollow import " + out
-	}
-	if !withNext {
-		next = ""
 	}
 	kept := ""
 	if q != nil {
 		kept = fmt.Sprintf(" The list is kept in %s: its next run does not read it again.", q.Path())
 	}
-	if next != "" {
-		next = " Next: " + next + "."
+	next := ""
+	if withNext {
+		name := shellQuote(out)
+		if out == "" {
+			name = "sheet.csv"
+			next = "\nNext: save it with -o sheet.csv, then"
+		} else {
+			next = "\nNext:"
+		}
+		next += " decide account by account with bulkunfollow review " + name +
+			" (or write unfollow or keep in its decision column, in a spreadsheet), then queue the rows marked unfollow with " +
+			c.hints.command("import", name)
 	}
 	c.tellWrapped("following", nil, fmt.Sprintf("Wrote %s to %s (%s), %s dated by their last post; it cost %s at X's prices.%s%s",
 		countNoun(len(res.Rows), "account", "accounts"), where, strings.ToUpper(string(f)), worker.GroupDigits(res.Posts), res.Spent, kept, next))
