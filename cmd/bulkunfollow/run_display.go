@@ -125,6 +125,11 @@ func printCost(w io.Writer, c worker.Cost) {
 		about = "at most "
 	}
 	run := "this run " + about + c.Run().String()
+	if c.Preparing > 0 {
+		// On top of what making the plan cost, which the run's summary
+		// counts as spent in this run too.
+		run += " more"
+	}
 	if len(parts) > 0 {
 		run += " (" + strings.Join(parts, ", ") + ")"
 	}
