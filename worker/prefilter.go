@@ -150,7 +150,7 @@ func (j *Job) chooseList(ctx context.Context, p *preparation, c queue.Counts) (l
 		ch.use, ch.read = true, true
 		ch.note = fmt.Sprintf("%s: it saves about %s (%s)", what, ch.saves, est)
 	} else {
-		ch.note = fmt.Sprintf("off: %s would cost more than the about %s it saves (%s)", what, ch.saves, est)
+		ch.note = fmt.Sprintf("off: %s would cost more than the %s it is expected to save (%s)", what, ch.saves, est)
 	}
 	return ch, nil
 }

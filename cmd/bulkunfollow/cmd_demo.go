@@ -109,9 +109,9 @@ leaves it alone. Nothing else in DIR is touched but keep.txt and sheet.csv.`,
 		return fmt.Errorf("demo: %w", err)
 	}
 
-	c.tell("demo", func(e *zerolog.Event) {
+	c.tellWrapped("demo", func(e *zerolog.Event) {
 		e.Str("api_base_url", baseURL).Int("limit", *limit).Float64("window_s", seconds(*window)).Str("queue", queuePath)
-	}, "Demo: X API simulator at %s (%d unfollows per %s window), queue %s\n", baseURL, *limit, *window, queuePath)
+	}, fmt.Sprintf("Demo: X API simulator at %s (%d unfollows per %s window), queue %s\n\n", baseURL, *limit, *window, queuePath))
 	list, _ := demodata.ReadFile("demodata/unfollow.csv")
 	// The import takes the signal path too (the run sets up its own): a
 	// Ctrl-C now stops the demo and still removes its temporary directory.

@@ -210,16 +210,6 @@ func (c *cli) writeSheet(ctx context.Context, o followingOptions) (err error) {
 	return nil
 }
 
-// tellWrapped is tell of a long text: wrapped at 80 columns as a line of
-// text, one message as an event.
-func (c *cli) tellWrapped(event, text string) {
-	if c.events == nil {
-		fmt.Fprint(c.stderr, wrapText(text, "", 80))
-		return
-	}
-	c.tell(event, nil, "%s", text)
-}
-
 // refuseDecidedSheet refuses to replace a file that holds decisions a
 // person made (unless force): exit 2, nothing read from X.
 func refuseDecidedSheet(path string, force bool) error {
@@ -249,7 +239,7 @@ func readingLine(read, total int) string {
 func (c *cli) confirmSheet(ctx context.Context, sc worker.SheetCost, yes, lastPost bool) error {
 	statement := sheetCostText(sc, lastPost)
 	if yes || sc.Count == 0 {
-		c.tellWrapped("cost", statement+".")
+		c.tellWrapped("cost", nil, statement+".")
 		return nil
 	}
 	// The question wraps at 80 columns, the answer on its last line.
@@ -286,25 +276,32 @@ func sheetCostText(sc worker.SheetCost, lastPost bool) string {
 	return s
 }
 
-// tellSheet says what was written and what it cost, and what to do next.
+// tellSheet says what was written and what it cost, and what to do next:
+// review the sheet (or mark it in a spreadsheet), then import it into the
+// queue that keeps the list, if any.
 func (c *cli) tellSheet(res worker.SheetResult, out string, f sheet.Format, q *queue.Store, withNext bool) {
 	where := "standard output"
-	next := "save it with -o sheet.csv, mark the decision column, then: bulkunfollow import sheet.csv"
 	if out != "" {
 		where = out
-		next = "write unfollow or keep in its decision column (a spreadsheet), then: bulkunfollow import " + out
-	}
-	if !withNext {
-		next = ""
 	}
 	kept := ""
 	if q != nil {
 		kept = fmt.Sprintf(" The list is kept in %s: its next run does not read it again.", q.Path())
 	}
-	if next != "" {
-		next = " Next: " + next + "."
+	next := ""
+	if withNext {
+		name := shellQuote(out)
+		if out == "" {
+			name = "sheet.csv"
+			next = "\nNext: save it with -o sheet.csv, then"
+		} else {
+			next = "\nNext:"
+		}
+		next += " decide account by account with bulkunfollow review " + name +
+			" (or write unfollow or keep in its decision column, in a spreadsheet), then queue the rows marked unfollow with " +
+			c.hints.command("import", name)
 	}
-	c.tellWrapped("following", fmt.Sprintf("Wrote %s to %s (%s), %s dated by their last post; it cost %s at X's prices.%s%s",
+	c.tellWrapped("following", nil, fmt.Sprintf("Wrote %s to %s (%s), %s dated by their last post; it cost %s at X's prices.%s%s",
 		countNoun(len(res.Rows), "account", "accounts"), where, strings.ToUpper(string(f)), worker.GroupDigits(res.Posts), res.Spent, kept, next))
 }
 

@@ -537,7 +537,7 @@ func (c *cli) finishRun(rep runReport, sum worker.Summary) error {
 		e.Msg("run summary")
 	}
 	// JSON: one "summary" event, the sentence its message.
-	c.tell("summary", fields, "%s", msg)
+	c.tellWrapped("summary", fields, msg)
 	switch code {
 	case exitOK:
 		return nil

@@ -119,16 +119,16 @@ func printQueueStatus(w io.Writer, st queue.Status, remaining spend.Amount, now 
 	} else {
 		fmt.Fprintf(w, "Account:   not bound yet (the first run binds it)\n")
 	}
-	fmt.Fprintf(w, "Targets:   %s\n", queueCountsLine(st))
+	fmt.Fprint(w, statusLine("Targets:", queueCountsLine(st)))
 	if st.ActiveRun != nil {
 		who := "a run"
 		if st.ActiveRun.Command != "" {
 			who = `"bulkunfollow ` + st.ActiveRun.Command + `"`
 		}
-		fmt.Fprintf(w, "Now:       %s is using the queue (pid %d, since %s)\n", who, st.ActiveRun.PID, statusClock(st.ActiveRun.Since, now))
+		fmt.Fprint(w, statusLine("Now:", fmt.Sprintf("%s is using the queue (pid %d, since %s)", who, st.ActiveRun.PID, statusClock(st.ActiveRun.Since, now))))
 	}
 	if st.FromSnapshot {
-		fmt.Fprintf(w, "           figures as of %s, its last checkpoint\n", statusClock(st.AsOf, now))
+		fmt.Fprint(w, statusLine("", fmt.Sprintf("figures as of %s, its last checkpoint", statusClock(st.AsOf, now))))
 	}
 	if r := st.LastRun; r != nil {
 		line := "started " + statusClock(r.Started, now)
@@ -142,15 +142,15 @@ func printQueueStatus(w io.Writer, st queue.Status, remaining spend.Amount, now 
 			}
 		}
 		line += fmt.Sprintf(": %d sent, %d done, %d skipped, %d failed", r.Attempted, r.Done, r.Skipped, r.Failed)
-		fmt.Fprintf(w, "Last run:  %s\n", line)
+		fmt.Fprint(w, statusLine("Last run:", line))
 		if r.Message != "" {
-			fmt.Fprintf(w, "           %s\n", r.Message)
+			fmt.Fprint(w, statusLine("", r.Message))
 		}
 	} else {
 		fmt.Fprintf(w, "Last run:  none yet\n")
 	}
 	if rl := rateLimitLine(st.RateLimit, now); rl != "" {
-		fmt.Fprintf(w, "Rate:      %s\n", rl)
+		fmt.Fprint(w, statusLine("Rate:", rl))
 	}
 	printSpend(w, st, remaining, now)
 	switch {
@@ -207,7 +207,5 @@ func rateLimitLine(raw json.RawMessage, now time.Time) string {
 // statusLine writes a status line, label then text, wrapped at 80 columns
 // under the text.
 func statusLine(label, text string) string {
-	const indent = "           "
-	body := wrapText(text, indent, helpWidth)
-	return fmt.Sprintf("%-10s %s", label, strings.TrimPrefix(body, indent))
+	return fitText(fmt.Sprintf("%-10s ", label), text)
 }

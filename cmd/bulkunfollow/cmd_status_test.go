@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
@@ -50,8 +51,13 @@ func TestStatusCommand(t *testing.T) {
 	}
 	for _, want := range []string{"Account:   @me (id 42)", "6 targets: 3 pending (1 @handle unresolved), 1 done, 1 skipped, 1 failed",
 		"finished (exit 3): 2 sent, 1 done, 0 skipped, 1 failed", "Next:      bulkunfollow run"} {
-		if !strings.Contains(stdout, want) {
+		if !strings.Contains(flat(stdout), flat(want)) {
 			t.Errorf("status lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, line := range strings.Split(stdout, "\n") {
+		if n := utf8.RuneCountInString(line); n > helpWidth {
+			t.Errorf("status line of %d columns, wider than a terminal of %d:\n%s", n, helpWidth, line)
 		}
 	}
 
@@ -107,7 +113,7 @@ func TestStatusWhileARunHoldsTheQueue(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	for _, want := range []string{`"bulkunfollow run" is using the queue`, "its last checkpoint", "2 done", "0 of 50 requests left in X's window, next reset", "1 unfollow request in the last 24 hours"} {
-		if !strings.Contains(stdout, want) {
+		if !strings.Contains(flat(stdout), want) {
 			t.Errorf("status lacks %q:\n%s", want, stdout)
 		}
 	}

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bulkunfollow/bulkunfollow/internal/testkit"
+	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/ratelimit"
 	"github.com/bulkunfollow/bulkunfollow/worker"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
@@ -215,3 +217,68 @@ func ratelimitStatus(now time.Time, remaining, limit int, reset time.Time) ratel
 // flat is s with every run of white space one space: a plan line wrapped
 // at 80 columns reads as one.
 func flat(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// TestPlanFitsEightyColumns: every line of the plan fits an 80-column
+// terminal, the long labels ("Prefilter:", "Duplicates:") and long counts
+// included, and reads as before once unwrapped.
+func TestPlanFitsEightyColumns(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	pl := worker.Plan{
+		Account:  worker.User{ID: "1790000000000000001", Username: "sim_user"},
+		Queue:    "/home/someone/bulkunfollow/unfollow.db",
+		Counts:   queue.Counts{Total: 123456, Pending: 123456},
+		Resolved: 10, HandlesLeft: 1, Duplicates: 2, Confirmed: 3, Kept: 4, OwnAccount: 1,
+		Following: 123456, NotFollowing: 20000,
+		Prefilter: "off: reading your following list (123,456 accounts, $123.46) would cost more than the $0.00 it is expected to save (a sample of 10 targets showed 0 of 10 ids not followed)",
+		Send:      100000, Sendable: 400, StopBy: worker.StopDailyCap,
+		Finish: now.Add(24 * time.Hour), Rate: ratelimit.Rate{N: 50, Per: 15 * time.Minute},
+		Status: ratelimit.Status{DailyCap: 400, DailyUsed: 0}, Now: now,
+	}
+	var b strings.Builder
+	printPlan(&b, pl)
+	out := b.String()
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if n := utf8.RuneCountInString(line); n > helpWidth {
+			t.Errorf("plan line of %d columns:\n%s\n(the plan:\n%s)", n, line, out)
+		}
+	}
+	for _, want := range []string{
+		"Queue: /home/someone/bulkunfollow/unfollow.db — 123456 targets: 123456 pending, 0 done, 0 skipped, 0 failed",
+		"Duplicates: 2 @handles name accounts already in the queue (skipped)",
+		"Prefilter: off: reading your following list (123,456 accounts, $123.46) would cost more than the $0.00",
+		"Saved: 20000 requests: targets you do not follow (your following list has 123456 accounts)",
+		"(and those of the 1 @handle still to resolve)",
+	} {
+		if !strings.Contains(flat(out), want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestFitText: a message is wrapped at 80 columns under its label, and a
+// command it names stays whole on one line, to be copied.
+func TestFitText(t *testing.T) {
+	cmd := "bulkunfollow export --queue /home/someone/bulkunfollow/unfollow.db --state failed"
+	text := "Finished with failures: 99 done, 22 skipped, 1 failed, 0 pending of 122; $1.00 spent in this run, $1.56 by the job. See them: " + cmd
+	got := fitText("Hint:  ", text)
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	if !strings.HasPrefix(got, "Hint:  Finished") || flat(got) != "Hint: "+flat(text) {
+		t.Errorf("fitText changed the words:\n%s", got)
+	}
+	found := false
+	for i, line := range lines {
+		if i > 0 && !strings.HasPrefix(line, "       ") {
+			t.Errorf("line %d not under the label:\n%s", i+1, got)
+		}
+		if utf8.RuneCountInString(line) > helpWidth && !strings.Contains(line, cmd) {
+			t.Errorf("line %d wider than %d columns:\n%s", i+1, helpWidth, got)
+		}
+		found = found || strings.Contains(line, cmd)
+	}
+	if !found {
+		t.Errorf("the command is broken across lines:\n%s", got)
+	}
+	if got := fitText("", "Next: bulkunfollow import sheet.csv.\nthen bulkunfollow run"); got != "Next: bulkunfollow import sheet.csv.\nthen bulkunfollow run\n" {
+		t.Errorf("short lines: %q", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -314,6 +315,41 @@ func wrapText(s, indent string, width int) string {
 		line += word
 	}
 	b.WriteString(line + "\n")
+	return b.String()
+}
+
+// hintCommandRE is a command a message tells the person to type:
+// "bulkunfollow" and what follows, up to a comma, semicolon, bracket, '&'
+// or '#' (where the prose around it starts again).
+var hintCommandRE = regexp.MustCompile(`bulkunfollow [a-z][^,;()&#\n]*[^,;()&#\n .]`)
+
+// fitText is wrapText for a message on stderr: each of text's lines
+// wrapped at 80 columns, the first under label (written before it), the
+// others under as many spaces, and no command it names broken across two
+// lines, so that it still works when copied (a command longer than a line
+// gets a line of its own).
+func fitText(label, text string) string {
+	const glue = "\x1f" // not a space: holds a command's words together
+	indent := strings.Repeat(" ", len(label))
+	var b strings.Builder
+	lines := strings.Split(text, "\n")
+	if len(lines) > 1 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1] // the text's own last line break
+	}
+	for i, line := range lines {
+		if i > 0 && strings.TrimSpace(line) == "" {
+			b.WriteString("\n")
+			continue
+		}
+		line = hintCommandRE.ReplaceAllStringFunc(line, func(cmd string) string {
+			return strings.ReplaceAll(cmd, " ", glue)
+		})
+		body := strings.ReplaceAll(wrapText(line, indent, helpWidth), glue, " ")
+		if i == 0 {
+			body = label + strings.TrimPrefix(body, indent)
+		}
+		b.WriteString(body)
+	}
 	return b.String()
 }
 

@@ -10,8 +10,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bulkunfollow/bulkunfollow/auth"
+	"github.com/bulkunfollow/bulkunfollow/sheet"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
 )
 
@@ -43,6 +45,7 @@ import (
 //     Hint: … bulkunfollow run --config-dir D --api-base-url U …
 //   - auth status with nothing stored: Hint: bulkunfollow auth login --config-dir D --client-id YOUR_CLIENT_ID
 //   - demo (temporary queue): no hint names its queue; demo --dir DIR: Explore: bulkunfollow export --queue DIR/demo.db
+//   - following --queue Q -o S: Next: … bulkunfollow review S … bulkunfollow import --queue Q S
 //   - help: Typical use: bulkunfollow auth login --client-id YOUR_CLIENT_ID && bulkunfollow import list.csv && bulkunfollow run
 func TestHintsWorkWhenFollowed(t *testing.T) {
 	t.Chdir(t.TempDir()) // the default queue of a hint without --queue lands here
@@ -124,8 +127,24 @@ func TestHintsWorkWhenFollowed(t *testing.T) {
 		apiEnv[k] = v
 	}
 
+	// The review sheet: following names the review of the file it wrote
+	// and its import into the queue that keeps the list (not the
+	// default one, whose run would pay for the list again). The person
+	// marks a row before following them; the review needs a terminal.
+	sheetQueue, sheetFile := filepath.Join(dir, "sheet.db"), filepath.Join(dir, "sheet.csv")
+	code, out := run(token, "", "following", "--queue", sheetQueue, "--api-base-url", api, "--yes", "-o", sheetFile)
+	if code != exitOK {
+		t.Fatalf("following: exit %d\n%s", code, out)
+	}
+	markFirstRow(t, sheetFile, "unfollow")
+	follow("following", out, token, func(cmd string, code int, got string) bool {
+		if strings.Contains(cmd, " review ") {
+			return code == exitUsage && strings.Contains(got, "needs a terminal")
+		}
+		return code == exitOK && strings.Contains(cmd, "--queue "+sheetQueue) && strings.Contains(got, "1 marked unfollow")
+	})
+
 	// A queue that does not exist yet.
-	var out string
 	_, out = run(token, "", "run", "--queue", q, "--api-base-url", api, "--yes")
 	follow("run on a missing queue", out, token, queueFine)
 
@@ -225,19 +244,26 @@ func TestHintsWorkWhenFollowed(t *testing.T) {
 }
 
 // hintCommands are the bulkunfollow command lines of out's hint lines,
-// each cut where the prose around it starts.
+// each cut where the prose around it starts. A message wrapped at 80
+// columns puts a command that would not fit on a line of its own: such a
+// line is read as the end of the one before it.
 func hintCommands(out string) []string {
 	var cmds []string
 	cmdRE := regexp.MustCompile(`bulkunfollow [a-z][^,;()&#]*`)
+	var lines []string
 	for _, line := range strings.Split(eventsAsText(out), "\n") {
+		if n := len(lines); n > 0 && strings.HasPrefix(strings.TrimLeft(line, " "), "bulkunfollow ") {
+			lines[n-1] += " " + line
+			continue
+		}
+		lines = append(lines, line)
+	}
+	for _, line := range lines {
 		i := -1
 		for _, p := range []string{"Next:", "Try:", "Hint:", "See them:", "Explore:", "see the plan:"} {
 			if j := strings.Index(line, p); j >= 0 && (i < 0 || j < i) {
 				i = j
 			}
-		}
-		if i < 0 && strings.HasPrefix(line, "           bulkunfollow ") {
-			i = 0 // a Next: of status that goes on
 		}
 		if i < 0 {
 			continue
@@ -303,4 +329,29 @@ func eventsAsText(out string) string {
 		}
 	}
 	return b.String()
+}
+
+// markFirstRow writes decision in the first row of the sheet at path, as a
+// person would in a spreadsheet or the review screen.
+func markFirstRow(t *testing.T, path, decision string) {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := sheet.Read(fh, path)
+	fh.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Decide(0, decision, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -119,6 +119,17 @@ func (c *cli) tell(event string, fields func(*zerolog.Event), format string, a .
 	e.Msg(strings.TrimSpace(text))
 }
 
+// tellWrapped is tell of a long text, whose lines may be paragraphs: as
+// text, wrapped at 80 columns (the commands it names kept whole); as an
+// event, one message on one line.
+func (c *cli) tellWrapped(event string, fields func(*zerolog.Event), text string) {
+	if c.events == nil {
+		fmt.Fprint(c.stderr, fitText("", text))
+		return
+	}
+	c.tell(event, fields, "%s", strings.ReplaceAll(text, "\n", " "))
+}
+
 // errorEvent is report's "Error:", "Try:" and "Hint:" lines as one event.
 func (c *cli) errorEvent(err error, x *exitError) {
 	e := c.events.Error().Str("event", "error").Int("exit_code", exitCode(err))

@@ -16,9 +16,9 @@ import (
 // printPlan shows what the run is about to do, before it asks.
 func printPlan(w io.Writer, pl worker.Plan) {
 	c := pl.Counts
-	fmt.Fprintf(w, "Account:  @%s (%s)\n", pl.Account.Username, pl.Account.ID)
-	fmt.Fprintf(w, "Queue:    %s — %d targets: %d pending, %d done, %d skipped, %d failed\n",
-		pl.Queue, c.Total, c.Pending, c.Done, c.Skipped, c.Failed)
+	fmt.Fprint(w, planLine("Account:", fmt.Sprintf("@%s (%s)", pl.Account.Username, pl.Account.ID)))
+	fmt.Fprint(w, planLine("Queue:", fmt.Sprintf("%s — %d targets: %d pending, %d done, %d skipped, %d failed",
+		pl.Queue, c.Total, c.Pending, c.Done, c.Skipped, c.Failed)))
 	if n := pl.Resolved + pl.NotFound; n > 0 || pl.HandlesLeft > 0 {
 		var parts []string
 		if n > 0 {
@@ -33,16 +33,16 @@ func printPlan(w io.Writer, pl worker.Plan) {
 		fmt.Fprint(w, planLine("Handles:", strings.Join(parts, "; ")))
 	}
 	if n := pl.Duplicates; n > 0 {
-		fmt.Fprintf(w, "Duplicates: %d @handles name accounts already in the queue (skipped)\n", n)
+		fmt.Fprint(w, planLine("Duplicates:", fmt.Sprintf("%s name accounts already in the queue (skipped)", countNoun(n, "@handle", "@handles"))))
 	}
 	if n := pl.Confirmed; n > 0 {
-		fmt.Fprintf(w, "Resumed:  %d already unfollowed by a request of an interrupted run\n", n)
+		fmt.Fprint(w, planLine("Resumed:", fmt.Sprintf("%d already unfollowed by a request of an interrupted run", n)))
 	}
 	if n := pl.Kept; n > 0 {
-		fmt.Fprintf(w, "Kept:     %d on the keep-list\n", n)
+		fmt.Fprint(w, planLine("Kept:", fmt.Sprintf("%d on the keep-list", n)))
 	}
 	if n := pl.OwnAccount; n > 0 {
-		fmt.Fprintf(w, "Skipped:  %d (the account itself)\n", n)
+		fmt.Fprint(w, planLine("Skipped:", fmt.Sprintf("%d (the account itself)", n)))
 	}
 	if pl.Prefilter != "" {
 		fmt.Fprint(w, planLine("Prefilter:", pl.Prefilter))
@@ -50,9 +50,9 @@ func printPlan(w io.Writer, pl worker.Plan) {
 	switch {
 	case pl.ReadsList:
 	case pl.NotFollowing > 0 && pl.Following >= 0:
-		fmt.Fprintf(w, "Saved:    %d requests: targets you do not follow (your following list has %d accounts)\n", pl.NotFollowing, pl.Following)
+		fmt.Fprint(w, planLine("Saved:", fmt.Sprintf("%d requests: targets you do not follow (your following list has %d accounts)", pl.NotFollowing, pl.Following)))
 	case pl.NotFollowing > 0:
-		fmt.Fprintf(w, "Saved:    %d requests: targets you do not follow\n", pl.NotFollowing)
+		fmt.Fprint(w, planLine("Saved:", fmt.Sprintf("%d requests: targets you do not follow", pl.NotFollowing)))
 	}
 	st := pl.Status
 	pace := fmt.Sprintf("%s until X's headers say otherwise", pl.Rate)
@@ -63,10 +63,10 @@ func printPlan(w io.Writer, pl worker.Plan) {
 	if st.DailyCap > 0 {
 		daily = fmt.Sprintf("daily cap %d (%d used in the last 24 h)", st.DailyCap, st.DailyUsed)
 	}
-	fmt.Fprintf(w, "Pace:     %s; %s\n", pace, daily)
+	fmt.Fprint(w, planLine("Pace:", pace+"; "+daily))
 	printCost(w, pl.Cost)
 	if pl.Send == 0 && pl.HandlesLeft == 0 {
-		fmt.Fprintf(w, "Plan:     nothing to send\n")
+		fmt.Fprint(w, planLine("Plan:", "nothing to send"))
 		return
 	}
 	line := fmt.Sprintf("unfollow %d accounts", pl.Send)
@@ -78,7 +78,7 @@ func printPlan(w io.Writer, pl worker.Plan) {
 		}
 		line += ": the following list, read once you confirm, skips those you do not follow"
 	case pl.HandlesLeft > 0:
-		line += fmt.Sprintf(" (and those of the %d @handles still to resolve)", pl.HandlesLeft)
+		line += fmt.Sprintf(" (and those of the %s still to resolve)", countNoun(pl.HandlesLeft, "@handle", "@handles"))
 	}
 	if noneThisRun(pl) {
 		line += fmt.Sprintf("; none in this run (%s): the next can go at %s (in %s)",
@@ -90,15 +90,21 @@ func printPlan(w io.Writer, pl worker.Plan) {
 		line += fmt.Sprintf("; %d in this run (%s), the rest in later runs", pl.Sendable, stopWords(pl.StopBy))
 	}
 	fmt.Fprint(w, planLine("Plan:", line))
-	fmt.Fprintf(w, "Finish:   about %s (%s)\n", shortDuration(pl.Finish.Sub(pl.Now)), pl.Finish.Local().Format("Mon 15:04"))
+	fmt.Fprint(w, planLine("Finish:", fmt.Sprintf("about %s (%s)", shortDuration(pl.Finish.Sub(pl.Now)), pl.Finish.Local().Format("Mon 15:04"))))
 }
 
 // planLine writes a plan line, label then text, wrapped at 80 columns
-// under the text.
+// under the text. A label longer than the column ("Prefilter:",
+// "Duplicates:") takes room from the first line, not the width.
 func planLine(label, text string) string {
 	const indent = "          "
-	body := wrapText(text, indent, helpWidth)
-	return fmt.Sprintf("%-9s %s", label, strings.TrimPrefix(body, indent))
+	head := fmt.Sprintf("%-9s ", label)
+	first := wrapText(text, strings.Repeat(" ", len(head)), helpWidth)
+	line, rest, _ := strings.Cut(first, "\n")
+	if rest != "" {
+		rest = wrapText(rest, indent, helpWidth)
+	}
+	return head + strings.TrimLeft(line, " ") + "\n" + rest
 }
 
 // printCost writes the plan's cost: this run's and the whole job's, and
@@ -119,6 +125,11 @@ func printCost(w io.Writer, c worker.Cost) {
 		about = "at most "
 	}
 	run := "this run " + about + c.Run().String()
+	if c.Preparing > 0 {
+		// On top of what making the plan cost, which the run's summary
+		// counts as spent in this run too.
+		run += " more"
+	}
 	if len(parts) > 0 {
 		run += " (" + strings.Join(parts, ", ") + ")"
 	}
