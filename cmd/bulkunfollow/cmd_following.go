@@ -228,8 +228,10 @@ func refuseDecidedSheet(path string, force bool) error {
 		return nil // nothing there to lose (or the write will say why)
 	}
 	defer f.Close()
-	n, err := sheet.CountDecisions(f)
-	if err != nil || n == 0 || force {
+	// Decisions counted before a line that cannot be read are decisions
+	// all the same.
+	n, _ := sheet.CountDecisions(f)
+	if n == 0 || force {
 		return nil
 	}
 	return usageErrorf("following: %s already holds %s: writing a new sheet there would lose them; nothing was read", path, countNoun(n, "decision", "decisions")).

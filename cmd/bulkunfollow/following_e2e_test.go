@@ -226,6 +226,39 @@ func TestFollowingAsksAndKeepsDecisions(t *testing.T) {
 	}
 }
 
+// TestFollowingKeepsDecisionsOfAnySheetImportReads: a marked sheet in
+// any form import reads it in (a CR alone ending lines, tabs, UTF-16) is
+// not replaced without --force, nor is one whose decisions come before
+// a line that cannot be read (a JSON line longer than any sheet's).
+func TestFollowingKeepsDecisionsOfAnySheetImportReads(t *testing.T) {
+	w := newSheetWorld(t, 3, xapisim.Config{})
+	utf16LE := func(s string) string {
+		b := []byte{0xFF, 0xFE}
+		for _, r := range s { // ASCII
+			b = append(b, byte(r), 0)
+		}
+		return string(b)
+	}
+	for name, marked := range map[string]string{
+		"old-mac.csv":  "id,username,decision\r1,a,unfollow\r2,b,\r",
+		"tabs.txt":     "id\tusername\tdecision\n1\ta\tkeep\n",
+		"unicode.txt":  utf16LE("id\tdecision\r\n1\tunfollow\r\n"),
+		"unread.jsonl": `{"id":"1","decision":"unfollow"}` + "\n" + `{"id":"2","description":"` + strings.Repeat("x", 17<<20) + `"}` + "\n",
+	} {
+		out := filepath.Join(w.dir, name)
+		if err := os.WriteFile(out, []byte(marked), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := runCLI(t, w.environ, "", "following", "--yes", "-o", out)
+		if after, _ := os.ReadFile(out); code != exitUsage || string(after) != marked || !strings.Contains(stderr, "already holds 1 decision") {
+			t.Errorf("%s: exit %d, sheet kept %v\n%.300s", name, code, string(after) == marked, stderr)
+		}
+	}
+	if n := w.sim.Stats().Calls["following"]; n != 0 {
+		t.Errorf("%d list reads", n)
+	}
+}
+
 // TestFollowingFollowersFile: --followers decides follows_you, for free.
 func TestFollowingFollowersFile(t *testing.T) {
 	w := newSheetWorld(t, 20, xapisim.Config{})
