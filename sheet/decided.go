@@ -19,12 +19,12 @@ import (
 // alone. It returns the rows counted up to an error too.
 func CountDecisions(r io.Reader) (int, error) {
 	br := bufio.NewReader(r)
-	if head, _ := br.Peek(2); isUTF16(head) {
+	if head, _ := br.Peek(2); utf16Order(head) != nil {
 		b, err := io.ReadAll(br)
 		if err != nil {
 			return 0, err
 		}
-		br = bufio.NewReader(bytes.NewReader(decodeUTF16(b)))
+		br = bufio.NewReader(bytes.NewReader(decodeUTF16(b, utf16Order(head))))
 	}
 	head, _ := br.Peek(3)
 	if bytes.Equal(head, []byte("\xef\xbb\xbf")) {

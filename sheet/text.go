@@ -2,6 +2,7 @@ package sheet
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"unicode/utf16"
 )
@@ -11,26 +12,39 @@ import (
 // with a byte order mark (Excel's "Unicode Text") and lines ended by a
 // CR alone (Excel for Mac's "CSV (Macintosh)").
 
-// isUTF16 reports whether head, a file's first bytes, is the byte order
-// mark of UTF-16.
-func isUTF16(head []byte) bool {
-	return bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF})
+// utf16Order is the byte order of UTF-16 text that head, a file's first
+// bytes, starts with the byte order mark of; nil for any other text.
+func utf16Order(head []byte) binary.ByteOrder {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		return binary.LittleEndian
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		return binary.BigEndian
+	}
+	return nil
 }
 
-// decodeUTF16 is b, UTF-16 after its byte order mark, as UTF-8; an odd
-// last byte is dropped.
-func decodeUTF16(b []byte) []byte {
-	be := b[0] == 0xFE
+// decodeUTF16 is b, UTF-16 in order o after its byte order mark, as
+// UTF-8; an odd last byte is dropped.
+func decodeUTF16(b []byte, o binary.ByteOrder) []byte {
 	b = b[2:]
 	units := make([]uint16, len(b)/2)
 	for i := range units {
-		if be {
-			units[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
-		} else {
-			units[i] = uint16(b[2*i+1])<<8 | uint16(b[2*i])
-		}
+		units[i] = o.Uint16(b[2*i:])
 	}
 	return []byte(string(utf16.Decode(units)))
+}
+
+// encodeUTF16 is UTF-8 text b as UTF-16 in order o, with a byte order
+// mark (decodeUTF16 undone).
+func encodeUTF16(b []byte, o binary.ByteOrder) []byte {
+	units := utf16.Encode([]rune(string(b)))
+	out := make([]byte, 2+2*len(units))
+	o.PutUint16(out, 0xFEFF)
+	for i, u := range units {
+		o.PutUint16(out[2+2*i:], u)
+	}
+	return out
 }
 
 // crOnly reports whether head, the start of a text, ends its lines with a
