@@ -76,3 +76,35 @@ func BenchmarkSave5000(b *testing.B) {
 		}
 	}
 }
+
+// A sheet reached through a symbolic link (sheet.csv -> Dropbox/sheet.csv)
+// is saved in the file it points to: the link stays a link, and the file
+// a person opens elsewhere holds the decisions.
+func TestSaveThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.csv")
+	link := filepath.Join(dir, "link.csv")
+	f := fileOf(t, accounts(2))
+	if err := Save(real, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.csv", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Decide(0, sheet.Unfollow, start); err != nil {
+		t.Fatal(err)
+	}
+	if err := Save(link, f); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link is gone: %v, %v", fi.Mode(), err)
+	}
+	var want bytes.Buffer
+	if err := f.Write(&want); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(real); !bytes.Equal(got, want.Bytes()) {
+		t.Errorf("the linked file does not hold the decision:\n%s", got)
+	}
+}
