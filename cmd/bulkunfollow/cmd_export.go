@@ -181,8 +181,11 @@ func refuseQueueOutput(command, flag, out, queuePath, example string) error {
 	if errors.Is(atomicfile.CheckTarget(out), atomicfile.ErrNotRegular) {
 		// A pipe, a device (-o /dev/stdout) or a directory: the atomic
 		// writer never renames a file over one.
-		return usageErrorf("%s: %s %s is not a regular file; nothing was written", command, flag, out).
-			withHint(fmt.Sprintf("name a file, e.g. %s %s (export writes to standard output without -o)", flag, example))
+		hint := fmt.Sprintf("name a file, e.g. %s %s", flag, example)
+		if flag == "-o" {
+			hint += fmt.Sprintf(" (%s writes to standard output without -o)", command)
+		}
+		return usageErrorf("%s: %s %s is not a regular file; nothing was written", command, flag, out).withHint(hint)
 	}
 	if !queue.NamesQueueFile(queuePath, out) {
 		return nil

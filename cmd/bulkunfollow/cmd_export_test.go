@@ -308,3 +308,25 @@ func TestExportHTMLBatches(t *testing.T) {
 		t.Errorf("follow-links: exit %d, %d lines", code, strings.Count(links, "\n"))
 	}
 }
+
+// An -o that is not a regular file (a device, a pipe) is refused with a
+// hint naming the command refused, not another one.
+func TestOutputNotRegularFileHint(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "metrics.prom") // a directory
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args      []string
+		want, not string
+	}{
+		{[]string{"following", "--yes", "-o", os.DevNull}, "(following writes to standard output without -o)", "export"},
+		{[]string{"export", "--queue", filepath.Join(t.TempDir(), "q.db"), "-o", os.DevNull}, "(export writes to standard output without -o)", "following"},
+		{[]string{"run", "--yes", "--queue", filepath.Join(t.TempDir(), "q.db"), "--metrics-file", dir}, "--metrics-file /var/lib/", "standard output"},
+	} {
+		code, _, stderr := runCLI(t, nil, "", tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, tc.not) {
+			t.Errorf("%s: exit %d\n%s", tc.args[0], code, stderr)
+		}
+	}
+}
