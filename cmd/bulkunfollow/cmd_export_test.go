@@ -330,3 +330,32 @@ func TestOutputNotRegularFileHint(t *testing.T) {
 		}
 	}
 }
+
+// An output never replaces a queue, even one --queue does not name: the
+// default bulkunfollow.db given to following -o, another job's queue given
+// to export -o, or its status snapshot. Nothing is read from X.
+func TestOutputNeverOverAnotherQueue(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other.db")
+	list := filepath.Join(dir, "l.txt")
+	if err := os.WriteFile(list, []byte("11\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, nil, "", "import", "--queue", other, list); code != exitOK {
+		t.Fatalf("import: exit %d\n%s", code, stderr)
+	}
+	before, err := os.ReadFile(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"following", "--yes", "-o", other},
+		{"following", "--yes", "-o", other + ".status"},
+		{"export", "--queue", filepath.Join(dir, "mine.db"), "-o", other},
+	} {
+		code, _, stderr := runCLI(t, nil, "", args...)
+		if after, _ := os.ReadFile(other); code != exitUsage || !bytes.Equal(after, before) || !strings.Contains(stderr, "would destroy the queue") {
+			t.Errorf("%v: exit %d, queue kept %v\n%s", args, code, bytes.Equal(after, before), stderr)
+		}
+	}
+}
