@@ -117,7 +117,7 @@ func runFollowing(ctx context.Context, c *cli, args []string) error {
 		return usageErrorf("following: --max-attempts wants 1 or more and --request-timeout a positive duration").withHint("bulkunfollow following --help")
 	}
 	if _, err := apiclient.CheckBaseURL(*apiBase); err != nil {
-		return usageErrorf("--api-base-url %q: %v", *apiBase, err).withHint("--api-base-url https://api.x.com")
+		return usageErrorf("--api-base-url: %v", err) // err shows the URL without its secrets.withHint("--api-base-url https://api.x.com")
 	}
 	if o.spending, err = parseSpending(*prices, "0", *ownApp); err != nil {
 		return err
