@@ -33,8 +33,8 @@ func CountDecisions(r io.Reader) (int, error) {
 	if head, _ := br.Peek(4096); crOnly(head) {
 		br = bufio.NewReader(crToLF{br})
 	}
-	first, _ := br.Peek(1)
-	if len(first) == 1 && first[0] == '{' {
+	// Told apart as Read tells them: '{' after any blank lines is JSON Lines.
+	if first, _ := br.Peek(4096); bytes.HasPrefix(bytes.TrimLeft(first, " \t\r\n"), []byte("{")) {
 		return countJSONL(br)
 	}
 	return countCSV(br)

@@ -148,6 +148,7 @@ func TestCountDecisions(t *testing.T) {
 		{"old mac", "id,username,decision\r1,a,unfollow\r2,b,\r3,c,keep\r", 2},
 		{"utf-16le", utf16LE("id\tdecision\r\n1\tunfollow\r\n2\t\r\n"), 1},
 		{"utf-16be", utf16BE("id,decision\n1,keep\n"), 1},
+		{"jsonl after a blank line", "\r\n  \n{\"id\":\"1\",\"decision\":\"keep\"}\n", 1},
 	} {
 		n, err := CountDecisions(strings.NewReader(tc.file))
 		if err != nil || n != tc.want {
