@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"strings"
@@ -142,6 +143,17 @@ func (c *cli) writeSheet(ctx context.Context, o followingOptions) (err error) {
 		if err := refuseDecidedSheet(o.out, o.force); err != nil {
 			return err
 		}
+		// An output that cannot be written is found before the list is
+		// read and paid for (a temporary file made and thrown away).
+		probe, err := atomicfile.Create(o.out, 0o600)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // not the temporary file's name
+			}
+			return withExit(exitPerson, fmt.Errorf("following: cannot write %s: %w; nothing was read", o.out, err), "name a file in a directory that exists and that you can write")
+		}
+		probe.Abort()
 	}
 	if !o.yes && !c.interactive {
 		return usageErrorf("following needs --yes when no one is at a terminal to confirm its cost").

@@ -259,6 +259,20 @@ func TestFollowingKeepsDecisionsOfAnySheetImportReads(t *testing.T) {
 	}
 }
 
+// TestFollowingChecksTheOutputFirst: an -o that cannot be written (its
+// directory missing) is refused before the list is read and paid for.
+func TestFollowingChecksTheOutputFirst(t *testing.T) {
+	w := newSheetWorld(t, 3, xapisim.Config{})
+	out := filepath.Join(w.dir, "missing", "sheet.csv")
+	code, _, stderr := runCLI(t, w.environ, "", "following", "--yes", "-o", out)
+	if st := w.sim.Stats(); code != exitPerson || st.Calls["following"] != 0 || st.Calls["users_me"] != 0 || !strings.Contains(stderr, "nothing was read") {
+		t.Errorf("exit %d, %d list reads, %d users/me\n%s", code, st.Calls["following"], st.Calls["users_me"], stderr)
+	}
+	if left, _ := filepath.Glob(filepath.Join(w.dir, "*", ".sheet.csv*")); len(left) > 0 {
+		t.Errorf("left: %v", left)
+	}
+}
+
 // TestFollowingFollowersFile: --followers decides follows_you, for free.
 func TestFollowingFollowersFile(t *testing.T) {
 	w := newSheetWorld(t, 20, xapisim.Config{})
