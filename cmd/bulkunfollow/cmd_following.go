@@ -318,8 +318,12 @@ func (c *cli) tellSheet(res worker.SheetResult, out string, f sheet.Format, q *q
 	if next != "" {
 		next = " Next: " + next + "."
 	}
+	accounts := worker.GroupDigits(len(res.Rows)) + " accounts"
+	if len(res.Rows) == 1 {
+		accounts = "1 account"
+	}
 	c.tellWrapped("following", fmt.Sprintf("Wrote %s to %s (%s), %s dated by their last post; it cost %s at X's prices.%s%s",
-		countNoun(len(res.Rows), "account", "accounts"), where, strings.ToUpper(string(f)), worker.GroupDigits(res.Posts), res.Spent, kept, next))
+		accounts, where, strings.ToUpper(string(f)), worker.GroupDigits(res.Posts), res.Spent, kept, next))
 }
 
 // sheetError maps what stopped the list read to an exit code; nothing was

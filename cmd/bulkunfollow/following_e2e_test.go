@@ -72,6 +72,9 @@ func TestFollowingSheetAgreesWithTheSimulator(t *testing.T) {
 	if stdout != "" {
 		t.Errorf("stdout with -o: %q", stdout)
 	}
+	if !strings.Contains(stderr, "Wrote 2,500 accounts to ") {
+		t.Errorf("the summary does not group its digits as the cost does:\n%s", stderr)
+	}
 	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("sheet mode %v, %v", fi.Mode(), err)
 	}
