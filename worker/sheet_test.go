@@ -1,11 +1,11 @@
 package worker
 
 import (
-	"strings"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
