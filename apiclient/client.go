@@ -118,18 +118,30 @@ func CheckBaseURL(s string) (string, error) {
 		return DefaultBaseURL, nil
 	}
 	u, err := url.Parse(s)
+	// The errors show the URL without what may hold a secret (user info,
+	// query, fragment), or not at all.
+	bad := func(why string) error {
+		if u == nil || u.Host == "" || u.Opaque != "" {
+			return fmt.Errorf("%w: %s", ErrBadBaseURL, why)
+		}
+		return fmt.Errorf("%w %q: %s", ErrBadBaseURL, (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String(), why)
+	}
 	if err != nil {
-		return "", fmt.Errorf("%w %q: %v", ErrBadBaseURL, s, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the URL
+		}
+		return "", bad(err.Error())
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("%w %q: scheme must be http or https", ErrBadBaseURL, s)
+		return "", bad("scheme must be http or https")
 	case u.Host == "":
-		return "", fmt.Errorf("%w %q: no host", ErrBadBaseURL, s)
+		return "", bad("no host")
 	case u.User != nil:
-		return "", fmt.Errorf("%w: credentials in the URL are not allowed", ErrBadBaseURL)
+		return "", bad("credentials in the URL are not allowed")
 	case u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("%w %q: no query or fragment allowed", ErrBadBaseURL, s)
+		return "", bad("no query or fragment allowed")
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""

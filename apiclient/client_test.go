@@ -118,6 +118,10 @@ func TestBaseURL(t *testing.T) {
 		{"ftp://api.x.com", "", true},
 		{"https://api.x.com/?a=1", "", true},
 		{"https://user:pass@api.x.com", "", true},
+		{"https://api.x.com/?access_token=pass", "", true},
+		{"https://api.x.com/#pass", "", true},
+		{"ftp://user:pass@api.x.com", "", true},
+		{"user:pass@api.x.com", "", true},
 		{"http://", "", true},
 	}
 	for _, tt := range tests {
@@ -129,7 +133,7 @@ func TestBaseURL(t *testing.T) {
 			t.Errorf("CheckBaseURL(%q) error %v is not ErrBadBaseURL", tt.in, err)
 		}
 		if tt.bad && strings.Contains(fmt.Sprint(err), "pass") {
-			t.Errorf("error shows URL credentials: %v", err)
+			t.Errorf("error shows URL credentials or query: %v", err)
 		}
 	}
 	_, err := New(nil, "ftp://x", "").Me(t.Context())

@@ -377,7 +377,17 @@ func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*impor
 	p := &importPlan{}
 	limit := cmp.Or(opts.MaxErrors, input.DefaultMaxErrors)
 	inv := &InvalidError{}
+	// A review sheet's decisions by account (Entry.Key), over every
+	// source: one account marked unfollow on one row and keep on another
+	// is no decision, and is refused at the later row.
+	type mark struct {
+		d    input.Decision
+		file string
+		line int
+	}
+	marks := map[string]mark{}
 	for _, src := range srcs {
+		var conflicts []input.LineError
 		keep := 1
 		if limit < 0 {
 			keep = -1
@@ -392,6 +402,16 @@ func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*impor
 			if n++; n&0xffff == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
+				}
+			}
+			if e.Decision == input.Keep || e.Decision == input.Unfollow {
+				k := e.Key()
+				if m, ok := marks[k]; !ok {
+					marks[k] = mark{d: e.Decision, file: src.Name, line: e.Line}
+				} else if m.d != e.Decision {
+					conflicts = append(conflicts, input.LineError{File: src.Name, Line: e.Line,
+						Reason: fmt.Sprintf("%s is marked %s here and %s on %s:%d: give each account one decision", e, e.Decision, m.d, m.file, m.line)})
+					return nil
 				}
 			}
 			switch e.Decision {
@@ -436,6 +456,12 @@ func readSources(ctx context.Context, srcs []Source, opts ImportOptions) (*impor
 			}
 		case err != nil:
 			return nil, sum, fmt.Errorf("import: %w", err)
+		}
+		for _, le := range conflicts {
+			inv.Total++
+			if limit < 0 || len(inv.Errors) < limit {
+				inv.Errors = append(inv.Errors, le)
+			}
 		}
 	}
 	if inv.Total > 0 {

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,36 @@ func NamesQueueFile(queuePath, candidate string) bool {
 		}
 	}
 	return false
+}
+
+// IsQueueFile reports whether path is one of a queue's files (Files),
+// known by what it holds, not by its name: a bbolt file (damaged or not),
+// or the status snapshot of one (existing or not). A command that writes a
+// file of its own checks it too, so that it never replaces a queue that
+// --queue does not name (the default bulkunfollow.db, another job's).
+func IsQueueFile(path string) bool {
+	if base, ok := strings.CutSuffix(path, statusSuffix); ok && isBolt(base) {
+		return true
+	}
+	return isBolt(path)
+}
+
+// isBolt reports whether path is a regular file that starts with a bbolt
+// meta page's marker.
+func isBolt(path string) bool {
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return false // a pipe would block the open
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, pageHeaderSize+metaSize)
+	if _, err := io.ReadFull(f, b); err != nil {
+		return false
+	}
+	return parseMeta(b).magic == boltMagic
 }
 
 // canonical is the absolute path p names with every symlink resolved; for

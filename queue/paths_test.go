@@ -3,6 +3,7 @@ package queue
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -105,5 +106,32 @@ func TestBigImportThroughSymlink(t *testing.T) {
 	defer r.Close()
 	if c, _ := r.Counts(); c.Total != 4 {
 		t.Errorf("the real queue holds %d targets, want 4", c.Total)
+	}
+}
+
+// IsQueueFile tells a queue's files (the bbolt file, its status snapshot)
+// from any other, whatever they are named: an output must not replace a
+// queue that --queue does not name.
+func TestIsQueueFile(t *testing.T) {
+	dir := t.TempDir()
+	q := filepath.Join(dir, "any-name.csv")
+	s, err := Open(q, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Import(t.Context(), []Source{{Name: "l.txt", R: strings.NewReader("11\n")}}, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "sheet.csv")
+	if err := os.WriteFile(other, []byte("id,decision\n11,unfollow\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]bool{q: true, q + ".status": true, other: false, other + ".status": false, filepath.Join(dir, "none.db"): false, dir: false} {
+		if got := IsQueueFile(path); got != want {
+			t.Errorf("IsQueueFile(%s) = %v, want %v", filepath.Base(path), got, want)
+		}
 	}
 }

@@ -149,6 +149,33 @@ func TestImportSheetBadDecision(t *testing.T) {
 	}
 }
 
+// One account marked unfollow on one row and keep on another (a sheet
+// with a row pasted twice, or two sheets) is no decision: the import is
+// refused at the later row, naming the earlier one, whichever comes first;
+// the same decision twice is a plain duplicate.
+func TestImportSheetConflictingDecisions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		srcs []Source
+		line int
+		want string
+	}{
+		{"unfollow then keep", []Source{{Name: "s.csv", R: strings.NewReader("id,decision\n11,unfollow\n12,keep\n11,keep\n")}}, 4, "11 is marked keep here and unfollow on s.csv:2"},
+		{"keep then unfollow", []Source{{Name: "s.csv", R: strings.NewReader("username,decision\n@Jack,keep\n@jack,unfollow\n")}}, 3, "@jack is marked unfollow here and keep on s.csv:2"},
+		{"two sheets", []Source{{Name: "a.csv", R: strings.NewReader("id,decision\n11,keep\n")}, {Name: "b.jsonl", R: strings.NewReader(`{"id":"11","decision":"unfollow"}` + "\n")}}, 1, "11 is marked unfollow here and keep on a.csv:2"},
+	} {
+		_, err := CheckImport(t.Context(), tc.srcs, ImportOptions{})
+		var ie *InvalidError
+		if !errors.As(err, &ie) || ie.Total != 1 || ie.Errors[0].Line != tc.line || !strings.Contains(ie.Errors[0].Reason, tc.want) {
+			t.Errorf("%s: err = %v, want line %d: %s", tc.name, err, tc.line, tc.want)
+		}
+	}
+	sum, err := CheckImport(t.Context(), []Source{{Name: "s.csv", R: strings.NewReader("id,decision\n11,unfollow\n11,unfollow\n12,keep\n12,keep\n")}}, ImportOptions{})
+	if err != nil || sum.Added != 1 || sum.Duplicate != 1 {
+		t.Errorf("the same decision twice: %+v, %v", sum, err)
+	}
+}
+
 // Records of schema 3 (a second flags byte) round-trip; records without
 // one keep the version-1 layout, byte for byte, so older files and older
 // readers are unaffected; a truncated version-2 record is corrupt.

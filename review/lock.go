@@ -49,9 +49,11 @@ func LockPath(path string) string {
 }
 
 // Acquire takes the sheet at path for this process, since now; another
-// review holding it is a *LockedError.
+// review holding it is a *LockedError. A sheet reached through a symbolic
+// link is locked beside the file it points to, so that a review through
+// the link and one of that file exclude each other.
 func Acquire(path string, now time.Time) (*Lock, error) {
-	lp := LockPath(path)
+	lp := LockPath(linked(path))
 	for range 10 {
 		if fi, err := os.Lstat(lp); err == nil && !fi.Mode().IsRegular() {
 			return nil, fmt.Errorf("lock %s: %s is not a regular file (a symbolic link or other); remove it", path, lp)

@@ -77,3 +77,26 @@ func TestLock(t *testing.T) {
 		t.Errorf("the link's target was created: %v", err)
 	}
 }
+
+// A review through a symbolic link and one of the file it points to hold
+// the same sheet: the second is refused.
+func TestLockThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.csv")
+	link := filepath.Join(dir, "link.csv")
+	if err := os.WriteFile(real, []byte("id\n1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real.csv", link); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Acquire(link, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	var le *LockedError
+	if _, err := Acquire(real, start); !errors.As(err, &le) || le.Sheet != real {
+		t.Errorf("a review of the linked file: %v", err)
+	}
+}

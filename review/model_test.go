@@ -422,6 +422,38 @@ func TestCardFits(t *testing.T) {
 	}
 }
 
+// A bio far longer than any X allows (pasted into the sheet, a word of
+// megabytes without a space) is wrapped only as far as the screen can show:
+// the card shows its first lines cut with "…", the facts and the status.
+func TestHugeBio(t *testing.T) {
+	if got := len(wrap(strings.Repeat("x", 1<<20), 80, 24)); got != 24 {
+		t.Errorf("wrap of a 1 MiB word to 24 lines: %d lines", got)
+	}
+	if got := len(wrap(strings.Repeat("word ", 1<<18), 80, 24)); got != 24 {
+		t.Errorf("wrap of 256 Ki words to 24 lines: %d lines", got)
+	}
+	if got := wrap("a\n\nb c", 80, 1); len(got) != 1 || got[0] != "a" {
+		t.Errorf("wrap to 1 line: %q", got)
+	}
+	rows := accounts(2)
+	rows[0].Description = strings.Repeat("x", 4<<20)
+	rows[1].Description = strings.Repeat("many words ", 1<<18)
+	h := newHarness(t, fileOf(t, rows), Options{})
+	for k := range rows {
+		for _, size := range [][2]int{{80, 24}, {60, 20}} {
+			h.size(size[0], size[1])
+			s := h.screen()
+			checkFits(t, fmt.Sprint(k, size), s, size[0], size[1])
+			for _, want := range []string{"…", "Followers ", "Decision undecided", fmt.Sprintf("%d / 2 ·", k+1)} {
+				if !strings.Contains(s, want) {
+					t.Errorf("%d %v: no %q on\n%s", k, size, want, s)
+				}
+			}
+		}
+		h.press("s")
+	}
+}
+
 func TestNoColor(t *testing.T) {
 	rows := accounts(3)
 	rows[0].Decision = sheet.Unfollow

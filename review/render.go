@@ -91,7 +91,9 @@ func (m *Model) lines() []string {
 			add(dropName, seg{handle(r), st.bold})
 		}
 		add(dropURL, seg{profileURL(r), st.plain})
-		if bio := wrap(r.Description, w); len(bio) > 0 {
+		// No more of the bio than the screen has rows is wrapped (one
+		// more, so that a cut shows): a bio of megabytes costs no more.
+		if bio := wrap(r.Description, w, h+1); len(bio) > 0 {
 			blank()
 			for k, b := range bio {
 				drop := dropBio
@@ -299,13 +301,17 @@ func clean(s string) string {
 }
 
 // wrap breaks a bio into lines of at most w columns at spaces (a word
-// longer than a line is split); its own line breaks stay, blank lines go.
-func wrap(s string, w int) []string {
+// longer than a line is split), at most n of them; its own line breaks
+// stay, blank lines go. Its work is bounded by n lines, not by s.
+func wrap(s string, w, n int) []string {
 	var lines []string
-	for _, para := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+	for para := range strings.Lines(s) {
 		line := ""
 		for _, word := range strings.Fields(clean(para)) {
-			for lipgloss.Width(word) > w {
+			if len(lines) >= n {
+				return lines[:n]
+			}
+			for len(lines) < n && lipgloss.Width(word) > w {
 				if line != "" {
 					lines = append(lines, line)
 					line = ""
@@ -329,14 +335,20 @@ func wrap(s string, w int) []string {
 			lines = append(lines, line)
 		}
 	}
-	return lines
+	return lines[:min(len(lines), n)]
 }
 
 // splitAt is the longest head of word at most w columns wide (at least
 // one rune).
 func splitAt(word string, w int) string {
-	rs := []rune(word)
-	for n := min(len(rs), w); n > 1; n-- {
+	var rs []rune
+	for _, r := range word { // no more of a long word than a line takes
+		if len(rs) == w {
+			break
+		}
+		rs = append(rs, r)
+	}
+	for n := len(rs); n > 1; n-- {
 		if head := string(rs[:n]); lipgloss.Width(head) <= w {
 			return head
 		}

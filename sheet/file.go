@@ -3,6 +3,7 @@ package sheet
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -30,8 +31,10 @@ type File struct {
 	Rows []Row
 
 	format   Format
+	utf16    binary.ByteOrder // UTF-16 text in this order; nil: UTF-8
 	bom      bool
 	crlf     bool
+	crOnly   bool // lines end with a CR alone
 	comma    rune
 	header   []string // CSV: the columns as the file names them, decision and decided_at included
 	decision int      // CSV: decision's index in header
@@ -103,18 +106,32 @@ func (f *File) Counts() (unfollow, keep, undecided int) {
 // Read reads a sheet, CSV or JSON Lines (told apart by the first
 // character: '{' is JSON Lines), from r, named name in errors. It takes
 // what a spreadsheet's re-save makes of a sheet: a UTF-8 byte-order mark,
-// CRLF line endings, ';' (or tab) between fields, quoted fields with
+// CRLF line endings or a CR alone, UTF-16 with a byte-order mark (Excel's
+// "Unicode Text"), ';' (or tab) between fields, quoted fields with
 // newlines, column names in any case and order, columns it does not know
 // (kept), and missing columns (only id or username is needed); rows with
 // no cell filled are dropped. Errors say NAME:LINE: reason.
 func Read(r io.Reader, name string) (*File, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	f := &File{comma: ','}
+	if head, _ := br.Peek(2); utf16Order(head) != nil {
+		b, err := io.ReadAll(br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		f.utf16 = utf16Order(head)
+		br = bufio.NewReaderSize(bytes.NewReader(decodeUTF16(b, f.utf16)), 64<<10)
+	}
 	if head, _ := br.Peek(3); bytes.Equal(head, []byte("\xef\xbb\xbf")) {
 		f.bom = true
 		_, _ = br.Discard(3)
 	}
 	first, _ := br.Peek(64 << 10)
+	if crOnly(first) {
+		f.crOnly = true
+		br = bufio.NewReaderSize(crToLF{br}, 64<<10)
+		first, _ = br.Peek(64 << 10)
+	}
 	line := first
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
 		f.crlf = i > 0 && line[i-1] == '\r'
@@ -455,10 +472,26 @@ func parseTristate(s string) (Tristate, error) {
 	return Unknown, errors.New("want yes, no, or nothing")
 }
 
-// Write writes the file in its format, column order and line endings
-// (and byte-order mark, if it had one): every cell as read, but each
+// Write writes the file in its format, column order, line endings and
+// encoding (and byte-order mark, if it had one): every cell as read, but each
 // row's decision from Rows and its decided_at from Decide.
 func (f *File) Write(w io.Writer) error {
+	if f.utf16 != nil {
+		var b bytes.Buffer
+		if err := f.writeUTF8(&b); err != nil {
+			return err
+		}
+		_, err := w.Write(encodeUTF16(b.Bytes(), f.utf16))
+		return err
+	}
+	return f.writeUTF8(w)
+}
+
+// writeUTF8 is Write before any UTF-16 encoding.
+func (f *File) writeUTF8(w io.Writer) error {
+	if f.crOnly {
+		w = lfToCR{w}
+	}
 	bw := bufio.NewWriterSize(w, 256<<10)
 	if f.bom {
 		bw.WriteString("\xef\xbb\xbf")

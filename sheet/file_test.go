@@ -161,6 +161,37 @@ func TestReadSpreadsheetResave(t *testing.T) {
 	}
 }
 
+// The forms import reads a marked sheet in besides UTF-8 with LF or CRLF
+// read too (their rows, not a header of every line run together), and a
+// rewrite keeps them: lines ended by a CR alone (Excel for Mac's "CSV
+// (Macintosh)"), UTF-16 with a byte order mark (Excel's "Unicode Text").
+func TestReadOldMacAndUTF16(t *testing.T) {
+	in := "id,username,description,decision\r1,a,\"two\rlines\",keep\r2,b,,\r"
+	want := "id,username,description,decision,decided_at\r1,a,\"two\rlines\",keep,\r2,b,,unfollow,2026-12-04T12:00:00Z\r"
+	f := read(t, in)
+	if len(f.Rows) != 2 || f.Rows[0].Description != "two\nlines" || f.Rows[1].Username != "b" {
+		t.Fatalf("CR only: %+v", f.Rows)
+	}
+	if err := f.Decide(1, Unfollow, now); err != nil {
+		t.Fatal(err)
+	}
+	if out := rewrite(t, f); out != want {
+		t.Errorf("CR only: rewrite\n%q\nwant\n%q", out, want)
+	}
+	for name, enc := range map[string]func(string) string{"UTF-16LE": utf16LE, "UTF-16BE": utf16BE} {
+		f := read(t, enc("id\tusername\tdecision\r\n1\tcafé ☕ 📷\tkeep\r\n2\tb\t\r\n"))
+		if len(f.Rows) != 2 || f.Rows[0].Username != "café ☕ 📷" || f.Rows[0].Decision != Keep {
+			t.Fatalf("%s: %+v", name, f.Rows)
+		}
+		if err := f.Decide(1, Unfollow, now); err != nil {
+			t.Fatal(err)
+		}
+		if out := rewrite(t, f); out != enc("id\tusername\tdecision\tdecided_at\r\n1\tcafé ☕ 📷\tkeep\t\r\n2\tb\tunfollow\t2026-12-04T12:00:00Z\r\n") {
+			t.Errorf("%s: rewrite %q", name, out)
+		}
+	}
+}
+
 func TestReadErrors(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
 		{"empty", "", "sheet.csv: empty file"},

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 var now = time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
@@ -141,6 +142,13 @@ func TestCountDecisions(t *testing.T) {
 		{"excel", "\xef\xbb\xbfid;username;Decision\r\n1;a;unfollow\r\n\"2\";\"b;c\";\r\n", 1},
 		{"quoted newline", "id,description,decision\n1,\"two\nlines\",keep\n", 1},
 		{"jsonl", "{\"id\":\"1\",\"decision\":\"\"}\n{\"id\":\"2\",\"decision\":\"keep\"}\n", 1},
+		// The other forms import reads a marked sheet in: each must count,
+		// or following -o would replace the sheet and lose its decisions.
+		{"tab", "id\tusername\tdecision\n1\ta\tunfollow\n2\tb\tkeep\n", 2},
+		{"old mac", "id,username,decision\r1,a,unfollow\r2,b,\r3,c,keep\r", 2},
+		{"utf-16le", utf16LE("id\tdecision\r\n1\tunfollow\r\n2\t\r\n"), 1},
+		{"utf-16be", utf16BE("id,decision\n1,keep\n"), 1},
+		{"jsonl after a blank line", "\r\n  \n{\"id\":\"1\",\"decision\":\"keep\"}\n", 1},
 	} {
 		n, err := CountDecisions(strings.NewReader(tc.file))
 		if err != nil || n != tc.want {
@@ -161,4 +169,23 @@ func TestParseFormat(t *testing.T) {
 	if FormatOf("a/Sheet.JSONL") != JSONL || FormatOf("sheet.csv") != CSV || FormatOf("sheet") != CSV {
 		t.Error("FormatOf")
 	}
+}
+
+// utf16LE is s as UTF-16, little-endian, with a byte order mark (Excel's
+// "Unicode Text").
+func utf16LE(s string) string {
+	b := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return string(b)
+}
+
+// utf16BE is s as UTF-16, big-endian, with a byte order mark.
+func utf16BE(s string) string {
+	b := []byte{0xFE, 0xFF}
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u>>8), byte(u))
+	}
+	return string(b)
 }

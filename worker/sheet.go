@@ -206,11 +206,16 @@ func (s *AccountSet) Has(id, username string) bool {
 }
 
 // ReadFollowers reads a followers list (the archive's follower.js, or any
-// list import reads) for follows_you; it costs nothing.
+// list import reads) for follows_you; it costs nothing. A list that names
+// no account is an error.
 func ReadFollowers(path string) (*AccountSet, error) {
 	ids, handles, _, err := readAccounts(path)
 	if err != nil {
 		return nil, fmt.Errorf("read followers list %s: %w", path, err)
+	}
+	if len(ids)+len(handles) == 0 {
+		// It would mark every account as not following back.
+		return nil, fmt.Errorf("followers list %s names no account (without --followers, X says who follows you back)", path)
 	}
 	return &AccountSet{ids: ids, handles: handles}, nil
 }

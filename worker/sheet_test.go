@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
@@ -148,5 +149,21 @@ func TestReadSheetFollowersFileAndQueue(t *testing.T) {
 		Confirm: func(SheetCost) error { return ErrDeclined }})
 	if !errors.Is(err, ErrDeclined) || calls != 0 || res.Spent != 10_000 {
 		t.Errorf("declined: %v, %d pages, spent %s", err, calls, res.Spent)
+	}
+}
+
+// A followers list that names no account (an empty file, an archive's
+// follower.js of nobody) would mark every row follows_you no: it is
+// refused, and without --followers X says who follows back.
+func TestReadFollowersRefusesAnEmptyList(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{"empty.txt": "", "follower.js": "window.YTD.follower.part0 = []\n", "blank.csv": "id\n\n"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if who, err := ReadFollowers(path); err == nil || !strings.Contains(err.Error(), "names no account") {
+			t.Errorf("%s: %+v, %v", name, who, err)
+		}
 	}
 }

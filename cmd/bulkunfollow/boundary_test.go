@@ -90,3 +90,22 @@ func eachProductionFile(t *testing.T, skip func(rel string) bool, fn func(rel st
 		t.Fatal(err)
 	}
 }
+
+// A password or token written into --api-base-url (user info, a query)
+// is refused without being shown, by every command that takes the flag.
+func TestBadBaseURLKeepsItsSecrets(t *testing.T) {
+	q := filepath.Join(t.TempDir(), "q.db")
+	for _, base := range []string{"https://user:SECRETPW@api.x.com", "https://api.x.com/?access_token=SECRETPW", "user:SECRETPW@api.x.com"} {
+		for _, args := range [][]string{
+			{"run", "--yes", "--queue", q},
+			{"following", "--yes"},
+			{"auth", "login", "--no-browser"},
+			{"auth", "status"},
+		} {
+			code, stdout, stderr := runCLI(t, nil, "", append(args, "--api-base-url", base)...)
+			if strings.Contains(stdout+stderr, "SECRETPW") {
+				t.Errorf("%v --api-base-url %s: exit %d, the secret shown:\n%s%s", args, base, code, stdout, stderr)
+			}
+		}
+	}
+}

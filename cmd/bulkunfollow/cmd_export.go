@@ -176,16 +176,24 @@ accounts marked (they get a follow request). Both take the done targets unless
 
 // refuseQueueOutput refuses an output file (named by flag) that would
 // write over the queue at queuePath or one of its files, whatever the
-// spelling, symlink or hard link: exit 2, before anything is written.
+// spelling, symlink or hard link, or over any other queue's files (told by
+// their content): exit 2, before anything is written.
 func refuseQueueOutput(command, flag, out, queuePath, example string) error {
 	if errors.Is(atomicfile.CheckTarget(out), atomicfile.ErrNotRegular) {
 		// A pipe, a device (-o /dev/stdout) or a directory: the atomic
 		// writer never renames a file over one.
-		return usageErrorf("%s: %s %s is not a regular file; nothing was written", command, flag, out).
-			withHint(fmt.Sprintf("name a file, e.g. %s %s (export writes to standard output without -o)", flag, example))
+		hint := fmt.Sprintf("name a file, e.g. %s %s", flag, example)
+		if flag == "-o" {
+			hint += fmt.Sprintf(" (%s writes to standard output without -o)", command)
+		}
+		return usageErrorf("%s: %s %s is not a regular file; nothing was written", command, flag, out).withHint(hint)
 	}
 	if !queue.NamesQueueFile(queuePath, out) {
-		return nil
+		if !queue.IsQueueFile(out) {
+			return nil
+		}
+		return usageErrorf("%s: %s %s is a queue file (or one of its files): writing there would destroy the queue; nothing was written", command, flag, out).
+			withHint(fmt.Sprintf("bulkunfollow %s %s %s", command, flag, example))
 	}
 	return usageErrorf("%s: %s %s names the queue file %s (or one of its files): writing there would destroy the queue; nothing was written", command, flag, out, queuePath).
 		withHint(fmt.Sprintf("bulkunfollow %s --queue %s %s %s", command, queuePath, flag, example))

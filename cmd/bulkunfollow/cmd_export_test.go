@@ -308,3 +308,54 @@ func TestExportHTMLBatches(t *testing.T) {
 		t.Errorf("follow-links: exit %d, %d lines", code, strings.Count(links, "\n"))
 	}
 }
+
+// An -o that is not a regular file (a device, a pipe) is refused with a
+// hint naming the command refused, not another one.
+func TestOutputNotRegularFileHint(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "metrics.prom") // a directory
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args      []string
+		want, not string
+	}{
+		{[]string{"following", "--yes", "-o", os.DevNull}, "(following writes to standard output without -o)", "export"},
+		{[]string{"export", "--queue", filepath.Join(t.TempDir(), "q.db"), "-o", os.DevNull}, "(export writes to standard output without -o)", "following"},
+		{[]string{"run", "--yes", "--queue", filepath.Join(t.TempDir(), "q.db"), "--metrics-file", dir}, "--metrics-file /var/lib/", "standard output"},
+	} {
+		code, _, stderr := runCLI(t, nil, "", tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, tc.not) {
+			t.Errorf("%s: exit %d\n%s", tc.args[0], code, stderr)
+		}
+	}
+}
+
+// An output never replaces a queue, even one --queue does not name: the
+// default bulkunfollow.db given to following -o, another job's queue given
+// to export -o, or its status snapshot. Nothing is read from X.
+func TestOutputNeverOverAnotherQueue(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other.db")
+	list := filepath.Join(dir, "l.txt")
+	if err := os.WriteFile(list, []byte("11\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, nil, "", "import", "--queue", other, list); code != exitOK {
+		t.Fatalf("import: exit %d\n%s", code, stderr)
+	}
+	before, err := os.ReadFile(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"following", "--yes", "-o", other},
+		{"following", "--yes", "-o", other + ".status"},
+		{"export", "--queue", filepath.Join(dir, "mine.db"), "-o", other},
+	} {
+		code, _, stderr := runCLI(t, nil, "", args...)
+		if after, _ := os.ReadFile(other); code != exitUsage || !bytes.Equal(after, before) || !strings.Contains(stderr, "would destroy the queue") {
+			t.Errorf("%v: exit %d, queue kept %v\n%s", args, code, bytes.Equal(after, before), stderr)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"strings"
@@ -117,7 +118,7 @@ func runFollowing(ctx context.Context, c *cli, args []string) error {
 		return usageErrorf("following: --max-attempts wants 1 or more and --request-timeout a positive duration").withHint("bulkunfollow following --help")
 	}
 	if _, err := apiclient.CheckBaseURL(*apiBase); err != nil {
-		return usageErrorf("--api-base-url %q: %v", *apiBase, err).withHint("--api-base-url https://api.x.com")
+		return usageErrorf("--api-base-url: %v", err) // err shows the URL without its secrets.withHint("--api-base-url https://api.x.com")
 	}
 	if o.spending, err = parseSpending(*prices, "0", *ownApp); err != nil {
 		return err
@@ -142,6 +143,17 @@ func (c *cli) writeSheet(ctx context.Context, o followingOptions) (err error) {
 		if err := refuseDecidedSheet(o.out, o.force); err != nil {
 			return err
 		}
+		// An output that cannot be written is found before the list is
+		// read and paid for (a temporary file made and thrown away).
+		probe, err := atomicfile.Create(o.out, 0o600)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // not the temporary file's name
+			}
+			return withExit(exitPerson, fmt.Errorf("following: cannot write %s: %w; nothing was read", o.out, err), "name a file in a directory that exists and that you can write")
+		}
+		probe.Abort()
 	}
 	if !o.yes && !c.interactive {
 		return usageErrorf("following needs --yes when no one is at a terminal to confirm its cost").
@@ -218,8 +230,10 @@ func refuseDecidedSheet(path string, force bool) error {
 		return nil // nothing there to lose (or the write will say why)
 	}
 	defer f.Close()
-	n, err := sheet.CountDecisions(f)
-	if err != nil || n == 0 || force {
+	// Decisions counted before a line that cannot be read are decisions
+	// all the same.
+	n, _ := sheet.CountDecisions(f)
+	if n == 0 || force {
 		return nil
 	}
 	return usageErrorf("following: %s already holds %s: writing a new sheet there would lose them; nothing was read", path, countNoun(n, "decision", "decisions")).
@@ -301,8 +315,12 @@ func (c *cli) tellSheet(res worker.SheetResult, out string, f sheet.Format, q *q
 			" (or write unfollow or keep in its decision column, in a spreadsheet), then queue the rows marked unfollow with " +
 			c.hints.command("import", name)
 	}
+	accounts := worker.GroupDigits(len(res.Rows)) + " accounts"
+	if len(res.Rows) == 1 {
+		accounts = "1 account"
+	}
 	c.tellWrapped("following", nil, fmt.Sprintf("Wrote %s to %s (%s), %s dated by their last post; it cost %s at X's prices.%s%s",
-		countNoun(len(res.Rows), "account", "accounts"), where, strings.ToUpper(string(f)), worker.GroupDigits(res.Posts), res.Spent, kept, next))
+		accounts, where, strings.ToUpper(string(f)), worker.GroupDigits(res.Posts), res.Spent, kept, next))
 }
 
 // sheetError maps what stopped the list read to an exit code; nothing was

@@ -63,6 +63,10 @@ func runReview(ctx context.Context, c *cli, args []string) error {
 		return withExit(exitPerson, fmt.Errorf("review: %w", err), "")
 	}
 	defer func() { _ = lock.Release() }()
+	saver, err := review.NewSaver(path)
+	if err != nil {
+		return withExit(exitPerson, fmt.Errorf("review: %w", err), "chmod u+w "+path+"   # to review it")
+	}
 	f, err := readSheet(path)
 	if err != nil {
 		return err
@@ -80,7 +84,7 @@ func runReview(ctx context.Context, c *cli, args []string) error {
 	}
 	m, err := review.New(f, review.Options{
 		Name: path, Only: which, Sort: *sortBy, Renderer: r, Open: review.OpenBrowser,
-		Save: func(f *sheet.File) error { return review.Save(path, f) },
+		Save: saver.Save,
 	})
 	if err != nil {
 		return usageErrorf("review: %v", err)
@@ -92,8 +96,11 @@ func runReview(ctx context.Context, c *cli, args []string) error {
 	unfollow, keep, undecided := f.Counts()
 	c.tell("review", nil, "%s: %s unfollow, %s keep, %s undecided.", path, worker.GroupDigits(unfollow), worker.GroupDigits(keep), worker.GroupDigits(undecided))
 	if err := m.Err(); err != nil {
-		return withExit(exitPerson, fmt.Errorf("review: the last decision was not saved: %w", err),
-			"every decision before it is in "+path+"; check the disk and the file's permissions, then review again")
+		hint := "every decision before it is in " + path + "; check the disk and the file's permissions, then review again"
+		if errors.Is(err, review.ErrChanged) {
+			hint = "every decision before it is in " + path + " unless that program's change undid it; review again to go on from the file as it is now"
+		}
+		return withExit(exitPerson, fmt.Errorf("review: the last decision was not saved: %w", err), hint)
 	}
 	if unfollow > 0 {
 		c.tell("next", nil, "Next: bulkunfollow import %s, then bulkunfollow run.", path)

@@ -138,7 +138,7 @@ func parseRunFlags(c *cli, args []string) (runOptions, error) {
 		return o, err
 	}
 	if _, err := apiclient.CheckBaseURL(*apiBase); err != nil {
-		return o, usageErrorf("--api-base-url %q: %v", *apiBase, err).withHint("--api-base-url https://api.x.com")
+		return o, usageErrorf("--api-base-url: %v", err) // err shows the URL without its secrets.withHint("--api-base-url https://api.x.com")
 	}
 	if err := metricsPathError(o.metricsFile, *queuePath); err != nil {
 		return o, err

@@ -75,6 +75,9 @@ func TestFollowingSheetAgreesWithTheSimulator(t *testing.T) {
 	if stdout != "" {
 		t.Errorf("stdout with -o: %q", stdout)
 	}
+	if !strings.Contains(stderr, "Wrote 2,500 accounts to ") {
+		t.Errorf("the summary does not group its digits as the cost does:\n%s", stderr)
+	}
 	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("sheet mode %v, %v", fi.Mode(), err)
 	}
@@ -226,6 +229,53 @@ func TestFollowingAsksAndKeepsDecisions(t *testing.T) {
 	defer q.Close()
 	if snap, ok, err := q.FollowingInfo(); err != nil || !ok || snap.Count != 30 || snap.Account != xapisim.DefaultUserID {
 		t.Errorf("snapshot %+v, %v, %v", snap, ok, err)
+	}
+}
+
+// TestFollowingKeepsDecisionsOfAnySheetImportReads: a marked sheet in
+// any form import reads it in (a CR alone ending lines, tabs, UTF-16) is
+// not replaced without --force, nor is one whose decisions come before
+// a line that cannot be read (a JSON line longer than any sheet's).
+func TestFollowingKeepsDecisionsOfAnySheetImportReads(t *testing.T) {
+	w := newSheetWorld(t, 3, xapisim.Config{})
+	utf16LE := func(s string) string {
+		b := []byte{0xFF, 0xFE}
+		for _, r := range s { // ASCII
+			b = append(b, byte(r), 0)
+		}
+		return string(b)
+	}
+	for name, marked := range map[string]string{
+		"old-mac.csv":  "id,username,decision\r1,a,unfollow\r2,b,\r",
+		"tabs.txt":     "id\tusername\tdecision\n1\ta\tkeep\n",
+		"unicode.txt":  utf16LE("id\tdecision\r\n1\tunfollow\r\n"),
+		"unread.jsonl": `{"id":"1","decision":"unfollow"}` + "\n" + `{"id":"2","description":"` + strings.Repeat("x", 17<<20) + `"}` + "\n",
+	} {
+		out := filepath.Join(w.dir, name)
+		if err := os.WriteFile(out, []byte(marked), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := runCLI(t, w.environ, "", "following", "--yes", "-o", out)
+		if after, _ := os.ReadFile(out); code != exitUsage || string(after) != marked || !strings.Contains(stderr, "already holds 1 decision") {
+			t.Errorf("%s: exit %d, sheet kept %v\n%.300s", name, code, string(after) == marked, stderr)
+		}
+	}
+	if n := w.sim.Stats().Calls["following"]; n != 0 {
+		t.Errorf("%d list reads", n)
+	}
+}
+
+// TestFollowingChecksTheOutputFirst: an -o that cannot be written (its
+// directory missing) is refused before the list is read and paid for.
+func TestFollowingChecksTheOutputFirst(t *testing.T) {
+	w := newSheetWorld(t, 3, xapisim.Config{})
+	out := filepath.Join(w.dir, "missing", "sheet.csv")
+	code, _, stderr := runCLI(t, w.environ, "", "following", "--yes", "-o", out)
+	if st := w.sim.Stats(); code != exitPerson || st.Calls["following"] != 0 || st.Calls["users_me"] != 0 || !strings.Contains(stderr, "nothing was read") {
+		t.Errorf("exit %d, %d list reads, %d users/me\n%s", code, st.Calls["following"], st.Calls["users_me"], stderr)
+	}
+	if left, _ := filepath.Glob(filepath.Join(w.dir, "*", ".sheet.csv*")); len(left) > 0 {
+		t.Errorf("left: %v", left)
 	}
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"strings"
+
+	"github.com/bulkunfollow/bulkunfollow/apiclient"
 )
 
 // hintFlags are the flags of the command being run that every command it
@@ -42,7 +44,13 @@ func hintFlagsOf(fs *flagSet) hintFlags {
 		}
 		return ""
 	}
-	return hintFlags{queue: get("queue"), apiBaseURL: get("api-base-url"), configDir: get("config-dir"), account: get("account")}
+	// A base URL is repeated as checked, never as typed: one that does not
+	// pass may hold a password or a token (user info, a query).
+	base, err := apiclient.CheckBaseURL(get("api-base-url"))
+	if err != nil {
+		base = ""
+	}
+	return hintFlags{queue: get("queue"), apiBaseURL: base, configDir: get("config-dir"), account: get("account")}
 }
 
 // value is flag name's value to repeat, "" when it is the default.

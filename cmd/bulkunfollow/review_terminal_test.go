@@ -275,3 +275,47 @@ func TestReviewNoColorInTheTerminal(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewLeavesOtherProgramsChanges: a sheet reviewed through a
+// symbolic link is saved in the file it points to (the link stays); a
+// change another program makes while the review is open is not saved
+// over (the key says so, the review exits 1 naming it); a read-only
+// sheet is refused before the screen opens.
+func TestReviewLeavesOtherProgramsChanges(t *testing.T) {
+	path := reviewSheet(t, 5)
+	link := filepath.Join(filepath.Dir(path), "link.csv")
+	if err := os.Symlink(filepath.Base(path), link); err != nil {
+		t.Fatal(err)
+	}
+	p := reviewPane(t, 80, 24, "-u NO_COLOR TERM=xterm-256color", link)
+	p.waitScreen("@user00", "1 / 5 ·")
+	p.press("u")
+	p.waitScreen("@user01", "2 / 5 ·")
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v", err)
+	}
+	wantDecisions(t, readSheetFile(t, path), "unfollow")
+
+	// A spreadsheet saves the sheet meanwhile.
+	theirs := []byte("id,username,decision\n1700000000000000000,user00,keep\n")
+	if err := os.WriteFile(path, theirs, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.press("k")
+	p.waitScreen("Not saved, so not marked keep", "changed by another program")
+	p.press("q")
+	if s := p.waitFor("exit", p.scrollback, func(s string) bool { return strings.Contains(s, "DEMO-EXIT-") }); !strings.Contains(s, "DEMO-EXIT-1") {
+		t.Errorf("review after another program's change:\n%s", s)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, theirs) {
+		t.Errorf("the other program's change was saved over:\n%s", got)
+	}
+
+	if err := os.Chmod(path, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, nil, "", "review", link)
+	if code != exitPerson || !strings.Contains(stderr, "is read-only") || !strings.Contains(stderr, "chmod u+w") {
+		t.Errorf("read-only sheet: exit %d\n%s", code, stderr)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -315,7 +316,12 @@ func readCSV(br *bufio.Reader, name string, s *sink, info *Info) error {
 			}
 			cells := rec.cells()
 			if reason == "" && isHeaderRow(cells) {
-				cols, _ = pickColumns(cells)
+				var named bool
+				if cols, named = pickColumns(cells); !named && slices.ContainsFunc(cells, func(c []byte) bool { return normName(c) == decisionColumn }) {
+					// A review sheet without its account columns: its
+					// first column (a count, a name) is no account.
+					return &structError{lineNo, "a decision column but no id or username column: put back the id column (or username) this sheet had, or import the sheet as bulkunfollow following wrote it"}
+				}
 				info.Header = make([]string, len(cells))
 				for i, c := range cells {
 					info.Header[i] = string(trimSpace(c))

@@ -215,6 +215,12 @@ func TestReadDecisions(t *testing.T) {
 		{name: "a row starting with # is a row in a sheet", file: "a.csv", in: "# made by hand\nname;decision;id\n#1 fan;unfollow;12\n#2;keep;13\n",
 			want: []string{"3:12 unfollow", "4:13 keep"}},
 		{name: "and a comment elsewhere", file: "a.csv", in: "name;id\n#1 fan;12\nx;13\n", want: []string{"3:13 none"}},
+		// A sheet whose id and username columns were deleted: its first
+		// column (a count, a name) is no account, and its decisions are
+		// not to be dropped; line 1 says so, nothing is read.
+		{name: "a decision column but no account column", file: "a.csv", in: "followers_count,name,decision\n12345,Bob,unfollow\n999,Al,keep\n",
+			errs: []string{"1:a decision column but no id or username column"}},
+		{name: "only a decision column", file: "a.csv", in: "Decision\nunfollow\n", errs: []string{"1:a decision column but no id or username column"}},
 		{name: "decided_at is not the decision", file: "a.csv", in: "id,decided_at\n12,2026-04-21T09:00:00Z\n", want: []string{"2:12 none"}},
 		{name: "json array", file: "a.json", in: "[{\"id\":\"12\",\"decision\":\"unfollow\",\"protected\":\"yes\",\"screen_name\":\"jack\"},\n{\"id\":13,\"decision\":\"\"}]",
 			want: []string{"1:12 unfollow protected @jack", "2:13 undecided"}},
