@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/xapisim"
@@ -411,18 +410,8 @@ func TestFollowingProgressInTheTerminal(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "sheet.csv")
 			p := newTmuxPane(t, cols, "env -u NO_COLOR TERM=xterm-256color BULKUNFOLLOW_ACCESS_TOKEN="+sim.IssueToken(xapisim.DefaultUserID)+
 				" BULKUNFOLLOW_API_BASE_URL="+srv.URL+" BULKUNFOLLOW_CONFIG_DIR="+filepath.Join(t.TempDir(), "cfg")+" "+bin+" following --yes -o "+out)
-			joined := func() string { return p.tmux("capture-pane", "-p", "-J", "-t", "t") }
-			p.waitFor("progress line", joined, func(s string) bool {
-				for _, line := range strings.Split(s, "\n") {
-					if !strings.Contains(line, "Reading your following list") {
-						continue
-					}
-					if n := utf8.RuneCountInString(line); n > cols {
-						t.Fatalf("progress line of %d columns in a %d-column pane: %q", n, cols, line)
-					}
-					return cols < 80 || strings.Contains(line, "of 2,500 accounts")
-				}
-				return false
+			p.waitProgressLine(cols, "Reading your following list", func(line string) bool {
+				return cols < 80 || strings.Contains(line, "of 2,500 accounts")
 			})
 			end := p.waitFor("end", p.scrollback, func(s string) bool { return strings.Contains(s, "DEMO-EXIT-") })
 			if !strings.Contains(end, "DEMO-EXIT-0") {

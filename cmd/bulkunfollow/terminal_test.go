@@ -71,6 +71,26 @@ func (p *tmuxPane) waitFor(what string, capture func() string, ok func(string) b
 	}
 }
 
+// waitProgressLine waits until the pane shows a line holding marker that
+// done accepts, and fails the test if such a line is wider than the pane
+// (-J joins a line the pane wrapped).
+func (p *tmuxPane) waitProgressLine(cols int, marker string, done func(line string) bool) {
+	p.t.Helper()
+	joined := func() string { return p.tmux("capture-pane", "-p", "-J", "-t", "t") }
+	p.waitFor("progress line", joined, func(s string) bool {
+		for _, line := range strings.Split(s, "\n") {
+			if !strings.Contains(line, marker) {
+				continue
+			}
+			if n := utf8.RuneCountInString(line); n > cols {
+				p.t.Fatalf("progress line of %d columns in a %d-column pane: %q", n, cols, line)
+			}
+			return done(line)
+		}
+		return false
+	})
+}
+
 // barLine matches what only the progress line prints.
 var barLine = regexp.MustCompile(`\d+/\d+ done|· (window|reset in|ETA|waiting|stopping)`)
 
@@ -85,22 +105,11 @@ func TestProgressBarFitsTheTerminal(t *testing.T) {
 			t.Parallel()
 			// Short windows: a few waits in a few seconds.
 			p := newTmuxPane(t, cols, "env -u NO_COLOR TERM=xterm-256color "+bin+" demo --window 2s --limit 30")
-			// Mid-run: the progress line fits (-J joins a line the pane wrapped).
-			joined := func() string { return p.tmux("capture-pane", "-p", "-J", "-t", "t") }
-			p.waitFor("progress line", joined, func(s string) bool {
-				for _, line := range strings.Split(s, "\n") {
-					if !strings.Contains(line, "/99 done") {
-						continue
-					}
-					if n := utf8.RuneCountInString(line); n > cols {
-						t.Fatalf("progress line of %d columns in a %d-column pane: %q", n, cols, line)
-					}
-					// At 120 columns every field shows (the wait for a window
-					// comes a few times).
-					return cols < 120 || strings.Contains(line, "· window ") && strings.Contains(line, "· reset in ") &&
-						strings.Contains(line, "· waiting: window") && strings.Contains(line, "· ETA ")
-				}
-				return false
+			// Mid-run: the progress line fits; at 120 columns every field
+			// shows (the wait for a window comes a few times).
+			p.waitProgressLine(cols, "/99 done", func(line string) bool {
+				return cols < 120 || strings.Contains(line, "· window ") && strings.Contains(line, "· reset in ") &&
+					strings.Contains(line, "· waiting: window") && strings.Contains(line, "· ETA ")
 			})
 			out := p.waitFor("end of the demo", p.scrollback, func(s string) bool { return strings.Contains(s, "DEMO-EXIT-") })
 			if !strings.Contains(out, "DEMO-EXIT-0") {
