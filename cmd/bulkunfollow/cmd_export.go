@@ -129,6 +129,11 @@ accounts marked (they get a follow request). Both take the done targets unless
 		}
 	}
 
+	if f == string(refollow.HTML) && (out == "" || out == "-") && isTerminal(unwrapStdout(c.stdout)) {
+		// A web page is for a browser, not for the terminal.
+		return usageErrorf("export: --format html writes a web page to open in a browser; give it a file").
+			withHint(c.hints.command("export", "-o follow-again.html"))
+	}
 	if err := refuseQueueOutput("export", "-o", out, *queuePath, "unfollowed.csv"); err != nil {
 		return err
 	}

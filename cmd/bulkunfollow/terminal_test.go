@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -167,5 +168,17 @@ func TestNoColorInTheTerminal(t *testing.T) {
 				t.Errorf("SGR sequence %q in the terminal, want colour %v:\n%q", got, tc.color, out)
 			}
 		})
+	}
+}
+
+// TestExportHTMLNotToTheTerminal: a web page is not written onto a
+// terminal; the hint names the file to write instead.
+func TestExportHTMLNotToTheTerminal(t *testing.T) {
+	bin := builtBinary(t)
+	q := filepath.Join(t.TempDir(), "q.db")
+	p := newTmuxPane(t, 80, bin+" export --format html --queue "+q)
+	out := p.waitFor("end", p.scrollback, func(s string) bool { return strings.Contains(s, "DEMO-EXIT-") })
+	if !strings.Contains(out, "DEMO-EXIT-2") || !strings.Contains(out, "give it a file") || !strings.Contains(out, "-o follow-again.html") {
+		t.Errorf("export --format html on a terminal:\n%s", out)
 	}
 }
