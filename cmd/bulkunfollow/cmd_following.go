@@ -319,8 +319,14 @@ func (c *cli) tellSheet(res worker.SheetResult, out string, f sheet.Format, q *q
 	if len(res.Rows) == 1 {
 		accounts = "1 account"
 	}
-	c.tellWrapped("following", nil, fmt.Sprintf("Wrote %s to %s (%s), %s dated by their last post; it cost %s at X's prices.%s%s",
-		accounts, where, strings.ToUpper(string(f)), worker.GroupDigits(res.Posts), res.Spent, kept, next))
+	cost := fmt.Sprintf("it cost %s at X's prices", res.Spent)
+	if q == nil {
+		// Without a queue nothing remembers an earlier read today, which X
+		// does not bill again.
+		cost = fmt.Sprintf("at X's prices that is %s (less if you read the list earlier today: X bills an account once a UTC day)", res.Spent)
+	}
+	c.tellWrapped("following", nil, fmt.Sprintf("Wrote %s to %s (%s), %s dated by their last post; %s.%s%s",
+		accounts, where, strings.ToUpper(string(f)), worker.GroupDigits(res.Posts), cost, kept, next))
 }
 
 // sheetError maps what stopped the list read to an exit code; nothing was
