@@ -13,18 +13,16 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/scripts/internal/simproc"
 )
 
 func main() {
@@ -71,40 +69,17 @@ func run(bin, scenario string, n, limit int, window time.Duration) error {
 }
 
 // sim is a running "bulkunfollow simulate".
-type sim struct {
-	cmd     *exec.Cmd
-	BaseURL string `json:"base_url"`
-	Token   string `json:"access_token"`
-}
+type sim struct{ *simproc.Sim }
 
 func startSim(bin, idsFile string, limit int, window time.Duration) (*sim, error) {
-	cmd := exec.Command(bin, "simulate", "--addr", "127.0.0.1:0", "--following-file", idsFile,
-		"--unfollow-limit", fmt.Sprint(limit), "--window", window.String())
-	out, err := cmd.StdoutPipe()
+	s, err := simproc.Start(bin, "--following-file", idsFile, "--unfollow-limit", fmt.Sprint(limit), "--window", window.String())
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		_ = cmd.Process.Kill()
-		return nil, fmt.Errorf("read the simulator's first line: %w", err)
-	}
-	s := &sim{cmd: cmd}
-	if err := json.Unmarshal([]byte(line), s); err != nil {
-		_ = cmd.Process.Kill()
-		return nil, fmt.Errorf("simulator's first line %q: %w", line, err)
-	}
-	return s, nil
+	return &sim{s}, nil
 }
 
-func (s *sim) stop() {
-	_ = s.cmd.Process.Signal(os.Interrupt)
-	_ = s.cmd.Wait()
-}
+func (s *sim) stop() { s.Stop() }
 
 type stats struct {
 	UnfollowCalls  int `json:"unfollow_calls"`
@@ -114,25 +89,11 @@ type stats struct {
 
 func (s *sim) stats() (stats, error) {
 	var st stats
-	resp, err := http.Get(s.BaseURL + "/sim/stats")
-	if err != nil {
-		return st, err
-	}
-	defer resp.Body.Close()
-	return st, json.NewDecoder(resp.Body).Decode(&st)
+	return st, s.Stats(&st)
 }
 
 // tool runs bulkunfollow against s with queue q.
-func (s *sim) tool(bin, q string, args ...string) *exec.Cmd {
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(),
-		"BULKUNFOLLOW_ACCESS_TOKEN="+s.Token,
-		"BULKUNFOLLOW_API_BASE_URL="+s.BaseURL,
-		"BULKUNFOLLOW_QUEUE="+q,
-		"BULKUNFOLLOW_LOG_FORMAT=json",
-	)
-	return cmd
-}
+func (s *sim) tool(bin, q string, args ...string) *exec.Cmd { return s.Tool(bin, q, args...) }
 
 func importIDs(s *sim, bin, q, idsFile string) error {
 	if out, err := s.tool(bin, q, "import", idsFile).CombinedOutput(); err != nil {
@@ -195,7 +156,7 @@ func restart(bin, dir, idsFile string, n, limit int, window time.Duration, how s
 	switch how {
 	case "max":
 		err := s.tool(bin, q, runArgs(limit, window, "--max", fmt.Sprint(first))...).Run()
-		firstExit = exitCode(err)
+		firstExit = simproc.ExitCode(err)
 	case "sigint":
 		cmd := s.tool(bin, q, runArgs(limit, window)...)
 		if err := cmd.Start(); err != nil {
@@ -213,7 +174,7 @@ func restart(bin, dir, idsFile string, n, limit int, window time.Duration, how s
 			time.Sleep(50 * time.Millisecond)
 		}
 		_ = cmd.Process.Signal(syscall.SIGINT)
-		firstExit = exitCode(cmd.Wait())
+		firstExit = simproc.ExitCode(cmd.Wait())
 	}
 	mid, err := s.stats()
 	if err != nil {
@@ -233,15 +194,4 @@ func restart(bin, dir, idsFile string, n, limit int, window time.Duration, how s
 	fmt.Printf("  DELETEs       %8d    (%d targets)\n", st.UnfollowCalls, n)
 	fmt.Printf("  wall time     %8.2fs   (ideal %.0fs)\n", wall.Seconds(), (time.Duration((n+limit-1)/limit-1) * window).Seconds())
 	return nil
-}
-
-func exitCode(err error) int {
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode()
-	}
-	if err != nil {
-		return -1
-	}
-	return 0
 }

@@ -23,20 +23,19 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/bulkunfollow/bulkunfollow/scripts/internal/simproc"
 )
 
 // Prices in millionths of a dollar (X's published table, docs/costs.md).
@@ -298,7 +297,7 @@ func (b *bench) job(name string, m mix, w world, interrupt func(s *sim, cmd *exe
 				return res, err
 			}
 		}
-		code := exitCode(cmd.Wait())
+		code := simproc.ExitCode(cmd.Wait())
 		if err := b.checkSpent(s, q, fmt.Sprintf("%s run %d", m.name, res.runs)); err != nil {
 			return res, err
 		}
@@ -364,7 +363,7 @@ func (b *bench) budget() error {
 	over := false
 	for run := 1; run <= 4; run++ {
 		out, err := s.tool(b.bin, q, b.runArgs(m.own, "--max", "80", "--budget", fmt.Sprint(budget))...).CombinedOutput()
-		code := exitCode(err)
+		code := simproc.ExitCode(err)
 		if err := b.checkSpent(s, q, fmt.Sprintf("budget run %d", run)); err != nil {
 			return err
 		}
@@ -453,47 +452,22 @@ func (b *bench) runArgs(own bool, extra ...string) []string {
 }
 
 // sim is a running "bulkunfollow simulate".
-type sim struct {
-	cmd     *exec.Cmd
-	log     strings.Builder // its stderr, shown if it fails to start
-	BaseURL string          `json:"base_url"`
-	Token   string          `json:"access_token"`
-}
+type sim struct{ *simproc.Sim }
 
 func (b *bench) startSim(followingFile string, own bool) (*sim, error) {
 	owner := "other"
 	if own {
 		owner = "self"
 	}
-	cmd := exec.Command(b.bin, "simulate", "--addr", "127.0.0.1:0", "--following-file", followingFile,
+	s, err := simproc.Start(b.bin, "--following-file", followingFile,
 		"--unfollow-limit", fmt.Sprint(b.limit), "--window", b.window.String(), "--app-owner", owner)
-	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
 	}
-	s := &sim{cmd: cmd}
-	cmd.Stderr = &s.log
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return nil, fmt.Errorf("read the simulator's first line: %w\n%s", err, s.log.String())
-	}
-	if err := json.Unmarshal([]byte(line), s); err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		return nil, fmt.Errorf("simulator's first line %q: %w", line, err)
-	}
-	return s, nil
+	return &sim{s}, nil
 }
 
-func (s *sim) stop() {
-	_ = s.cmd.Process.Signal(os.Interrupt)
-	_ = s.cmd.Wait()
-}
+func (s *sim) stop() { s.Stop() }
 
 type stats struct {
 	UnfollowCalls  int            `json:"unfollow_calls"`
@@ -506,15 +480,7 @@ type stats struct {
 
 func (s *sim) stats() (stats, error) {
 	var st stats
-	resp, err := http.Get(s.BaseURL + "/sim/stats")
-	if err != nil {
-		return st, err
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		return st, fmt.Errorf("read /sim/stats: %w", err)
-	}
-	return st, nil
+	return st, s.Stats(&st)
 }
 
 type status struct {
@@ -535,16 +501,7 @@ func (s *sim) status(bin, q string) (status, error) {
 }
 
 // tool runs bulkunfollow against s with queue q.
-func (s *sim) tool(bin, q string, args ...string) *exec.Cmd {
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(),
-		"BULKUNFOLLOW_ACCESS_TOKEN="+s.Token,
-		"BULKUNFOLLOW_API_BASE_URL="+s.BaseURL,
-		"BULKUNFOLLOW_QUEUE="+q,
-		"BULKUNFOLLOW_LOG_FORMAT=json",
-	)
-	return cmd
-}
+func (s *sim) tool(bin, q string, args ...string) *exec.Cmd { return s.Tool(bin, q, args...) }
 
 func micro(usd float64) int64 { return int64(math.Round(usd * 1e6)) }
 
@@ -556,15 +513,4 @@ func usd(m int64) string {
 		return fmt.Sprintf("$%.3f", float64(m)/1e6)
 	}
 	return fmt.Sprintf("$%.2f", float64(m)/1e6)
-}
-
-func exitCode(err error) int {
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode()
-	}
-	if err != nil {
-		return -1
-	}
-	return 0
 }
