@@ -279,11 +279,7 @@ func sheetCostText(sc worker.SheetCost, lastPost bool) string {
 	if sc.Count < 0 {
 		return "X did not say how many accounts you follow; reading them costs " + how
 	}
-	noun := " follows"
-	if sc.Count == 1 {
-		noun = " follow"
-	}
-	s := fmt.Sprintf("Reading your %s%s costs about %s (%s)", worker.GroupDigits(sc.Count), noun, sc.List, how)
+	s := fmt.Sprintf("Reading your %s costs about %s (%s)", groupedNoun(sc.Count, "follow", "follows"), sc.List, how)
 	if lastPost && sc.Posts > 0 {
 		s += fmt.Sprintf(", and up to %s more to date their last posts (post reads; --last-post=false skips them)", sc.Posts)
 	}
@@ -315,10 +311,7 @@ func (c *cli) tellSheet(res worker.SheetResult, out string, f sheet.Format, q *q
 			" (or write unfollow or keep in its decision column, in a spreadsheet), then queue the rows marked unfollow with " +
 			c.hints.command("import", name)
 	}
-	accounts := worker.GroupDigits(len(res.Rows)) + " accounts"
-	if len(res.Rows) == 1 {
-		accounts = "1 account"
-	}
+	accounts := groupedNoun(len(res.Rows), "account", "accounts")
 	cost := fmt.Sprintf("it cost %s at X's prices", res.Spent)
 	if q == nil {
 		// Without a queue nothing remembers an earlier read today, which X

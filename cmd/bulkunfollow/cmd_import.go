@@ -14,6 +14,7 @@ import (
 
 	"github.com/bulkunfollow/bulkunfollow/queue"
 	"github.com/bulkunfollow/bulkunfollow/queue/input"
+	"github.com/bulkunfollow/bulkunfollow/worker"
 )
 
 func runImport(ctx context.Context, c *cli, args []string) (err error) {
@@ -290,6 +291,14 @@ func countNoun(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// groupedNoun is countNoun with thousands separators: "5,000 follows".
+func groupedNoun(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return worker.GroupDigits(n) + " " + many
 }
 
 // queueCountsLine is "N targets: P pending, D done, S skipped, F failed".
